@@ -1,0 +1,13 @@
+// Umbrella header for libqinskernels.
+#ifndef QINS_QINS_H_
+#define QINS_QINS_H_
+
+#include "qins/bandwidth.h"
+#include "qins/context.h"
+#include "qins/cpu_info.h"
+#include "qins/gemv.h"
+#include "qins/status.h"
+#include "qins/targets.h"
+#include "qins/version.h"
+
+#endif  // QINS_QINS_H_

@@ -1,0 +1,43 @@
+// Per-target streaming read kernel: the reference for "read bandwidth" that
+// GEMV throughput is compared against. It does the least work a GEMV could do
+// per byte: one load and one add per vector, four independent chains.
+
+#if defined(QINS_KERNELS_COMMON_READ_SUM_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_COMMON_READ_SUM_INL_H_
+#undef QINS_KERNELS_COMMON_READ_SUM_INL_H_
+#else
+#define QINS_KERNELS_COMMON_READ_SUM_INL_H_
+#endif
+
+#include <stddef.h>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Sum of p[0, n). Per 4 vectors: 4 loads, 4 adds.
+HWY_NOINLINE float ReadSumF32(const float* HWY_RESTRICT p, size_t n) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    s0 = hn::Add(s0, hn::LoadU(d, p + i));
+    s1 = hn::Add(s1, hn::LoadU(d, p + i + N));
+    s2 = hn::Add(s2, hn::LoadU(d, p + i + 2 * N));
+    s3 = hn::Add(s3, hn::LoadU(d, p + i + 3 * N));
+  }
+  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1),
+                                                    hn::Add(s2, s3))));
+  for (; i < n; ++i) sum += p[i];
+  return sum;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_COMMON_READ_SUM_INL_H_

@@ -1,0 +1,70 @@
+#include "qins/cpu_info.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace qins {
+namespace {
+
+bool Has(const CpuInfo& c, const std::string& name, bool* value) {
+  for (const auto& [n, v] : c.features) {
+    if (n == name) {
+      *value = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(CpuInfoTest, TopologyIsPlausible) {
+  const CpuInfo& c = GetCpuInfo();
+  EXPECT_GE(c.cores, 1u);
+  EXPECT_GE(c.processors, c.cores);
+  EXPECT_FALSE(c.vendor.empty());
+  EXPECT_FALSE(c.uarch.empty());
+  EXPECT_EQ(&c, &GetCpuInfo());  // detected once
+}
+
+TEST(CpuInfoTest, FeaturesForThisArchitectureAreListed) {
+  const CpuInfo& c = GetCpuInfo();
+  bool v = false;
+#if defined(__x86_64__)
+  EXPECT_EQ(c.arch, "x86_64");
+  for (const char* f : {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
+                        "avx512vbmi", "avx512vnni", "avx512bf16"}) {
+    EXPECT_TRUE(Has(c, f, &v)) << f;
+  }
+#elif defined(__aarch64__)
+  EXPECT_EQ(c.arch, "aarch64");
+  for (const char* f : {"neon", "dotprod", "i8mm", "sve", "sve2", "sme"}) {
+    EXPECT_TRUE(Has(c, f, &v)) << f;
+  }
+  ASSERT_TRUE(Has(c, "neon", &v));
+  EXPECT_TRUE(v);  // every aarch64 CPU has Advanced SIMD
+#endif
+}
+
+TEST(CpuInfoTest, CachesAreKnownOrMarkedUnknown) {
+  const CpuInfo& c = GetCpuInfo();
+  for (const CacheLevel* l : {&c.l1d, &c.l2, &c.l3}) {
+    if (l->size_bytes) {
+      EXPECT_GT(*l->size_bytes, 0u);
+      EXPECT_NE(l->source.find("unknown"), 0u);
+    } else {
+      EXPECT_NE(l->source.find("unknown"), std::string::npos) << l->source;
+    }
+  }
+  if (c.emulated) {
+    EXPECT_FALSE(c.l1d.size_bytes.has_value());
+    EXPECT_FALSE(c.max_frequency_hz.has_value());
+  }
+  EXPECT_EQ(c.LastLevelCacheBytes(12345),
+            c.l3.size_bytes   ? *c.l3.size_bytes
+            : c.l2.size_bytes ? *c.l2.size_bytes
+            : c.l1d.size_bytes ? *c.l1d.size_bytes
+                               : 12345u);
+}
+
+}  // namespace
+}  // namespace qins
