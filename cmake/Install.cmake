@@ -20,6 +20,10 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/qinskernelsConfig.cmake
               cmake/FindCpuinfoLibrary.cmake
         DESTINATION ${QINS_CMAKE_DIR})
 
+# The .pc file locates the prefix relative to itself (${pcfiledir}), so it stays
+# right when installed with `cmake --install --prefix <elsewhere>` or moved.
+file(RELATIVE_PATH QINS_PC_RELATIVE_PREFIX
+     "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
 configure_file(cmake/qinskernels.pc.in
                ${CMAKE_CURRENT_BINARY_DIR}/qinskernels.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/qinskernels.pc

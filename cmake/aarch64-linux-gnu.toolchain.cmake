@@ -12,4 +12,9 @@ set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu
     /usr/lib/x86_64-linux-gnu/cmake /usr/lib/cmake/cpuinfo)
 set(ENV{PKG_CONFIG_LIBDIR}
     "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
-set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# No "-L /usr/aarch64-linux-gnu": with it the emulated process mixes the cross
+# toolchain's glibc with the multiarch libc6:arm64 one and every
+# pthread_create hangs (seen with qemu 7.2 on Debian 12). Without it the
+# binary's own interpreter, /lib/ld-linux-aarch64.so.1 from libc6:arm64, is
+# used.
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/bin/qemu-aarch64)

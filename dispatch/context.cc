@@ -55,7 +55,10 @@ StatusOr<Context> Context::Create(const ContextOptions& options) {
     for (tbb::numa_node_id n : nodes) found |= (n == options.numa_node);
     if (!found) {
       std::string list;
-      for (tbb::numa_node_id n : nodes) list += (list.empty() ? "" : ",") + std::to_string(n);
+      for (tbb::numa_node_id n : nodes) {
+        if (!list.empty()) list += ',';
+        list += std::to_string(n);
+      }
       return InvalidArgument("NUMA node " + std::to_string(options.numa_node) +
                              " does not exist; nodes: " + list);
     }

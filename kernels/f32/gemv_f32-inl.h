@@ -25,36 +25,50 @@ namespace qins {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Dot products of kRows rows of W (row r at w + r * stride) with x[0, K).
-// Inner loop per 2 vectors of K on AVX2 (kRows = 4): 2 loads of x, 8 loads of
-// W, 8 FMAs: 1 load + 1 FMA per W vector, 8 independent FMA chains (enough to
-// cover 4-cycle FMA latency at 2 FMAs/cycle).
+// Dot products of kRows (1 or 4) rows of W (row r at w + r * stride) with
+// x[0, K). Inner loop per 2 vectors of K on AVX2 (kRows = 4): 2 loads of x,
+// 8 loads of W, 8 FMAs: 1 load + 1 FMA per W vector, 8 independent FMA chains
+// (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). Accumulators are
+// named variables, not arrays: SVE vectors are sizeless and cannot be array
+// elements.
 template <size_t kRows>
 HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride,
                            size_t K, const float* HWY_RESTRICT x,
                            float* HWY_RESTRICT out) {
+  static_assert(kRows == 1 || kRows == 4, "1 or 4 rows");
+  constexpr bool k4 = kRows == 4;
   const hn::ScalableTag<float> d;
-  using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
-  V acc0[kRows], acc1[kRows];
-  for (size_t r = 0; r < kRows; ++r) {
-    acc0[r] = hn::Zero(d);
-    acc1[r] = hn::Zero(d);
-  }
+  const float* HWY_RESTRICT w0 = w;
+  const float* HWY_RESTRICT w1 = w + (k4 ? 1 : 0) * stride;
+  const float* HWY_RESTRICT w2 = w + (k4 ? 2 : 0) * stride;
+  const float* HWY_RESTRICT w3 = w + (k4 ? 3 : 0) * stride;
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d);  // row 0: even / odd vectors
+  auto b0 = hn::Zero(d), b1 = hn::Zero(d);  // row 1
+  auto c0 = hn::Zero(d), c1 = hn::Zero(d);  // row 2
+  auto e0 = hn::Zero(d), e1 = hn::Zero(d);  // row 3
   size_t k = 0;
   for (; k + 2 * N <= K; k += 2 * N) {
-    const V x0 = hn::LoadU(d, x + k);
-    const V x1 = hn::LoadU(d, x + k + N);
-    for (size_t r = 0; r < kRows; ++r) {
-      const float* row = w + r * stride + k;
-      acc0[r] = hn::MulAdd(hn::LoadU(d, row), x0, acc0[r]);
-      acc1[r] = hn::MulAdd(hn::LoadU(d, row + N), x1, acc1[r]);
+    const auto x0 = hn::LoadU(d, x + k);
+    const auto x1 = hn::LoadU(d, x + k + N);
+    a0 = hn::MulAdd(hn::LoadU(d, w0 + k), x0, a0);
+    a1 = hn::MulAdd(hn::LoadU(d, w0 + k + N), x1, a1);
+    if constexpr (k4) {
+      b0 = hn::MulAdd(hn::LoadU(d, w1 + k), x0, b0);
+      b1 = hn::MulAdd(hn::LoadU(d, w1 + k + N), x1, b1);
+      c0 = hn::MulAdd(hn::LoadU(d, w2 + k), x0, c0);
+      c1 = hn::MulAdd(hn::LoadU(d, w2 + k + N), x1, c1);
+      e0 = hn::MulAdd(hn::LoadU(d, w3 + k), x0, e0);
+      e1 = hn::MulAdd(hn::LoadU(d, w3 + k + N), x1, e1);
     }
   }
   if (k + N <= K) {
-    const V x0 = hn::LoadU(d, x + k);
-    for (size_t r = 0; r < kRows; ++r) {
-      acc0[r] = hn::MulAdd(hn::LoadU(d, w + r * stride + k), x0, acc0[r]);
+    const auto x0 = hn::LoadU(d, x + k);
+    a0 = hn::MulAdd(hn::LoadU(d, w0 + k), x0, a0);
+    if constexpr (k4) {
+      b0 = hn::MulAdd(hn::LoadU(d, w1 + k), x0, b0);
+      c0 = hn::MulAdd(hn::LoadU(d, w2 + k), x0, c0);
+      e0 = hn::MulAdd(hn::LoadU(d, w3 + k), x0, e0);
     }
     k += N;
   }
@@ -65,14 +79,23 @@ HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride,
     HWY_ALIGN float xbuf[hn::MaxLanes(d)] = {};
     HWY_ALIGN float wbuf[hn::MaxLanes(d)] = {};
     memcpy(xbuf, x + k, rest * sizeof(float));
-    const V x0 = hn::Load(d, xbuf);
-    for (size_t r = 0; r < kRows; ++r) {
-      memcpy(wbuf, w + r * stride + k, rest * sizeof(float));
-      acc1[r] = hn::MulAdd(hn::Load(d, wbuf), x0, acc1[r]);
+    const auto x0 = hn::Load(d, xbuf);
+    memcpy(wbuf, w0 + k, rest * sizeof(float));
+    a1 = hn::MulAdd(hn::Load(d, wbuf), x0, a1);
+    if constexpr (k4) {
+      memcpy(wbuf, w1 + k, rest * sizeof(float));
+      b1 = hn::MulAdd(hn::Load(d, wbuf), x0, b1);
+      memcpy(wbuf, w2 + k, rest * sizeof(float));
+      c1 = hn::MulAdd(hn::Load(d, wbuf), x0, c1);
+      memcpy(wbuf, w3 + k, rest * sizeof(float));
+      e1 = hn::MulAdd(hn::Load(d, wbuf), x0, e1);
     }
   }
-  for (size_t r = 0; r < kRows; ++r) {
-    out[r] = hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0[r], acc1[r])));
+  out[0] = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
+  if constexpr (k4) {
+    out[1] = hn::GetLane(hn::SumOfLanes(d, hn::Add(b0, b1)));
+    out[2] = hn::GetLane(hn::SumOfLanes(d, hn::Add(c0, c1)));
+    out[3] = hn::GetLane(hn::SumOfLanes(d, hn::Add(e0, e1)));
   }
 }
 

@@ -17,7 +17,9 @@ TEST(TargetsTest, SupportedIsANonEmptyBestFirstSubsetOfCompiled) {
   for (size_t i = 0; i < supported.size(); ++i) {
     EXPECT_TRUE(IsCompiled(supported[i]));
     EXPECT_TRUE(IsSupported(supported[i]));
-    if (i > 0) EXPECT_LT(supported[i - 1].bit, supported[i].bit);  // best first
+    if (i > 0) {
+      EXPECT_LT(supported[i - 1].bit, supported[i].bit);  // best first
+    }
   }
   EXPECT_EQ(BestTarget(), supported.front());
   // The portable fallback is always there.

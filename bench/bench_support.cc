@@ -1,0 +1,152 @@
+#include "bench/bench_support.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+
+#include "qins/cpu_info.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace qins::bench {
+namespace {
+Flags g_flags;
+
+bool ParseDouble(const char* s, double* out) {
+  char* end = nullptr;
+  *out = std::strtod(s, &end);
+  return end != s && *end == '\0';
+}
+}  // namespace
+
+const Flags& GetFlags() { return g_flags; }
+
+bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
+                int* exit_code) {
+  int out = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const char* a = argv[i];
+    double v = 0;
+    if (!std::strcmp(a, "--help") || !std::strcmp(a, "-h")) {
+      std::printf(
+          "%s\n"
+          "Project flags (all Google Benchmark flags work too, e.g.\n"
+          "--benchmark_filter=REGEX --benchmark_min_time=SECONDS\n"
+          "--benchmark_out=FILE --benchmark_out_format=json):\n"
+          "  --qins_quick              short sweep (CI smoke run, README main job)\n"
+          "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
+          "  --qins_bw_seconds=S       seconds per read-bandwidth repetition (0.05)\n"
+          "  --qins_bw_repetitions=R   read-bandwidth repetitions, best kept (5)\n"
+          "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
+          extra_help);
+      *exit_code = 0;
+      return false;
+    } else if (!std::strcmp(a, "--qins_quick")) {
+      flags->quick = true;
+    } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
+               ParseDouble(a + 19, &v) && v >= 1) {
+      flags->max_threads = static_cast<int>(v);
+    } else if (!std::strncmp(a, "--qins_bw_seconds=", 18) &&
+               ParseDouble(a + 18, &v) && v >= 0) {
+      flags->bw_seconds = v;
+    } else if (!std::strncmp(a, "--qins_bw_repetitions=", 22) &&
+               ParseDouble(a + 22, &v) && v >= 1) {
+      flags->bw_repetitions = static_cast<int>(v);
+    } else if (!std::strncmp(a, "--qins", 6)) {
+      std::fprintf(stderr, "unknown or malformed flag '%s' (see --help)\n", a);
+      *exit_code = 2;
+      return false;
+    } else {
+      argv[out++] = argv[i];
+    }
+  }
+  *argc = out;
+  g_flags = *flags;
+  return true;
+}
+
+Context MakeBenchContext(int threads) {
+  ContextOptions o;
+  o.num_threads = threads;
+  StatusOr<Context> ctx = Context::Create(o);
+  if (!ctx.ok()) {
+    std::fprintf(stderr, "cannot create context: %s\n", ctx.status().ToString().c_str());
+    std::exit(2);
+  }
+  return *ctx;
+}
+
+size_t ColdCopies(size_t bytes) {
+  const uint64_t llc = GetCpuInfo().LastLevelCacheBytes(uint64_t{32} << 20);
+  const size_t need = static_cast<size_t>(4 * llc / bytes) + 1;
+  return need < 2 ? 2 : need;
+}
+
+double SameRunReadBandwidth(int threads, size_t bytes, size_t copies) {
+  static std::mutex mu;
+  static std::map<std::tuple<int, size_t, size_t>, double> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  const auto key = std::make_tuple(threads, bytes, copies);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  StatusOr<ReadBandwidth> bw =
+      MeasureReadBandwidth(MakeBenchContext(threads), bytes, copies,
+                           g_flags.bw_seconds, g_flags.bw_repetitions);
+  if (!bw.ok()) {
+    std::fprintf(stderr, "read bandwidth: %s\n", bw.status().ToString().c_str());
+    std::exit(2);
+  }
+  cache[key] = bw->bytes_per_second;
+  return bw->bytes_per_second;
+}
+
+std::optional<double> TscHz() {
+#if defined(__x86_64__)
+  static const double hz = [] {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    const uint64_t c0 = __rdtsc();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const uint64_t c1 = __rdtsc();
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    return static_cast<double>(c1 - c0) / s;
+  }();
+  return hz;
+#else
+  return std::nullopt;
+#endif
+}
+
+void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
+                           double bytes_per_iter, double seconds, double bw) {
+  const double iters = static_cast<double>(state.iterations());
+  if (iters == 0 || seconds <= 0) return;
+  const double weights_per_s = weights_per_iter * iters / seconds;
+  const double bytes_per_s = bytes_per_iter * iters / seconds;
+  state.counters["weights/s"] = weights_per_s;
+  state.counters["bytes/s"] = bytes_per_s;
+  state.counters["bw"] = bw;
+  state.counters["frac_bw"] = bytes_per_s / bw;
+  state.counters["ns/weight"] = 1e9 / weights_per_s;
+  if (auto hz = TscHz()) state.counters["tsc/weight"] = *hz / weights_per_s;
+}
+
+void FillUniform(float* p, size_t n, uint64_t seed, float scale) {
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (size_t i = 0; i < n; ++i) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    p[i] = scale * (static_cast<float>(s >> 40) * (2.0f / 16777216.0f) - 1.0f);
+  }
+}
+
+}  // namespace qins::bench
