@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job on the bundled default: installs missing Debian packages, builds
+# Release, prints what this machine is (qins-info) and runs a short bench_gemv
+# sweep whose JSON lands in out/bench_gemv.json. Incremental: fast when nothing
+# changed.
+#
+#   tools/run-main.sh [--help]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) echo "run-main: unknown argument '$1'" >&2; exit 2 ;;
+esac
+
+tools/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release
+mkdir -p out
+echo
+build/release/tools/qins-info
+echo
+build/release/bench/bench_gemv --qins_quick \
+  --benchmark_out=out/bench_gemv.json --benchmark_out_format=json
+echo
+echo "run-main: bench JSON in out/bench_gemv.json"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this):
+#   1. install missing Debian packages (tools/install-deps.sh --arm64)
+#   2. release build + ctest on every x86 target this CPU runs
+#   3. asan preset (AddressSanitizer + UBSan) build + ctest
+#   4. arm64 cross build + ctest under qemu-aarch64 (NEON, SVE, SVE2_128,
+#      SVE_256 CPUs)
+#   5. the consumer project against the installed library (CMake + pkg-config)
+#   6. a smoke run of every bench binary
+# Prints a final "total: N passed, N failed, N skipped" line; exits non-zero
+# if any step failed. Incremental: fast when nothing changed.
+#
+#   tools/run-tests.sh [--no-arm64] [--no-asan] [--help]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+arm64=1 asan=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-arm64) arm64=0 ;;
+    --no-asan) asan=0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-tests: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+failed_steps=()
+passed=0 failed=0 skipped=0
+
+step() {  # step NAME COMMAND...
+  local name=$1; shift
+  echo
+  echo "=== $name: $*"
+  local t0=$SECONDS
+  if "$@"; then
+    echo "=== $name: OK ($((SECONDS - t0)) s)"
+  else
+    echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+    failed_steps+=("$name")
+  fi
+}
+
+# Adds the counts of a ctest JUnit file to the totals.
+count_junit() {
+  local f=$1
+  [ -f "$f" ] || return 0
+  local line
+  line=$(grep -m1 -o '<testsuite [^>]*>' "$f")
+  local t fl sk
+  t=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$line")
+  fl=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$line")
+  sk=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<<"$line")
+  passed=$((passed + ${t:-0} - ${fl:-0} - ${sk:-0}))
+  failed=$((failed + ${fl:-0}))
+  skipped=$((skipped + ${sk:-0}))
+}
+
+build_and_test() {  # build_and_test PRESET
+  local p=$1
+  rm -f "build/$p/ctest-junit.xml"
+  cmake --preset "$p" >"build-$p-configure.log" 2>&1 || { cat "build-$p-configure.log"; rm -f "build-$p-configure.log"; return 1; }
+  rm -f "build-$p-configure.log"
+  cmake --build --preset "$p" || return 1
+  ctest --preset "$p" --output-junit ctest-junit.xml
+  local rc=$?
+  count_junit "build/$p/ctest-junit.xml"
+  return $rc
+}
+
+bench_smoke() {
+  local b rc=0
+  for b in build/release/bench/bench_*; do
+    [ -x "$b" ] || continue
+    echo "--- $b"
+    "$b" --qins_quick --qins_bw_seconds=0.001 --qins_bw_repetitions=1 \
+         --benchmark_min_time=0.001 >"$b.smoke.log" 2>&1 || { cat "$b.smoke.log"; rc=1; continue; }
+    grep -c '^gemv\|^gemm\|^lookup' "$b.smoke.log" | sed 's/^/rows: /'
+  done
+  return $rc
+}
+
+if [ "$arm64" = 1 ]; then
+  step install-deps tools/install-deps.sh --arm64
+else
+  step install-deps tools/install-deps.sh
+fi
+step release build_and_test release
+[ "$asan" = 1 ] && step asan build_and_test asan
+[ "$arm64" = 1 ] && step arm64-qemu build_and_test arm64
+step consumer tools/check-consumer.sh build/release
+step bench-smoke bench_smoke
+
+echo
+if [ "${#failed_steps[@]}" -gt 0 ]; then
+  echo "run-tests: FAILED steps: ${failed_steps[*]}"
+else
+  echo "run-tests: all steps passed"
+fi
+echo "total: $passed passed, $failed failed, $skipped skipped"
+[ "${#failed_steps[@]}" -eq 0 ]
