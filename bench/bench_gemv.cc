@@ -8,8 +8,9 @@
 // Counters (per row):
 //   weights/s   weights multiplied per second
 //   bytes/s     the format's own bytes per second (side information included)
-//   bw          read bandwidth of the same run, same threads, buffer size and
-//               cache state (bytes/s, best of --qins_bw_repetitions)
+//   bw          read bandwidth timed side by side with the kernel: every
+//               iteration also streams one of the same weight buffers (half
+//               a rotation away, so equally cold) with the same threads
 //   frac_bw     bytes/s / bw
 //   ns/weight   wall time per weight
 //   tsc/weight  TSC ticks per weight (x86; the TSC runs at a fixed nominal
@@ -43,6 +44,8 @@ struct GemvFormat {
   std::shared_ptr<void> (*make)(Shape s, size_t copies);
   Status (*run)(const Context& ctx, void* holder, size_t copy, Shape s,
                 const float* x, float* y);
+  // Start of copy `copy`'s bytes (all of the format's bytes are contiguous).
+  const void* (*data)(void* holder, size_t copy);
 };
 
 struct F32Matrices {
@@ -63,6 +66,9 @@ const GemvFormat kF32 = {
        float* y) {
       auto* m = static_cast<F32Matrices*>(holder);
       return GemvF32(ctx, m->w[copy].get(), s.rows, s.cols, s.cols, x, y);
+    },
+    [](void* holder, size_t copy) -> const void* {
+      return static_cast<F32Matrices*>(holder)->w[copy].get();
     }};
 
 const GemvFormat* const kFormats[] = {&kF32};
@@ -72,34 +78,32 @@ void RunGemv(benchmark::State& state, const GemvFormat* f, Shape s, int threads,
   const size_t weights = s.rows * s.cols;
   const size_t bytes = static_cast<size_t>(f->bytes_per_weight * weights);
   const size_t copies = cold ? ColdCopies(bytes) : 1;
-  const double bw = SameRunReadBandwidth(threads, bytes, copies);
   const Context ctx = MakeBenchContext(threads);
   std::shared_ptr<void> m = f->make(s, copies);
   std::vector<float> x(s.cols), y(s.rows);
   FillUniform(x.data(), x.size(), 7);
-  size_t copy = 0;
   for (size_t c = 0; c < copies; ++c) {  // warm-up: touch every copy once
     (void)f->run(ctx, m.get(), c, s, x.data(), y.data());
   }
   using Clock = std::chrono::steady_clock;
-  double seconds = 0;
+  SideBySide timing(ctx, copies);
   for (auto _ : state) {
     const auto t0 = Clock::now();
-    const Status st = f->run(ctx, m.get(), copy, s, x.data(), y.data());
+    const Status st =
+        f->run(ctx, m.get(), timing.kernel_copy(), s, x.data(), y.data());
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!st.ok()) {
       state.SkipWithError(st.ToString().c_str());
       break;
     }
-    state.SetIterationTime(dt);
-    seconds += dt;
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
-    if (++copy == copies) copy = 0;
+    timing.Next(state, dt, f->data(m.get(), timing.read_copy()), bytes);
   }
   SetThroughputCounters(state, static_cast<double>(weights),
-                        static_cast<double>(bytes), seconds, bw);
-  state.SetLabel(std::string(TargetName(ctx.target())) + (cold ? " copies=" + std::to_string(copies) : ""));
+                        static_cast<double>(bytes), timing);
+  state.SetLabel(TargetName(ctx.target()) +
+                 (cold ? " copies=" + std::to_string(copies) : std::string()));
 }
 
 void RegisterAll() {

@@ -4,11 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
 #include <string>
 #include <thread>
-#include <tuple>
 
 #include "qins/cpu_info.h"
 
@@ -43,8 +40,7 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
           "--benchmark_out=FILE --benchmark_out_format=json):\n"
           "  --qins_quick              short sweep (CI smoke run, README main job)\n"
           "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
-          "  --qins_bw_seconds=S       seconds per read-bandwidth repetition (0.05)\n"
-          "  --qins_bw_repetitions=R   read-bandwidth repetitions, best kept (5)\n"
+
           "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
           extra_help);
       *exit_code = 0;
@@ -54,12 +50,6 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
     } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
                ParseDouble(a + 19, &v) && v >= 1) {
       flags->max_threads = static_cast<int>(v);
-    } else if (!std::strncmp(a, "--qins_bw_seconds=", 18) &&
-               ParseDouble(a + 18, &v) && v >= 0) {
-      flags->bw_seconds = v;
-    } else if (!std::strncmp(a, "--qins_bw_repetitions=", 22) &&
-               ParseDouble(a + 22, &v) && v >= 1) {
-      flags->bw_repetitions = static_cast<int>(v);
     } else if (!std::strncmp(a, "--qins", 6)) {
       std::fprintf(stderr, "unknown or malformed flag '%s' (see --help)\n", a);
       *exit_code = 2;
@@ -86,26 +76,20 @@ Context MakeBenchContext(int threads) {
 
 size_t ColdCopies(size_t bytes) {
   const uint64_t llc = GetCpuInfo().LastLevelCacheBytes(uint64_t{32} << 20);
-  const size_t need = static_cast<size_t>(4 * llc / bytes) + 1;
-  return need < 2 ? 2 : need;
+  const size_t need = static_cast<size_t>((4 * llc + bytes - 1) / bytes) + 2;
+  return need < 4 ? 4 : need;
 }
 
-double SameRunReadBandwidth(int threads, size_t bytes, size_t copies) {
-  static std::mutex mu;
-  static std::map<std::tuple<int, size_t, size_t>, double> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  const auto key = std::make_tuple(threads, bytes, copies);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  StatusOr<ReadBandwidth> bw =
-      MeasureReadBandwidth(MakeBenchContext(threads), bytes, copies,
-                           g_flags.bw_seconds, g_flags.bw_repetitions);
-  if (!bw.ok()) {
-    std::fprintf(stderr, "read bandwidth: %s\n", bw.status().ToString().c_str());
-    std::exit(2);
-  }
-  cache[key] = bw->bytes_per_second;
-  return bw->bytes_per_second;
+void SideBySide::Next(benchmark::State& state, double kernel_seconds,
+                      const void* read_buffer, size_t bytes) {
+  state.SetIterationTime(kernel_seconds);
+  kernel_s_ += kernel_seconds;
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  sink_ += ParallelReadBytes(ctx_, read_buffer, bytes);
+  read_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
+  benchmark::DoNotOptimize(sink_);
+  if (++copy_ == copies_) copy_ = 0;
 }
 
 std::optional<double> TscHz() {
@@ -126,11 +110,14 @@ std::optional<double> TscHz() {
 }
 
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
-                           double bytes_per_iter, double seconds, double bw) {
+                           double bytes_per_iter, const SideBySide& timing) {
   const double iters = static_cast<double>(state.iterations());
-  if (iters == 0 || seconds <= 0) return;
-  const double weights_per_s = weights_per_iter * iters / seconds;
-  const double bytes_per_s = bytes_per_iter * iters / seconds;
+  if (iters == 0 || timing.kernel_seconds() <= 0 || timing.read_seconds() <= 0) {
+    return;
+  }
+  const double weights_per_s = weights_per_iter * iters / timing.kernel_seconds();
+  const double bytes_per_s = bytes_per_iter * iters / timing.kernel_seconds();
+  const double bw = bytes_per_iter * iters / timing.read_seconds();
   state.counters["weights/s"] = weights_per_s;
   state.counters["bytes/s"] = bytes_per_s;
   state.counters["bw"] = bw;

@@ -16,8 +16,6 @@
 namespace qins::bench {
 
 struct Flags {
-  double bw_seconds = 0.05;  // per bandwidth repetition
-  int bw_repetitions = 5;
   bool quick = false;        // a short sweep (main job, CI smoke run)
   int max_threads = 0;       // 0: all hardware threads
 };
@@ -32,25 +30,49 @@ const Flags& GetFlags();
 // best). Exits with a message if it cannot be made.
 Context MakeBenchContext(int threads);
 
-// Number of buffers of `bytes` each whose total exceeds 4x the last-level
-// cache (at least 2): the "cold" cache state.
+// Number of buffers of `bytes` each for the "cold" cache state: at least 4,
+// and their total exceeds 4x the last-level cache plus two buffers, so that a
+// kernel pass and a read-bandwidth pass interleaved half a rotation apart
+// (see SideBySide) both always find their buffer evicted.
 size_t ColdCopies(size_t bytes);
 
-// Read bandwidth (bytes/s, best of the repetitions) for `threads` threads
-// streaming `copies` buffers of `bytes` each, measured once per distinct
-// (threads, bytes, copies) in this process and then reused.
-double SameRunReadBandwidth(int threads, size_t bytes, size_t copies);
+// Times a kernel and the read-bandwidth kernel (ParallelReadBytes) side by
+// side: each benchmark iteration runs the kernel on buffer i (timed for
+// Google Benchmark) and then reads buffer i + copies/2 (timed separately),
+// so both see the same cache state, threads and memory-system conditions and
+// drift in either cancels out of their ratio.
+class SideBySide {
+ public:
+  SideBySide(const Context& ctx, size_t copies) : ctx_(ctx), copies_(copies) {}
+  // Buffer the kernel should use in this iteration.
+  size_t kernel_copy() const { return copy_; }
+  // Buffer the read pass of this iteration streams.
+  size_t read_copy() const { return (copy_ + copies_ / 2) % copies_; }
+  // Records the kernel's time, reads `bytes` of read_buffer (the read_copy()
+  // buffer), and advances to the next iteration's buffers.
+  void Next(benchmark::State& state, double kernel_seconds,
+            const void* read_buffer, size_t bytes);
+  double kernel_seconds() const { return kernel_s_; }
+  double read_seconds() const { return read_s_; }
+
+ private:
+  Context ctx_;
+  size_t copies_;
+  size_t copy_ = 0;
+  double kernel_s_ = 0, read_s_ = 0;
+  uint32_t sink_ = 0;
+};
 
 // TSC ticks per second (x86), measured once against the steady clock; empty
 // where there is no TSC.
 std::optional<double> TscHz();
 
-// Sets the throughput counters every row carries, from the timed seconds of
-// all iterations: weights/s, bytes/s (the format's own bytes), bw (same-run
-// read bandwidth), frac_bw = bytes/s / bw, ns/weight and, on x86, tsc/weight
-// (TSC ticks, a fixed nominal rate, not core cycles).
+// Sets the throughput counters every row carries: weights/s, bytes/s (the
+// format's own bytes), bw (read bandwidth timed side by side), frac_bw =
+// bytes/s / bw, ns/weight and, on x86, tsc/weight (TSC ticks, a fixed
+// nominal rate, not core cycles).
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
-                           double bytes_per_iter, double seconds, double bw);
+                           double bytes_per_iter, const SideBySide& timing);
 
 // Fills p[0, n) with deterministic values uniform in [-scale, scale).
 void FillUniform(float* p, size_t n, uint64_t seed, float scale = 1.0f);

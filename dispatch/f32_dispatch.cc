@@ -22,7 +22,7 @@ size_t F32Lanes() { return hwy::HWY_NAMESPACE::Lanes(hwy::HWY_NAMESPACE::Scalabl
 
 const F32Kernels* GetF32KernelTable() {
   static const F32Kernels kTable = {HWY_TARGET, &F32Lanes, &DotF32,
-                                    &GemvRowsF32, &ReadSumF32};
+                                    &GemvRowsF32, &ReadSumU32};
   return &kTable;
 }
 

@@ -3,6 +3,7 @@
 #define QINS_DISPATCH_F32_KERNELS_H_
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "qins/targets.h"
 
@@ -14,7 +15,7 @@ struct F32Kernels {
   float (*dot)(const float* a, const float* b, size_t n);
   void (*gemv_rows)(const float* w, size_t stride, size_t K, const float* x,
                     float* y, size_t row_begin, size_t row_end);
-  float (*read_sum)(const float* p, size_t n);
+  uint32_t (*read_sum_u32)(const uint32_t* p, size_t n);
 };
 
 // Precondition: IsCompiled(t).

@@ -4,6 +4,7 @@
 #define QINS_BANDWIDTH_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "qins/context.h"
 #include "qins/export.h"
@@ -19,7 +20,7 @@ struct ReadBandwidth {
   int repetitions = 0;
 };
 
-// Streams `buffers` f32 buffers of `bytes_per_buffer` each, one after another
+// Streams `buffers` buffers of `bytes_per_buffer` each, one after another
 // and round-robin, summing them with ctx's threads split the same way a GEMV
 // splits its rows (contiguous blocks). buffers == 1 measures a hot buffer (in
 // cache if it fits); enough buffers to exceed the last-level cache measure
@@ -31,9 +32,13 @@ QINS_API StatusOr<ReadBandwidth> MeasureReadBandwidth(const Context& ctx,
                                                       double min_seconds = 0.05,
                                                       int repetitions = 5);
 
-// Sum of n floats, read with ctx's threads (the kernel MeasureReadBandwidth
-// times). Exposed so benches can stream their own buffers.
-QINS_API float ParallelSumF32(const Context& ctx, const float* p, size_t n);
+// Reads p[0, bytes) once with ctx's threads, split into contiguous shares
+// like a GEMV's row blocks, and returns a checksum (wrapping sum of its 32-bit
+// words plus the tail bytes). This is the kernel MeasureReadBandwidth times;
+// benches call it on their own weight buffers to measure bandwidth side by
+// side with a kernel.
+QINS_API uint32_t ParallelReadBytes(const Context& ctx, const void* p,
+                                    size_t bytes);
 
 }  // namespace qins
 

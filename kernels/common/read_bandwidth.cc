@@ -13,20 +13,27 @@
 
 namespace qins {
 
-float ParallelSumF32(const Context& ctx, const float* p, size_t n) {
+uint32_t ParallelReadBytes(const Context& ctx, const void* p, size_t bytes) {
   const F32Kernels& k = GetF32Kernels(ctx.target());
-  constexpr size_t kChunk = 4096;  // floats per task unit (16 KiB)
+  const auto* b = static_cast<const unsigned char*>(p);
+  uint32_t s = 0;
+  // Leading bytes up to 4-byte alignment, so the kernel sees aligned words.
+  size_t head = (4 - reinterpret_cast<uintptr_t>(b) % 4) % 4;
+  head = std::min(head, bytes);
+  for (size_t i = 0; i < head; ++i) s += b[i];
+  const auto* words = reinterpret_cast<const uint32_t*>(b + head);
+  const size_t n = (bytes - head) / 4;
+  constexpr size_t kChunk = 4096;  // words per task unit (16 KiB)
   const size_t chunks = (n + kChunk - 1) / kChunk;
-  const int threads = ctx.num_threads();
-  // One partial sum per contiguous share; summed in a fixed order.
-  std::vector<float> partial(chunks, 0.0f);
-  const size_t grain = std::max<size_t>(1, chunks / (4 * static_cast<size_t>(threads)));
+  std::vector<uint32_t> partial(chunks, 0);
+  const size_t grain = std::max<size_t>(
+      1, chunks / (4 * static_cast<size_t>(ctx.num_threads())));
   ParallelFor(ctx, chunks, grain, [&](size_t c0, size_t c1) {
-    const size_t b = c0 * kChunk, e = std::min(n, c1 * kChunk);
-    partial[c0] = k.read_sum(p + b, e - b);
+    const size_t w0 = c0 * kChunk, w1 = std::min(n, c1 * kChunk);
+    partial[c0] = k.read_sum_u32(words + w0, w1 - w0);
   });
-  float s = 0;
-  for (float v : partial) s += v;
+  for (uint32_t v : partial) s += v;
+  for (size_t i = head + n * 4; i < bytes; ++i) s += b[i];
   return s;
 }
 
@@ -39,26 +46,26 @@ StatusOr<ReadBandwidth> MeasureReadBandwidth(const Context& ctx,
     return InvalidArgument("MeasureReadBandwidth: need bytes_per_buffer >= 4, "
                            "buffers >= 1, repetitions >= 1, min_seconds >= 0");
   }
-  const size_t n = bytes_per_buffer / sizeof(float);
-  std::vector<hwy::AlignedFreeUniquePtr<float[]>> bufs;
+  const size_t n = bytes_per_buffer / sizeof(uint32_t);
+  std::vector<hwy::AlignedFreeUniquePtr<uint32_t[]>> bufs;
   for (size_t b = 0; b < buffers; ++b) {
-    bufs.push_back(hwy::AllocateAligned<float>(n));
+    bufs.push_back(hwy::AllocateAligned<uint32_t>(n));
     if (!bufs.back()) {
       return Status(StatusCode::kResourceExhausted,
                     "MeasureReadBandwidth: cannot allocate " +
                         std::to_string(bytes_per_buffer * buffers) + " bytes");
     }
     // Touch every page from the threads that will read it (first touch).
-    float* p = bufs.back().get();
+    uint32_t* p = bufs.back().get();
     ParallelFor(ctx, n, 4096, [&](size_t i0, size_t i1) {
-      for (size_t i = i0; i < i1; ++i) p[i] = 1.0f + static_cast<float>(i & 7);
+      for (size_t i = i0; i < i1; ++i) p[i] = static_cast<uint32_t>(i);
     });
   }
   using Clock = std::chrono::steady_clock;
-  volatile float sink = 0;
+  volatile uint32_t sink = 0;
   size_t next = 0;
   auto pass = [&] {
-    sink = sink + ParallelSumF32(ctx, bufs[next].get(), n);
+    sink = sink + ParallelReadBytes(ctx, bufs[next].get(), n * sizeof(uint32_t));
     next = (next + 1) % buffers;
   };
   for (size_t b = 0; b < buffers; ++b) pass();  // warm-up: one full rotation
@@ -78,7 +85,7 @@ StatusOr<ReadBandwidth> MeasureReadBandwidth(const Context& ctx,
   ReadBandwidth out;
   out.bytes_per_second = rates.back();
   out.median_bytes_per_second = rates[rates.size() / 2];
-  out.bytes_per_pass = n * sizeof(float);
+  out.bytes_per_pass = n * sizeof(uint32_t);
   out.buffers = buffers;
   out.repetitions = repetitions;
   return out;

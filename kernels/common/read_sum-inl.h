@@ -1,6 +1,8 @@
 // Per-target streaming read kernel: the reference for "read bandwidth" that
 // GEMV throughput is compared against. It does the least work a GEMV could do
-// per byte: one load and one add per vector, four independent chains.
+// per byte: one load and one integer add per vector, four independent chains.
+// Integer adds, so that arbitrary bytes (codes of any format) never hit
+// floating-point assists for denormals or NaNs.
 
 #if defined(QINS_KERNELS_COMMON_READ_SUM_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_COMMON_READ_SUM_INL_H_
@@ -10,6 +12,7 @@
 #endif
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hwy/highway.h"
 
@@ -18,9 +21,10 @@ namespace qins {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Sum of p[0, n). Per 4 vectors: 4 loads, 4 adds.
-HWY_NOINLINE float ReadSumF32(const float* HWY_RESTRICT p, size_t n) {
-  const hn::ScalableTag<float> d;
+// Wrapping sum of the 32-bit words of p[0, n). Per 4 vectors: 4 loads,
+// 4 adds.
+HWY_NOINLINE uint32_t ReadSumU32(const uint32_t* HWY_RESTRICT p, size_t n) {
+  const hn::ScalableTag<uint32_t> d;
   const size_t N = hn::Lanes(d);
   auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
   size_t i = 0;
@@ -30,8 +34,8 @@ HWY_NOINLINE float ReadSumF32(const float* HWY_RESTRICT p, size_t n) {
     s2 = hn::Add(s2, hn::LoadU(d, p + i + 2 * N));
     s3 = hn::Add(s3, hn::LoadU(d, p + i + 3 * N));
   }
-  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1),
-                                                    hn::Add(s2, s3))));
+  uint32_t sum = hn::GetLane(
+      hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
   for (; i < n; ++i) sum += p[i];
   return sum;
 }

@@ -28,7 +28,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Dot products of kRows (1 or 4) rows of W (row r at w + r * stride) with
 // x[0, K). Inner loop per 2 vectors of K on AVX2 (kRows = 4): 2 loads of x,
 // 8 loads of W, 8 FMAs: 1 load + 1 FMA per W vector, 8 independent FMA chains
-// (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). Accumulators are
+// (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). No software
+// prefetch: 1 KiB-ahead prefetches in every row lowered cold throughput from
+// 0.90-1.0 to 0.75-0.88 of read bandwidth (bench_gemv, 2-vCPU AMD EPYC VM
+// with AVX-512, 2026-11-23); the hardware prefetcher does better alone. Accumulators are
 // named variables, not arrays: SVE vectors are sizeless and cannot be array
 // elements.
 template <size_t kRows>
