@@ -108,18 +108,21 @@ void RunGemv(benchmark::State& state, const GemvFormat* f, Shape s, int threads,
 
 void RegisterAll() {
   const Flags& flags = GetFlags();
-  int max_threads = flags.max_threads > 0
-                        ? flags.max_threads
-                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<Shape> shapes = {{1024, 1024}, {3072, 3072}, {3072, 8192}, {8192, 3072}};
+  int max_threads =
+      flags.max_threads > 0
+          ? flags.max_threads
+          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<Shape> shapes = {
+      {1024, 1024}, {3072, 3072}, {3072, 8192}, {8192, 3072}};
   if (flags.quick) shapes = {{1024, 1024}, {3072, 8192}};
   for (const GemvFormat* f : kFormats) {
     for (Shape s : shapes) {
       for (int t = 1; t <= max_threads; ++t) {
         for (bool cold : {false, true}) {
-          const std::string name = std::string("gemv/") + f->name + "/" +
-                                   std::to_string(s.rows) + "x" + std::to_string(s.cols) +
-                                   "/threads:" + std::to_string(t) + (cold ? "/cold" : "/hot");
+          const std::string name =
+              std::string("gemv/") + f->name + "/" + std::to_string(s.rows) +
+              "x" + std::to_string(s.cols) + "/threads:" + std::to_string(t) +
+              (cold ? "/cold" : "/hot");
           benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, s, t, cold)
               ->UseManualTime()
               ->Unit(benchmark::kMicrosecond);
@@ -135,9 +138,9 @@ void RegisterAll() {
 int main(int argc, char** argv) {
   qins::bench::Flags flags;
   int code = 0;
-  if (!qins::bench::ParseFlags(&argc, argv,
-                               "bench_gemv: GEMV throughput vs same-run read bandwidth",
-                               &flags, &code)) {
+  if (!qins::bench::ParseFlags(
+          &argc, argv, "bench_gemv: GEMV throughput vs same-run read bandwidth",
+          &flags, &code)) {
     if (code == 0) {
       char help[] = "--help";
       char* args[] = {argv[0], help};

@@ -38,7 +38,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
           "Project flags (all Google Benchmark flags work too, e.g.\n"
           "--benchmark_filter=REGEX --benchmark_min_time=SECONDS\n"
           "--benchmark_out=FILE --benchmark_out_format=json):\n"
-          "  --qins_quick              short sweep (CI smoke run, README main job)\n"
+          "  --qins_quick              short sweep (CI smoke run, README main "
+          "job)\n"
           "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
 
           "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
@@ -68,7 +69,8 @@ Context MakeBenchContext(int threads) {
   o.num_threads = threads;
   StatusOr<Context> ctx = Context::Create(o);
   if (!ctx.ok()) {
-    std::fprintf(stderr, "cannot create context: %s\n", ctx.status().ToString().c_str());
+    std::fprintf(stderr, "cannot create context: %s\n",
+                 ctx.status().ToString().c_str());
     std::exit(2);
   }
   return *ctx;
@@ -112,10 +114,12 @@ std::optional<double> TscHz() {
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
                            double bytes_per_iter, const SideBySide& timing) {
   const double iters = static_cast<double>(state.iterations());
-  if (iters == 0 || timing.kernel_seconds() <= 0 || timing.read_seconds() <= 0) {
+  if (iters == 0 || timing.kernel_seconds() <= 0 ||
+      timing.read_seconds() <= 0) {
     return;
   }
-  const double weights_per_s = weights_per_iter * iters / timing.kernel_seconds();
+  const double weights_per_s =
+      weights_per_iter * iters / timing.kernel_seconds();
   const double bytes_per_s = bytes_per_iter * iters / timing.kernel_seconds();
   const double bw = bytes_per_iter * iters / timing.read_seconds();
   state.counters["weights/s"] = weights_per_s;

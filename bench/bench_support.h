@@ -16,8 +16,8 @@
 namespace qins::bench {
 
 struct Flags {
-  bool quick = false;        // a short sweep (main job, CI smoke run)
-  int max_threads = 0;       // 0: all hardware threads
+  bool quick = false;   // a short sweep (main job, CI smoke run)
+  int max_threads = 0;  // 0: all hardware threads
 };
 
 // Parses and removes --qins_* flags from argv; prints help for --help and

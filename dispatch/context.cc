@@ -17,8 +17,9 @@ StatusOr<int> ParseThreads(const char* text, const char* what) {
   errno = 0;
   const long v = std::strtol(text, &end, 10);
   if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 4096) {
-    return InvalidArgument(std::string(what) + " must be an integer in [1, 4096], got '" +
-                           text + "'");
+    return InvalidArgument(std::string(what) +
+                           " must be an integer in [1, 4096], got '" + text +
+                           "'");
   }
   return static_cast<int>(v);
 }

@@ -2,12 +2,12 @@
 
 #include <cpuinfo.h>
 
-#include "oneapi/tbb/info.h"
-
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <string>
+
+#include "oneapi/tbb/info.h"
 
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
@@ -33,19 +33,32 @@ const char* UarchToName(cpuinfo_uarch u) {
 
 const char* VendorName(cpuinfo_vendor v) {
   switch (v) {
-    case cpuinfo_vendor_intel: return "Intel";
-    case cpuinfo_vendor_amd: return "AMD";
-    case cpuinfo_vendor_arm: return "ARM";
-    case cpuinfo_vendor_qualcomm: return "Qualcomm";
-    case cpuinfo_vendor_apple: return "Apple";
-    case cpuinfo_vendor_samsung: return "Samsung";
-    case cpuinfo_vendor_nvidia: return "NVIDIA";
-    case cpuinfo_vendor_cavium: return "Cavium";
-    case cpuinfo_vendor_huawei: return "Huawei";
-    case cpuinfo_vendor_hygon: return "Hygon";
-    case cpuinfo_vendor_broadcom: return "Broadcom";
-    case cpuinfo_vendor_apm: return "APM";
-    default: return "unknown";
+    case cpuinfo_vendor_intel:
+      return "Intel";
+    case cpuinfo_vendor_amd:
+      return "AMD";
+    case cpuinfo_vendor_arm:
+      return "ARM";
+    case cpuinfo_vendor_qualcomm:
+      return "Qualcomm";
+    case cpuinfo_vendor_apple:
+      return "Apple";
+    case cpuinfo_vendor_samsung:
+      return "Samsung";
+    case cpuinfo_vendor_nvidia:
+      return "NVIDIA";
+    case cpuinfo_vendor_cavium:
+      return "Cavium";
+    case cpuinfo_vendor_huawei:
+      return "Huawei";
+    case cpuinfo_vendor_hygon:
+      return "Hygon";
+    case cpuinfo_vendor_broadcom:
+      return "Broadcom";
+    case cpuinfo_vendor_apm:
+      return "APM";
+    default:
+      return "unknown";
   }
 }
 
@@ -61,12 +74,16 @@ std::optional<uint64_t> ParseSysfsSize(const std::string& s) {
   if (s.empty()) return std::nullopt;
   uint64_t v = 0;
   size_t i = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+    v = v * 10 + (s[i++] - '0');
   if (i == 0) return std::nullopt;
   if (i < s.size()) {
-    if (s[i] == 'K') v <<= 10;
-    else if (s[i] == 'M') v <<= 20;
-    else if (s[i] == 'G') v <<= 30;
+    if (s[i] == 'K')
+      v <<= 10;
+    else if (s[i] == 'M')
+      v <<= 20;
+    else if (s[i] == 'G')
+      v <<= 30;
   }
   return v;
 }
@@ -132,7 +149,8 @@ CpuInfo Detect() {
   info.arch = "other";
 #endif
   info.emulated = LooksEmulated();
-  for (tbb::numa_node_id n : tbb::info::numa_nodes()) info.numa_nodes.push_back(n);
+  for (tbb::numa_node_id n : tbb::info::numa_nodes())
+    info.numa_nodes.push_back(n);
   const bool ok = cpuinfo_initialize();
   if (ok) {
     info.packages = cpuinfo_get_packages_count();
@@ -157,9 +175,12 @@ CpuInfo Detect() {
 #if defined(__x86_64__)
     // x86: cpuinfo reads CPUID cache leaves: real data.
     if (ok) {
-      info.l1d = FromCpuinfo(cpuinfo_get_l1d_caches(), cpuinfo_get_l1d_caches_count());
-      info.l2 = FromCpuinfo(cpuinfo_get_l2_caches(), cpuinfo_get_l2_caches_count());
-      info.l3 = FromCpuinfo(cpuinfo_get_l3_caches(), cpuinfo_get_l3_caches_count());
+      info.l1d =
+          FromCpuinfo(cpuinfo_get_l1d_caches(), cpuinfo_get_l1d_caches_count());
+      info.l2 =
+          FromCpuinfo(cpuinfo_get_l2_caches(), cpuinfo_get_l2_caches_count());
+      info.l3 =
+          FromCpuinfo(cpuinfo_get_l3_caches(), cpuinfo_get_l3_caches_count());
     }
 #else
     // Arm: cpuinfo's cache sizes are guesses from a per-core table, so use the
@@ -173,7 +194,9 @@ CpuInfo Detect() {
     if (!khz.empty()) info.max_frequency_hz = std::stoull(khz) * 1000;
   }
 
-  auto add = [&](const char* name, bool v) { info.features.emplace_back(name, v); };
+  auto add = [&](const char* name, bool v) {
+    info.features.emplace_back(name, v);
+  };
 #if defined(__x86_64__)
   add("sse4.1", ok && cpuinfo_has_x86_sse4_1());
   add("avx2", ok && cpuinfo_has_x86_avx2());

@@ -18,7 +18,9 @@ HWY_BEFORE_NAMESPACE();
 namespace qins {
 namespace HWY_NAMESPACE {
 
-size_t F32Lanes() { return hwy::HWY_NAMESPACE::Lanes(hwy::HWY_NAMESPACE::ScalableTag<float>()); }
+size_t F32Lanes() {
+  return hwy::HWY_NAMESPACE::Lanes(hwy::HWY_NAMESPACE::ScalableTag<float>());
+}
 
 const F32Kernels* GetF32KernelTable() {
   static const F32Kernels kTable = {HWY_TARGET, &F32Lanes, &DotF32,

@@ -10,7 +10,7 @@
 namespace qins {
 
 struct F32Kernels {
-  int64_t target_bit;  // the target these pointers were compiled for
+  int64_t target_bit;     // the target these pointers were compiled for
   size_t (*f32_lanes)();  // float lanes per vector (run-time on SVE)
   float (*dot)(const float* a, const float* b, size_t n);
   void (*gemv_rows)(const float* w, size_t stride, size_t K, const float* x,

@@ -12,7 +12,8 @@ namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -59,7 +60,8 @@ std::string SupportedTargetNames() { return JoinNames(SupportedTargets()); }
 
 StatusOr<Target> ParseTarget(std::string_view name) {
   const std::string want = Lower(name);
-  const std::string valid = "valid targets on this CPU: " + SupportedTargetNames();
+  const std::string valid =
+      "valid targets on this CPU: " + SupportedTargetNames();
   for (int i = 0; i < 63; ++i) {
     const Target t{int64_t{1} << i};
     const std::string n = TargetName(t);
@@ -86,7 +88,8 @@ StatusOr<Target> ParseTarget(std::string_view name) {
                          JoinNames(CompiledTargets()) + "); " + valid);
     }
   }
-  return InvalidArgument("unknown target '" + std::string(name) + "'; " + valid);
+  return InvalidArgument("unknown target '" + std::string(name) + "'; " +
+                         valid);
 }
 
 }  // namespace qins

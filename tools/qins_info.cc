@@ -8,13 +8,16 @@
 namespace {
 
 void Usage(FILE* f) {
-  std::fprintf(f,
+  std::fprintf(
+      f,
       "Usage: qins-info [--json] [--help]\n"
-      "Prints the CPU (vendor, microarchitecture, cores, caches, ISA features),\n"
+      "Prints the CPU (vendor, microarchitecture, cores, caches, ISA "
+      "features),\n"
       "the SIMD targets compiled into libqinskernels and supported here, the\n"
       "target in use and the thread count.\n\n"
       "Environment:\n"
-      "  QINS_TARGET   force a target (e.g. avx2, sse4, ssse3, scalar, neon, sve)\n"
+      "  QINS_TARGET   force a target (e.g. avx2, sse4, ssse3, scalar, neon, "
+      "sve)\n"
       "  QINS_THREADS  number of threads (default: all of the NUMA node)\n");
 }
 
@@ -35,7 +38,8 @@ std::string Opt(const std::optional<uint64_t>& v, bool json) {
 
 std::string Bytes(const std::optional<uint64_t>& v) {
   if (!v) return "unknown";
-  if (*v >= (1u << 20) && *v % (1u << 20) == 0) return std::to_string(*v >> 20) + " MiB";
+  if (*v >= (1u << 20) && *v % (1u << 20) == 0)
+    return std::to_string(*v >> 20) + " MiB";
   if (*v >= 1024 && *v % 1024 == 0) return std::to_string(*v >> 10) + " KiB";
   return std::to_string(*v) + " B";
 }
@@ -52,9 +56,9 @@ std::string TargetList(const std::vector<qins::Target>& ts, bool json) {
 std::string CacheJson(const qins::CacheLevel& c) {
   std::string instances = c.instances ? std::to_string(*c.instances) : "null";
   std::string line = c.line_bytes ? std::to_string(*c.line_bytes) : "null";
-  return "{\"size_bytes\": " + Opt(c.size_bytes, true) + ", \"instances\": " +
-         instances + ", \"line_bytes\": " + line + ", \"source\": " +
-         JsonStr(c.source) + "}";
+  return "{\"size_bytes\": " + Opt(c.size_bytes, true) +
+         ", \"instances\": " + instances + ", \"line_bytes\": " + line +
+         ", \"source\": " + JsonStr(c.source) + "}";
 }
 
 std::string CacheText(const qins::CacheLevel& c) {
@@ -88,12 +92,14 @@ int main(int argc, char** argv) {
   const qins::CpuInfo& cpu = qins::GetCpuInfo();
   const std::string in_use = qins::TargetName(ctx->target());
   std::string numa;
-  for (int n : cpu.numa_nodes) numa += (numa.empty() ? "" : json ? ", " : " ") + std::to_string(n);
+  for (int n : cpu.numa_nodes)
+    numa += (numa.empty() ? "" : json ? ", " : " ") + std::to_string(n);
 
   if (json) {
     std::string feats;
     for (const auto& [name, has] : cpu.features) {
-      feats += (feats.empty() ? "" : ", ") + JsonStr(name) + ": " + (has ? "true" : "false");
+      feats += (feats.empty() ? "" : ", ") + JsonStr(name) + ": " +
+               (has ? "true" : "false");
     }
     std::printf(
         "{\n  \"version\": %s,\n  \"arch\": %s,\n  \"vendor\": %s,\n"
@@ -102,7 +108,8 @@ int main(int argc, char** argv) {
         "  \"emulated\": %s,\n  \"max_frequency_hz\": %s,\n"
         "  \"caches\": {\"l1d\": %s, \"l2\": %s, \"l3\": %s},\n"
         "  \"features\": {%s},\n  \"compiled_targets\": %s,\n"
-        "  \"supported_targets\": %s,\n  \"target\": %s,\n  \"threads\": %d\n}\n",
+        "  \"supported_targets\": %s,\n  \"target\": %s,\n  \"threads\": "
+        "%d\n}\n",
         JsonStr(qins::Version()).c_str(), JsonStr(cpu.arch).c_str(),
         JsonStr(cpu.vendor).c_str(), JsonStr(cpu.uarch).c_str(),
         JsonStr(cpu.package_name).c_str(), cpu.packages, cpu.cores,
@@ -125,19 +132,28 @@ int main(int argc, char** argv) {
   std::printf("libqinskernels %s\n", qins::Version());
   std::printf("cpu:               %s %s, uarch %s (%s)\n", cpu.vendor.c_str(),
               cpu.package_name.c_str(), cpu.uarch.c_str(), cpu.arch.c_str());
-  std::printf("topology:          %u package(s), %u cores, %u logical processors, NUMA nodes: %s\n",
-              cpu.packages, cpu.cores, cpu.processors, numa.c_str());
-  if (cpu.emulated) std::printf("emulated:          yes (host /proc and /sys are not this CPU's)\n");
-  std::printf("max frequency:     %s\n",
-              cpu.max_frequency_hz ? (std::to_string(*cpu.max_frequency_hz / 1000000) + " MHz").c_str()
-                                   : "unknown");
+  std::printf(
+      "topology:          %u package(s), %u cores, %u logical processors, NUMA "
+      "nodes: %s\n",
+      cpu.packages, cpu.cores, cpu.processors, numa.c_str());
+  if (cpu.emulated)
+    std::printf(
+        "emulated:          yes (host /proc and /sys are not this CPU's)\n");
+  std::printf(
+      "max frequency:     %s\n",
+      cpu.max_frequency_hz
+          ? (std::to_string(*cpu.max_frequency_hz / 1000000) + " MHz").c_str()
+          : "unknown");
   std::printf("L1d:               %s\n", CacheText(cpu.l1d).c_str());
   std::printf("L2:                %s\n", CacheText(cpu.l2).c_str());
   std::printf("L3:                %s\n", CacheText(cpu.l3).c_str());
   std::printf("features:          %s\n", feats.c_str());
-  std::printf("missing features:  %s\n", missing.empty() ? "none" : missing.c_str());
-  std::printf("compiled targets:  %s\n", TargetList(qins::CompiledTargets(), false).c_str());
-  std::printf("supported targets: %s\n", TargetList(qins::SupportedTargets(), false).c_str());
+  std::printf("missing features:  %s\n",
+              missing.empty() ? "none" : missing.c_str());
+  std::printf("compiled targets:  %s\n",
+              TargetList(qins::CompiledTargets(), false).c_str());
+  std::printf("supported targets: %s\n",
+              TargetList(qins::SupportedTargets(), false).c_str());
   std::printf("target in use:     %s%s\n", in_use.c_str(),
               std::getenv("QINS_TARGET") ? " (forced by QINS_TARGET)" : "");
   std::printf("threads:           %d%s\n", ctx->num_threads(),

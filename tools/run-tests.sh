@@ -42,17 +42,14 @@ step() {  # step NAME COMMAND...
 
 # Adds the counts of a ctest JUnit file to the totals.
 count_junit() {
-  local f=$1
+  local f=$1 t fl sk
   [ -f "$f" ] || return 0
-  local line
-  line=$(grep -m1 -o '<testsuite [^>]*>' "$f")
-  local t fl sk
-  t=$(sed -n 's/.* tests="\([0-9]*\)".*/\1/p' <<<"$line")
-  fl=$(sed -n 's/.* failures="\([0-9]*\)".*/\1/p' <<<"$line")
-  sk=$(sed -n 's/.* skipped="\([0-9]*\)".*/\1/p' <<<"$line")
-  passed=$((passed + ${t:-0} - ${fl:-0} - ${sk:-0}))
-  failed=$((failed + ${fl:-0}))
-  skipped=$((skipped + ${sk:-0}))
+  read -r t fl sk < <(python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+print(r.get("tests", 0), r.get("failures", 0), r.get("skipped", 0))' "$f")
+  passed=$((passed + t - fl - sk))
+  failed=$((failed + fl))
+  skipped=$((skipped + sk))
 }
 
 build_and_test() {  # build_and_test PRESET

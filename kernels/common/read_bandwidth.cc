@@ -43,8 +43,9 @@ StatusOr<ReadBandwidth> MeasureReadBandwidth(const Context& ctx,
                                              int repetitions) {
   if (bytes_per_buffer < sizeof(float) || buffers == 0 || repetitions < 1 ||
       !(min_seconds >= 0)) {
-    return InvalidArgument("MeasureReadBandwidth: need bytes_per_buffer >= 4, "
-                           "buffers >= 1, repetitions >= 1, min_seconds >= 0");
+    return InvalidArgument(
+        "MeasureReadBandwidth: need bytes_per_buffer >= 4, "
+        "buffers >= 1, repetitions >= 1, min_seconds >= 0");
   }
   const size_t n = bytes_per_buffer / sizeof(uint32_t);
   std::vector<hwy::AlignedFreeUniquePtr<uint32_t[]>> bufs;
@@ -65,7 +66,8 @@ StatusOr<ReadBandwidth> MeasureReadBandwidth(const Context& ctx,
   volatile uint32_t sink = 0;
   size_t next = 0;
   auto pass = [&] {
-    sink = sink + ParallelReadBytes(ctx, bufs[next].get(), n * sizeof(uint32_t));
+    sink =
+        sink + ParallelReadBytes(ctx, bufs[next].get(), n * sizeof(uint32_t));
     next = (next + 1) % buffers;
   };
   for (size_t b = 0; b < buffers; ++b) pass();  // warm-up: one full rotation

@@ -34,8 +34,13 @@ HWY_NOINLINE uint32_t ReadSumU32(const uint32_t* HWY_RESTRICT p, size_t n) {
     s2 = hn::Add(s2, hn::LoadU(d, p + i + 2 * N));
     s3 = hn::Add(s3, hn::LoadU(d, p + i + 3 * N));
   }
-  uint32_t sum = hn::GetLane(
-      hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
+  // Lanes summed in scalar code: GCC 12's _mm512_reduce_add_epi32 (behind
+  // SumOfLanes on AVX3) adds in signed int, which overflows (UB) on wrapping
+  // sums.
+  HWY_ALIGN uint32_t lanes[hn::MaxLanes(d)];
+  hn::Store(hn::Add(hn::Add(s0, s1), hn::Add(s2, s3)), d, lanes);
+  uint32_t sum = 0;
+  for (size_t l = 0; l < N; ++l) sum += lanes[l];
   for (; i < n; ++i) sum += p[i];
   return sum;
 }

@@ -31,12 +31,12 @@ namespace hn = hwy::HWY_NAMESPACE;
 // (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). No software
 // prefetch: 1 KiB-ahead prefetches in every row lowered cold throughput from
 // 0.90-1.0 to 0.75-0.88 of read bandwidth (bench_gemv, 2-vCPU AMD EPYC VM
-// with AVX-512, 2026-11-23); the hardware prefetcher does better alone. Accumulators are
-// named variables, not arrays: SVE vectors are sizeless and cannot be array
-// elements.
+// with AVX-512, 2026-11-23); the hardware prefetcher does better alone.
+// Accumulators are named variables, not arrays: SVE vectors are sizeless and
+// cannot be array elements.
 template <size_t kRows>
-HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride,
-                           size_t K, const float* HWY_RESTRICT x,
+HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride, size_t K,
+                           const float* HWY_RESTRICT x,
                            float* HWY_RESTRICT out) {
   static_assert(kRows == 1 || kRows == 4, "1 or 4 rows");
   constexpr bool k4 = kRows == 4;

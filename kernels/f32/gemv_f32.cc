@@ -31,7 +31,8 @@ Status GemvF32(const Context& ctx, const float* w, size_t rows, size_t cols,
   }
   const F32Kernels& k = GetF32Kernels(ctx.target());
   const size_t groups = (rows + kRowGroup - 1) / kRowGroup;
-  const size_t group_bytes = kRowGroup * std::max<size_t>(cols, 1) * sizeof(float);
+  const size_t group_bytes =
+      kRowGroup * std::max<size_t>(cols, 1) * sizeof(float);
   size_t grain = std::max<size_t>(1, kMinTaskBytes / group_bytes);
   if (rows * cols < kMinParallelWeights) grain = groups;
   ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
@@ -44,7 +45,8 @@ Status GemvF32(const Context& ctx, const float* w, size_t rows, size_t cols,
 StatusOr<float> DotF32(const Context& ctx, const float* a, const float* b,
                        size_t n) {
   if (n == 0) return 0.0f;
-  if (a == nullptr || b == nullptr) return InvalidArgument("DotF32: null input");
+  if (a == nullptr || b == nullptr)
+    return InvalidArgument("DotF32: null input");
   return GetF32Kernels(ctx.target()).dot(a, b, n);
 }
 

@@ -31,8 +31,8 @@ TEST(CpuInfoTest, FeaturesForThisArchitectureAreListed) {
   bool v = false;
 #if defined(__x86_64__)
   EXPECT_EQ(c.arch, "x86_64");
-  for (const char* f : {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
-                        "avx512vbmi", "avx512vnni", "avx512bf16"}) {
+  for (const char* f : {"avx2", "fma", "f16c", "avx512f", "avx512bw",
+                        "avx512vl", "avx512vbmi", "avx512vnni", "avx512bf16"}) {
     EXPECT_TRUE(Has(c, f, &v)) << f;
   }
 #elif defined(__aarch64__)
@@ -59,11 +59,10 @@ TEST(CpuInfoTest, CachesAreKnownOrMarkedUnknown) {
     EXPECT_FALSE(c.l1d.size_bytes.has_value());
     EXPECT_FALSE(c.max_frequency_hz.has_value());
   }
-  EXPECT_EQ(c.LastLevelCacheBytes(12345),
-            c.l3.size_bytes   ? *c.l3.size_bytes
-            : c.l2.size_bytes ? *c.l2.size_bytes
-            : c.l1d.size_bytes ? *c.l1d.size_bytes
-                               : 12345u);
+  EXPECT_EQ(c.LastLevelCacheBytes(12345), c.l3.size_bytes    ? *c.l3.size_bytes
+                                          : c.l2.size_bytes  ? *c.l2.size_bytes
+                                          : c.l1d.size_bytes ? *c.l1d.size_bytes
+                                                             : 12345u);
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ std::vector<Target> TestTargets() { return CompiledTargets(); }
 
 std::string TargetParamName(const ::testing::TestParamInfo<Target>& info) {
   std::string n = TargetName(info.param);
-  for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : n)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return n;
 }
 

@@ -42,10 +42,9 @@ class PerTargetTest : public ::testing::TestWithParam<Target> {
 
 }  // namespace qins::testing
 
-#define QINS_INSTANTIATE_PER_TARGET(Suite)                             \
-  INSTANTIATE_TEST_SUITE_P(                                            \
-      PerTarget, Suite,                                                \
-      ::testing::ValuesIn(::qins::testing::TestTargets()),             \
+#define QINS_INSTANTIATE_PER_TARGET(Suite)                                   \
+  INSTANTIATE_TEST_SUITE_P(                                                  \
+      PerTarget, Suite, ::testing::ValuesIn(::qins::testing::TestTargets()), \
       ::qins::testing::TargetParamName)
 
 #endif  // QINS_TESTS_SUPPORT_PER_TARGET_H_

@@ -29,7 +29,8 @@ inline void GemvReference(const float* w, size_t rows, size_t cols,
   }
 }
 
-inline std::vector<float> RandomFloats(size_t n, uint32_t seed, float stddev = 1.0f) {
+inline std::vector<float> RandomFloats(size_t n, uint32_t seed,
+                                       float stddev = 1.0f) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, stddev);
   std::vector<float> v(n);

@@ -15,7 +15,8 @@ TEST_P(ReadBandwidthTest, ChecksumMatchesScalarAtAnyAlignment) {
   // The checksum is a wrapping sum of 32-bit words after the head bytes that
   // reach 4-byte alignment, plus head and tail bytes: compute it the same way.
   std::vector<unsigned char> buf(100000 + 8);
-  for (size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<unsigned char>(i * 131 + 7);
+  for (size_t i = 0; i < buf.size(); ++i)
+    buf[i] = static_cast<unsigned char>(i * 131 + 7);
   for (int threads : {1, 2}) {
     const Context ctx = testing::MakeContext(target(), threads);
     for (size_t offset : {0, 1, 2, 3}) {
@@ -32,7 +33,8 @@ TEST_P(ReadBandwidthTest, ChecksumMatchesScalarAtAnyAlignment) {
           ref += v;
         }
         for (size_t i = head + 4 * words; i < n; ++i) ref += p[i];
-        EXPECT_EQ(ParallelReadBytes(ctx, p, n), ref) << "offset " << offset << " n " << n;
+        EXPECT_EQ(ParallelReadBytes(ctx, p, n), ref)
+            << "offset " << offset << " n " << n;
       }
     }
   }

@@ -35,14 +35,16 @@ class GemvF32Test : public testing::PerTargetTest {
   }
 
   void CheckShape(size_t rows, size_t cols, size_t stride, int threads) {
-    SCOPED_TRACE(::testing::Message() << "rows=" << rows << " cols=" << cols
-                                      << " stride=" << stride
-                                      << " threads=" << threads);
-    const std::vector<float> w = RandomFloats(rows * stride, 17 + rows * 31 + cols);
+    SCOPED_TRACE(::testing::Message()
+                 << "rows=" << rows << " cols=" << cols << " stride=" << stride
+                 << " threads=" << threads);
+    const std::vector<float> w =
+        RandomFloats(rows * stride, 17 + rows * 31 + cols);
     const std::vector<float> x = RandomFloats(cols, 5 + cols);
     std::vector<float> y(rows, std::numeric_limits<float>::quiet_NaN());
     const Context ctx = MakeContext(target(), threads);
-    ASSERT_TRUE(GemvF32(ctx, w.data(), rows, cols, stride, x.data(), y.data()).ok());
+    ASSERT_TRUE(
+        GemvF32(ctx, w.data(), rows, cols, stride, x.data(), y.data()).ok());
     std::vector<double> ref, abs_sum;
     GemvReference(w.data(), rows, cols, stride, x.data(), ref, abs_sum);
     for (size_t i = 0; i < rows; ++i) {
@@ -58,10 +60,9 @@ TEST_P(GemvF32Test, KernelIsTheRequestedTarget) {
 
 TEST_P(GemvF32Test, OddShapesMatchReference) {
   const size_t L = Lanes();
-  const std::vector<size_t> ks = {1,         2,         L > 1 ? L - 1 : 1,
-                                  L,         L + 1,     2 * L - 1,
-                                  2 * L,     2 * L + 1, 3 * L + 5,
-                                  100,       1000,      4099};
+  const std::vector<size_t> ks = {
+      1,     2,         L > 1 ? L - 1 : 1, L,   L + 1, 2 * L - 1,
+      2 * L, 2 * L + 1, 3 * L + 5,         100, 1000,  4099};
   for (size_t rows : {1, 2, 3, 4, 5, 7, 8, 33}) {
     for (size_t cols : ks) CheckShape(rows, cols, cols, 1);
   }
@@ -83,10 +84,12 @@ TEST_P(GemvF32Test, ResultIndependentOfThreadCountAndRowGrouping) {
   const std::vector<float> x = RandomFloats(cols, 2);
   std::vector<float> y1(rows), yt(rows);
   ASSERT_TRUE(GemvF32(MakeContext(target(), 1), w.data(), rows, cols, cols,
-                      x.data(), y1.data()).ok());
+                      x.data(), y1.data())
+                  .ok());
   for (int threads : {2, 3, 4}) {
     ASSERT_TRUE(GemvF32(MakeContext(target(), threads), w.data(), rows, cols,
-                        cols, x.data(), yt.data()).ok());
+                        cols, x.data(), yt.data())
+                    .ok());
     EXPECT_EQ(0, std::memcmp(y1.data(), yt.data(), rows * sizeof(float)))
         << threads << " threads";
   }
@@ -95,7 +98,8 @@ TEST_P(GemvF32Test, ResultIndependentOfThreadCountAndRowGrouping) {
   const Context ctx = MakeContext(target(), 1);
   for (size_t i : {size_t{0}, size_t{5}, size_t{2050}}) {
     float yi;
-    ASSERT_TRUE(GemvF32(ctx, w.data() + i * cols, 1, cols, cols, x.data(), &yi).ok());
+    ASSERT_TRUE(
+        GemvF32(ctx, w.data() + i * cols, 1, cols, cols, x.data(), &yi).ok());
     EXPECT_EQ(0, std::memcmp(&yi, &y1[i], sizeof(float))) << "row " << i;
     StatusOr<float> d = DotF32(ctx, w.data() + i * cols, x.data(), cols);
     ASSERT_TRUE(d.ok());
@@ -106,7 +110,8 @@ TEST_P(GemvF32Test, ResultIndependentOfThreadCountAndRowGrouping) {
 TEST_P(GemvF32Test, DotMatchesReference) {
   const Context ctx = MakeContext(target(), 1);
   for (size_t n : {1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 129, 1000, 65537}) {
-    const std::vector<float> a = RandomFloats(n, 3 + n), b = RandomFloats(n, 4 + n);
+    const std::vector<float> a = RandomFloats(n, 3 + n),
+                             b = RandomFloats(n, 4 + n);
     std::vector<double> ref, abs_sum;
     GemvReference(a.data(), 1, n, n, b.data(), ref, abs_sum);
     StatusOr<float> d = DotF32(ctx, a.data(), b.data(), n);
@@ -125,11 +130,13 @@ TEST_P(GemvF32Test, NanAndInfPropagate) {
   w[1 * cols + 5] = std::numeric_limits<float>::infinity();  // inf * 0 = NaN
   std::vector<float> y(rows);
   ASSERT_TRUE(GemvF32(MakeContext(target(), 1), w.data(), rows, cols, cols,
-                      x.data(), y.data()).ok());
+                      x.data(), y.data())
+                  .ok());
   EXPECT_TRUE(std::isnan(y[1]));
   EXPECT_TRUE(std::isinf(y[2]) && (y[2] > 0) == (x[36] > 0));
   EXPECT_TRUE(std::isnan(y[4]));
-  EXPECT_TRUE(std::isfinite(y[0]) && std::isfinite(y[3]) && std::isfinite(y[5]));
+  EXPECT_TRUE(std::isfinite(y[0]) && std::isfinite(y[3]) &&
+              std::isfinite(y[5]));
 }
 
 TEST_P(GemvF32Test, EmptyAndInvalidShapes) {
@@ -140,10 +147,14 @@ TEST_P(GemvF32Test, EmptyAndInvalidShapes) {
   ASSERT_TRUE(GemvF32(ctx, nullptr, 2, 0, 0, nullptr, y).ok());  // K = 0
   EXPECT_EQ(y[0], 0.0f);
   EXPECT_EQ(y[1], 0.0f);
-  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 1, x, y).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GemvF32(ctx, nullptr, 2, 2, 2, x, y).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 2, nullptr, y).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 2, x, nullptr).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 1, x, y).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GemvF32(ctx, nullptr, 2, 2, 2, x, y).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 2, nullptr, y).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(GemvF32(ctx, w, 2, 2, 2, x, nullptr).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_FALSE(DotF32(ctx, nullptr, x, 2).ok());
   StatusOr<float> zero = DotF32(ctx, nullptr, nullptr, 0);
   ASSERT_TRUE(zero.ok());
