@@ -28,6 +28,7 @@
 #include "bench/bench_support.h"
 #include "hwy/aligned_allocator.h"
 #include "qins/gemv.h"
+#include "qins/quantize.h"
 
 namespace qins::bench {
 namespace {
@@ -36,61 +37,41 @@ struct Shape {
   size_t rows, cols;
 };
 
-// One weight format's GEMV, as the bench sees it.
-struct GemvFormat {
-  const char* name;
-  double bytes_per_weight;
-  // Allocates and fills `copies` matrices; returns an opaque holder.
-  std::shared_ptr<void> (*make)(Shape s, size_t copies);
-  Status (*run)(const Context& ctx, void* holder, size_t copy, Shape s,
-                const float* x, float* y);
-  // Start of copy `copy`'s bytes (all of the format's bytes are contiguous).
-  const void* (*data)(void* holder, size_t copy);
-};
+// `copies` independent copies of one quantized matrix (Clone()), so that the
+// cold state streams distinct memory. Quantized once: encoders are slow.
+std::vector<QuantizedMatrix> MakeMatrices(Format f, Shape s, size_t copies) {
+  std::vector<float> w(s.rows * s.cols);
+  FillUniform(w.data(), w.size(), 100, 0.05f);
+  const Context ctx = MakeBenchContext(0);
+  StatusOr<QuantizedMatrix> q = Quantize(ctx, f, w.data(), s.rows, s.cols);
+  if (!q.ok()) {
+    std::fprintf(stderr, "bench_gemv: %s\n", q.status().ToString().c_str());
+    std::exit(2);
+  }
+  std::vector<QuantizedMatrix> out;
+  out.push_back(*q);
+  for (size_t c = 1; c < copies; ++c) out.push_back(q->Clone());
+  return out;
+}
 
-struct F32Matrices {
-  std::vector<hwy::AlignedFreeUniquePtr<float[]>> w;
-};
-
-const GemvFormat kF32 = {
-    "f32", 4.0,
-    [](Shape s, size_t copies) -> std::shared_ptr<void> {
-      auto m = std::make_shared<F32Matrices>();
-      for (size_t c = 0; c < copies; ++c) {
-        m->w.push_back(hwy::AllocateAligned<float>(s.rows * s.cols));
-        FillUniform(m->w.back().get(), s.rows * s.cols, 100 + c, 0.05f);
-      }
-      return m;
-    },
-    [](const Context& ctx, void* holder, size_t copy, Shape s, const float* x,
-       float* y) {
-      auto* m = static_cast<F32Matrices*>(holder);
-      return GemvF32(ctx, m->w[copy].get(), s.rows, s.cols, s.cols, x, y);
-    },
-    [](void* holder, size_t copy) -> const void* {
-      return static_cast<F32Matrices*>(holder)->w[copy].get();
-    }};
-
-const GemvFormat* const kFormats[] = {&kF32};
-
-void RunGemv(benchmark::State& state, const GemvFormat* f, Shape s, int threads,
+void RunGemv(benchmark::State& state, Format f, Shape s, int threads,
              bool cold) {
   const size_t weights = s.rows * s.cols;
-  const size_t bytes = static_cast<size_t>(f->bytes_per_weight * weights);
+  // The format's own bytes: codes, scales and parameters, no row padding.
+  const size_t bytes =
+      static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
   const size_t copies = cold ? ColdCopies(bytes) : 1;
   const Context ctx = MakeBenchContext(threads);
-  std::shared_ptr<void> m = f->make(s, copies);
+  const std::vector<QuantizedMatrix> m = MakeMatrices(f, s, copies);
   std::vector<float> x(s.cols), y(s.rows);
   FillUniform(x.data(), x.size(), 7);
-  for (size_t c = 0; c < copies; ++c) {  // warm-up: touch every copy once
-    (void)f->run(ctx, m.get(), c, s, x.data(), y.data());
-  }
+  for (const QuantizedMatrix& q : m)
+    (void)Gemv(ctx, q, x.data(), y.data());  // warm-up
   using Clock = std::chrono::steady_clock;
   SideBySide timing(ctx, copies);
   for (auto _ : state) {
     const auto t0 = Clock::now();
-    const Status st =
-        f->run(ctx, m.get(), timing.kernel_copy(), s, x.data(), y.data());
+    const Status st = Gemv(ctx, m[timing.kernel_copy()], x.data(), y.data());
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!st.ok()) {
       state.SkipWithError(st.ToString().c_str());
@@ -98,11 +79,14 @@ void RunGemv(benchmark::State& state, const GemvFormat* f, Shape s, int threads,
     }
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
-    timing.Next(state, dt, f->data(m.get(), timing.read_copy()), bytes);
+    // The read pass streams the same copy's rows (padding included, a few
+    // bytes per row more than `bytes`; the ratio uses `bytes` for both).
+    timing.Next(state, dt, m[timing.read_copy()].row(0), bytes);
   }
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
   state.SetLabel(TargetName(ctx.target()) +
+                 (f.kind == FormatKind::kF32 ? "" : " decode") +
                  (cold ? " copies=" + std::to_string(copies) : std::string()));
 }
 
@@ -115,13 +99,19 @@ void RegisterAll() {
   std::vector<Shape> shapes = {
       {1024, 1024}, {3072, 3072}, {3072, 8192}, {8192, 3072}};
   if (flags.quick) shapes = {{1024, 1024}, {3072, 8192}};
-  for (const GemvFormat* f : kFormats) {
+  StatusOr<std::vector<Format>> formats = ParseFormatList(flags.formats);
+  if (!formats.ok()) {
+    std::fprintf(stderr, "bench_gemv: --qins_formats: %s\n",
+                 formats.status().message().c_str());
+    std::exit(2);
+  }
+  for (Format f : *formats) {
     for (Shape s : shapes) {
       for (int t = 1; t <= max_threads; ++t) {
         for (bool cold : {false, true}) {
           const std::string name =
-              std::string("gemv/") + f->name + "/" + std::to_string(s.rows) +
-              "x" + std::to_string(s.cols) + "/threads:" + std::to_string(t) +
+              "gemv/" + FormatName(f) + "/" + std::to_string(s.rows) + "x" +
+              std::to_string(s.cols) + "/threads:" + std::to_string(t) +
               (cold ? "/cold" : "/hot");
           benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, s, t, cold)
               ->UseManualTime()

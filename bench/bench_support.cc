@@ -29,6 +29,7 @@ const Flags& GetFlags() { return g_flags; }
 bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
                 int* exit_code) {
   int out = 1;
+  bool formats_given = false;
   for (int i = 1; i < *argc; ++i) {
     const char* a = argv[i];
     double v = 0;
@@ -48,6 +49,10 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
       return false;
     } else if (!std::strcmp(a, "--qins_quick")) {
       flags->quick = true;
+      if (!formats_given) flags->formats = "f32,q8_0,qins8";
+    } else if (!std::strncmp(a, "--qins_formats=", 15) && a[15] != '\0') {
+      flags->formats = a + 15;
+      formats_given = true;
     } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
                ParseDouble(a + 19, &v) && v >= 1) {
       flags->max_threads = static_cast<int>(v);

@@ -16,6 +16,9 @@
 namespace qins::bench {
 
 struct Flags {
+  // Formats to sweep (bench_gemv, bench_gemm): "all" or a comma list.
+  std::string formats =
+      "f32,bf16,f16,q8_0,i8row,q4_0,iq4_nl,qins8,qins8-seed,fpins2-seed";
   bool quick = false;   // a short sweep (main job, CI smoke run)
   int max_threads = 0;  // 0: all hardware threads
 };

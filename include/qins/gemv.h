@@ -21,6 +21,14 @@ QINS_API Status GemvF32(const Context& ctx, const float* w, size_t rows,
                         size_t cols, size_t row_stride, const float* x,
                         float* y);
 
+class QuantizedMatrix;
+
+// y[rows] = W x for a quantized W (any format, qins/quantize.h) and
+// x[cols]. y equals GemvF32 over the dequantized W bit for bit (the decoders
+// are exact and the f32 summation order is the same), on any thread count.
+QINS_API Status Gemv(const Context& ctx, const QuantizedMatrix& w,
+                     const float* x, float* y);
+
 // sum_i a[i] b[i] in f32 with the same summation order as one GemvF32 row.
 QINS_API StatusOr<float> DotF32(const Context& ctx, const float* a,
                                 const float* b, size_t n);

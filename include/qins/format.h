@@ -1,0 +1,63 @@
+// Weight formats: names, sizes and the registry every tool enumerates.
+#ifndef QINS_FORMAT_H_
+#define QINS_FORMAT_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qins/export.h"
+#include "qins/status.h"
+
+namespace qins {
+
+enum class FormatKind {
+  kF32,
+  kBF16,
+  kF16,
+  kQ8_0,          // int8 blocks of 32 + f16 scale (llama.cpp Q8_0)
+  kI8Row,         // int8 + one f32 scale per row
+  kQ4_0,          // 4-bit blocks of 32 + f16 scale (llama.cpp Q4_0)
+  kIQ4_NL,        // 4-bit non-linear table, blocks of 32 + f16 scale
+  kQins8Seed,     // the design documents' convert_to_qins, per tensor
+  kQins8SeedRow,  // the same with the log range per row
+  kQins8,         // our 1-byte QINS (docs/formats.md)
+  kFpinsSeed,     // FPINS, the documents' greedy encoder; level = depth L
+  kFpinsNearest,  // FPINS, nearest representable product
+};
+
+// A format value: the kind plus, for FPINS, the depth L (0..7).
+struct Format {
+  FormatKind kind = FormatKind::kF32;
+  int level = 0;
+  bool operator==(const Format& o) const {
+    return kind == o.kind && level == o.level;
+  }
+  bool operator!=(const Format& o) const { return !(*this == o); }
+};
+
+struct FormatInfo {
+  std::string name;  // stable command-line name, e.g. "q8_0", "fpins2-seed"
+  // Bytes per weight including all side information, for a row whose length
+  // is a multiple of the block (per-row and per-tensor parameters amortised
+  // over 4096 columns).
+  double bytes_per_weight = 0;
+  // Weights sharing one scale: 32 for block formats, 0 for per-row or
+  // per-tensor parameters, 1 for self-contained codes (f32, bf16, f16).
+  size_t block = 1;
+  std::string summary;  // one line
+};
+
+// Every format, in a fixed order (baselines first).
+QINS_API std::vector<Format> AllFormats();
+QINS_API FormatInfo GetFormatInfo(Format f);
+inline std::string FormatName(Format f) { return GetFormatInfo(f).name; }
+// Parses a name; an unknown name is an error listing the valid ones.
+QINS_API StatusOr<Format> ParseFormat(std::string_view name);
+// Parses "all" or a comma-separated list of names.
+QINS_API StatusOr<std::vector<Format>> ParseFormatList(std::string_view list);
+
+}  // namespace qins
+
+#endif  // QINS_FORMAT_H_

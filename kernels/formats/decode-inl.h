@@ -1,0 +1,252 @@
+// Per-target SIMD decoders: one row of a QuantizedMatrix to f32. Included once
+// per target by dispatch/decode_dispatch.cc. Every decoder produces exactly
+// the scalar reference's values (kernels/formats/*_codecs.cc), which the tests
+// check bit for bit on every target.
+//
+// Rows are padded to 64 bytes and the matrix allocation has kRowReadSlack
+// bytes after the last row, so a decoder may load one whole vector of codes
+// past `cols`; the tail vector is decoded into a buffer and only its valid
+// lanes are copied out.
+
+#if defined(QINS_KERNELS_FORMATS_DECODE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_FORMATS_DECODE_INL_H_
+#undef QINS_KERNELS_FORMATS_DECODE_INL_H_
+#else
+#define QINS_KERNELS_FORMATS_DECODE_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hwy/highway.h"
+#include "kernels/formats/half.h"
+#include "kernels/formats/matrix_data.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Runs decode(c, dst) for each vector of N outputs starting at column c, with
+// dst = out + c for full vectors and a buffer for the tail.
+template <class D, class F>
+HWY_INLINE void ForEachVector(D d, size_t cols, float* HWY_RESTRICT out,
+                              F&& decode) {
+  const size_t N = hn::Lanes(d);
+  size_t c = 0;
+  for (; c + N <= cols; c += N) decode(c, out + c);
+  if (c < cols) {
+    HWY_ALIGN float buf[hn::MaxLanes(d)];
+    decode(c, buf);
+    memcpy(out + c, buf, (cols - c) * sizeof(float));
+  }
+}
+
+// f32: a copy.
+void DecodeRowF32(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  memcpy(out, m.row(r), m.cols * sizeof(float));
+}
+
+// bf16: 1 promote (shift) per vector.
+void DecodeRowBF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::bfloat16_t, decltype(df)> dbf;
+  const auto* codes = reinterpret_cast<const hwy::bfloat16_t*>(m.row(r));
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dbf, codes + c)), df, dst);
+  });
+}
+
+// f16: 1 vcvtph2ps per vector on AVX2/AVX3 (emulated with integer ops on
+// SSE4/SSSE3).
+void DecodeRowF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+  const auto* codes = reinterpret_cast<const hwy::float16_t*>(m.row(r));
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, codes + c)), df, dst);
+  });
+}
+
+// i8row: sign-extend, convert, multiply: 3 ops per vector.
+void DecodeRowI8Row(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(df)> d8;
+  const auto* codes = reinterpret_cast<const int8_t*>(m.row(r));
+  const auto scale = hn::Set(df, m.row_params_of(r)[0]);
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    const auto q = hn::PromoteTo(di, hn::LoadU(d8, codes + c));
+    hn::StoreU(hn::Mul(hn::ConvertTo(df, q), scale), df, dst);
+  });
+}
+
+// Blocks of 32 with an f16 scale first (q8_0: 34 bytes, q4_0/iq4_nl: 18).
+// Vectors of at most 16 lanes, so that a vector never spans two blocks.
+using BlockTag = hn::CappedTag<float, 16>;
+
+// q8_0: per block one scalar f16 decode, then 3 ops per vector as i8row.
+void DecodeRowQ8_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const BlockTag df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(df)> d8;
+  const size_t N = hn::Lanes(df);
+  const uint8_t* row = m.row(r);
+  const size_t blocks = (m.cols + 31) / 32;
+  HWY_ALIGN float buf[32];
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 34;
+    uint16_t h;
+    memcpy(&h, blk, 2);
+    const auto scale = hn::Set(df, F16ToF32(h));
+    const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
+    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
+    for (size_t j = 0; j < 32; j += N) {
+      const auto v = hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, q + j)));
+      hn::StoreU(hn::Mul(v, scale), df, dst + j);
+    }
+    if (dst == buf)
+      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
+  }
+}
+
+// q4_0 and iq4_nl: 16 bytes of nibbles per block, low nibbles = weights
+// 0..15, high nibbles = 16..31. Per vector: load+zero-extend, shift or and,
+// then q4_0: subtract 8, convert, multiply (3 ops); iq4_nl: 16-entry table
+// gather, multiply.
+template <bool kNonLinear>
+void DecodeRowQ4(const QuantizedMatrix::Data& m, size_t r, float* out,
+                 const float* table16) {
+  const BlockTag df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const size_t N = hn::Lanes(df);
+  const uint8_t* row = m.row(r);
+  const size_t blocks = (m.cols + 31) / 32;
+  HWY_ALIGN float buf[32];
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 18;
+    uint16_t h;
+    memcpy(&h, blk, 2);
+    const auto scale = hn::Set(df, F16ToF32(h));
+    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
+    for (size_t half = 0; half < 2; ++half) {
+      for (size_t j = 0; j < 16; j += N) {
+        const auto bytes = hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j));
+        const auto nib =
+            half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
+        hn::Vec<decltype(df)> v;
+        if constexpr (kNonLinear) {
+          v = hn::GatherIndex(df, table16, hn::BitCast(di, nib));
+        } else {
+          v = hn::ConvertTo(df, hn::Sub(hn::BitCast(di, nib), hn::Set(di, 8)));
+        }
+        hn::StoreU(hn::Mul(v, scale), df, dst + half * 16 + j);
+      }
+    }
+    if (dst == buf)
+      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
+  }
+}
+
+void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeRowQ4<false>(m, r, out, nullptr);
+}
+
+void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  static const float kTable[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                   1,    13,   25,  38,  53,  69,  89,  113};
+  DecodeRowQ4<true>(m, r, out, kTable);
+}
+
+// qins8: float bits straight from the code, no table:
+//   bits = (b & 0x80) << 24 | (b & 0x7F) << (23 - M), times 2^126 * s.
+// Per vector: zero-extend, and, shift (row-constant count), and+shift for
+// the sign, or, 2 multiplies: 7 ops (a GEMV folds one multiply into the row
+// sum).
+void DecodeRowQins8(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const float* p = m.row_params_of(r);
+  const int shift = 23 - (7 - static_cast<int>(p[1]));
+  const auto scale = hn::Set(df, p[0]);
+  const auto k2p126 = hn::Set(df, 0x1p126f);
+  const uint8_t* codes = m.row(r);
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    const auto b = hn::PromoteTo(du, hn::LoadU(d8, codes + c));
+    const auto mag = hn::ShiftLeftSame(hn::And(b, hn::Set(du, 0x7F)), shift);
+    const auto sign = hn::ShiftLeft<24>(hn::And(b, hn::Set(du, 0x80)));
+    const auto v = hn::Mul(hn::BitCast(df, mag), k2p126);
+    hn::StoreU(hn::Or(hn::Mul(v, scale), hn::BitCast(df, sign)), df, dst);
+  });
+}
+
+// qins8-seed: the 255 magnitudes of the row's (or tensor's) log range are
+// computed once per row with the scalar formula, then per vector: gather,
+// sign byte to float, multiply.
+void DecodeRowQins8Seed(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const float* range =
+      m.params_per_row ? m.row_params_of(r) : m.tensor_params.data();
+  HWY_ALIGN float mags[256];
+  const float span = range[1] - range[0];
+  for (int q = 0; q < 256; ++q) {
+    const float n = (255.0f - static_cast<float>(q)) / 254.0f;
+    mags[q] = std::exp(range[0] + n * span);
+  }
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const hn::Rebind<int8_t, decltype(df)> ds8;
+  const uint8_t* codes = m.row(r);
+  const int8_t* signs = reinterpret_cast<const int8_t*>(codes + m.cols);
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    const auto idx =
+        hn::BitCast(di, hn::PromoteTo(hn::RebindToUnsigned<decltype(df)>(),
+                                      hn::LoadU(d8, codes + c)));
+    const auto mag = hn::GatherIndex(df, mags, idx);
+    const auto sign =
+        hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(ds8, signs + c)));
+    hn::StoreU(hn::Mul(sign, mag), df, dst);
+  });
+}
+
+#if HWY_HAVE_FLOAT64
+// fpins<L>: magnitude = 256 / prod(256 - b_i) in f64, multiplied in level
+// order exactly as the scalar codec, then rounded to f32 and multiplied by
+// the sign byte. Per vector of f64 lanes: per level load+widen, subtract,
+// convert, multiply (4 ops); then one f64 divide, a demote and a multiply.
+void DecodeRowFpins(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;  // same lane count as dd
+  const hn::Rebind<int32_t, decltype(dd)> di;
+  const hn::Rebind<uint32_t, decltype(dd)> du;
+  const hn::Rebind<uint8_t, decltype(dd)> d8;
+  const hn::Rebind<int8_t, decltype(dd)> ds8;
+  const int depth = m.format.level;
+  const uint8_t* row = m.row(r);
+  const auto k256 = hn::Set(dd, 256.0);
+  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
+    auto product = hn::Set(dd, 1.0);
+    for (int l = 0; l <= depth; ++l) {
+      const auto b = hn::BitCast(
+          di, hn::PromoteTo(du, hn::LoadU(d8, row + (1 + l) * m.cols + c)));
+      const auto level = hn::Sub(hn::Set(di, 256), b);  // byte 0 is level 256
+      product = hn::Mul(product, hn::PromoteTo(dd, level));
+    }
+    const auto mag = hn::DemoteTo(df, hn::Div(k256, product));
+    const auto sign = hn::ConvertTo(
+        df, hn::PromoteTo(
+                di, hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row) + c)));
+    hn::StoreU(hn::Mul(sign, mag), df, dst);
+  });
+}
+#endif
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_FORMATS_DECODE_INL_H_

@@ -1,0 +1,164 @@
+// q4_0 and iq4_nl with the llama.cpp block layout: 32 weights per block, an
+// f16 scale d, then 16 bytes whose low nibbles hold weights 0..15 and high
+// nibbles weights 16..31 (18 bytes per block).
+//   q4_0:   value = (q - 8) * d, d = max / -8 where max is the weight of
+//           largest magnitude, with its sign (llama.cpp quantize_row_q4_0).
+//   iq4_nl: value = d * kIQ4NLValues[q]. The encoder is ours: llama.cpp's
+//           scale search (15 trial scales around max / -127, each refined by
+//           least squares) with unit weights, i.e. it minimises the plain
+//           squared error that qins-codec-stats reports.
+// A row whose length is not a multiple of 32 gets a zero-padded last block.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/formats/codec.h"
+#include "kernels/formats/half.h"
+
+namespace qins {
+
+extern const int8_t kIQ4NLValues[16];
+const int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                 1,    13,   25,  38,  53,  69,  89,  113};
+
+namespace {
+
+constexpr size_t kBlock = 32;
+constexpr size_t kBlockBytes = 2 + kBlock / 2;
+
+size_t Q4Bytes(size_t cols, int) {
+  return (cols + kBlock - 1) / kBlock * kBlockBytes;
+}
+
+// Copies block b of a row into x (zero-padded).
+void LoadBlock(const float* row, size_t cols, size_t b, float x[kBlock]) {
+  std::memset(x, 0, kBlock * sizeof(float));
+  const size_t n = std::min(kBlock, cols - b * kBlock);
+  std::memcpy(x, row + b * kBlock, n * sizeof(float));
+}
+
+void StoreBlock(uint8_t* blk, float d, const uint8_t q[kBlock]) {
+  const uint16_t h = F32ToF16(d);
+  std::memcpy(blk, &h, 2);
+  for (size_t j = 0; j < kBlock / 2; ++j) {
+    blk[2 + j] = static_cast<uint8_t>(q[j] | (q[j + kBlock / 2] << 4));
+  }
+}
+
+uint8_t Nibble(const uint8_t* blk, size_t i) {
+  const uint8_t byte = blk[2 + i % (kBlock / 2)];
+  return i < kBlock / 2 ? (byte & 0xF) : (byte >> 4);
+}
+
+float BlockScale(const uint8_t* blk) {
+  uint16_t h;
+  std::memcpy(&h, blk, 2);
+  return F16ToF32(h);
+}
+
+void EncodeQ4_0(const float* w, size_t stride, QuantizedMatrix::Data& d,
+                size_t r0, size_t r1) {
+  const size_t nb = (d.cols + kBlock - 1) / kBlock;
+  for (size_t r = r0; r < r1; ++r) {
+    for (size_t b = 0; b < nb; ++b) {
+      float x[kBlock];
+      LoadBlock(w + r * stride, d.cols, b, x);
+      float amax = 0, max = 0;
+      for (float v : x) {
+        if (amax < std::fabs(v)) {
+          amax = std::fabs(v);
+          max = v;
+        }
+      }
+      const float scale = max / -8.0f;
+      const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+      uint8_t q[kBlock];
+      for (size_t j = 0; j < kBlock; ++j) {
+        // (int8_t)(x * id + 8.5f) in llama.cpp: the argument is >= 0.5.
+        q[j] = static_cast<uint8_t>(
+            std::min(15, static_cast<int>(x[j] * inv + 8.5f)));
+      }
+      StoreBlock(d.mutable_row(r) + b * kBlockBytes, scale, q);
+    }
+  }
+}
+
+void DecodeQ4_0(const QuantizedMatrix::Data& d, size_t r, float* out) {
+  const uint8_t* row = d.row(r);
+  for (size_t c = 0; c < d.cols; ++c) {
+    const uint8_t* blk = row + c / kBlock * kBlockBytes;
+    out[c] = static_cast<float>(static_cast<int>(Nibble(blk, c % kBlock)) - 8) *
+             BlockScale(blk);
+  }
+}
+
+uint8_t NearestIQ4(float v) {
+  // kIQ4NLValues is sorted: binary search the midpoints.
+  int lo = 0, hi = 15;
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) / 2;
+    if (v < kIQ4NLValues[mid])
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return static_cast<uint8_t>(v - kIQ4NLValues[lo] < kIQ4NLValues[hi] - v ? lo
+                                                                          : hi);
+}
+
+void EncodeIQ4NL(const float* w, size_t stride, QuantizedMatrix::Data& d,
+                 size_t r0, size_t r1) {
+  const size_t nb = (d.cols + kBlock - 1) / kBlock;
+  for (size_t r = r0; r < r1; ++r) {
+    for (size_t b = 0; b < nb; ++b) {
+      float x[kBlock];
+      LoadBlock(w + r * stride, d.cols, b, x);
+      float amax = 0, max = 0;
+      for (float v : x) {
+        if (amax < std::fabs(v)) {
+          amax = std::fabs(v);
+          max = v;
+        }
+      }
+      uint8_t q[kBlock] = {};
+      float best_d = 0;
+      if (amax > 0) {
+        double best = -1;
+        for (int itry = -7; itry <= 7; ++itry) {
+          const float id = (itry + kIQ4NLValues[0]) / max;
+          uint8_t l[kBlock];
+          double sumqx = 0, sumq2 = 0;
+          for (size_t j = 0; j < kBlock; ++j) {
+            l[j] = NearestIQ4(id * x[j]);
+            const double v = kIQ4NLValues[l[j]];
+            sumqx += v * x[j];
+            sumq2 += v * v;
+          }
+          // Least-squares scale for these codes; its error is
+          // sum x^2 - sumqx^2 / sumq2, so maximise sumqx^2 / sumq2.
+          if (sumq2 > 0 && sumqx * sumqx / sumq2 > best) {
+            best = sumqx * sumqx / sumq2;
+            best_d = static_cast<float>(sumqx / sumq2);
+            std::memcpy(q, l, kBlock);
+          }
+        }
+      }
+      StoreBlock(d.mutable_row(r) + b * kBlockBytes, best_d, q);
+    }
+  }
+}
+
+void DecodeIQ4NL(const QuantizedMatrix::Data& d, size_t r, float* out) {
+  const uint8_t* row = d.row(r);
+  for (size_t c = 0; c < d.cols; ++c) {
+    const uint8_t* blk = row + c / kBlock * kBlockBytes;
+    out[c] = BlockScale(blk) *
+             static_cast<float>(kIQ4NLValues[Nibble(blk, c % kBlock)]);
+  }
+}
+
+}  // namespace
+
+const Codec kQ4_0Codec = {&Q4Bytes, 0, 0, nullptr, &EncodeQ4_0, &DecodeQ4_0};
+const Codec kIQ4NLCodec = {&Q4Bytes, 0, 0, nullptr, &EncodeIQ4NL, &DecodeIQ4NL};
+
+}  // namespace qins

@@ -1,0 +1,41 @@
+// What a QuantizedMatrix holds, for codecs and kernels (internal).
+#ifndef QINS_KERNELS_FORMATS_MATRIX_DATA_H_
+#define QINS_KERNELS_FORMATS_MATRIX_DATA_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hwy/aligned_allocator.h"
+#include "qins/quantize.h"
+
+namespace qins {
+
+// Bytes allocated after the last row so that a SIMD decoder may load one
+// whole vector (up to 2048 bits) of codes past the end of any row.
+constexpr size_t kRowReadSlack = 256;
+
+struct QuantizedMatrix::Data {
+  Format format;
+  size_t rows = 0, cols = 0;
+  size_t row_stride = 0;   // bytes, multiple of 64
+  size_t row_payload = 0;  // bytes of codes (+ in-row scales) per row
+  size_t params_per_row = 0;
+  // rows * row_stride + kRowReadSlack bytes, zeroed.
+  hwy::AlignedFreeUniquePtr<uint8_t[]> bytes;
+  std::vector<float> row_params;  // rows * params_per_row
+  std::vector<float> tensor_params;
+
+  uint8_t* mutable_row(size_t r) { return bytes.get() + r * row_stride; }
+  const uint8_t* row(size_t r) const { return bytes.get() + r * row_stride; }
+  float* mutable_row_params(size_t r) {
+    return row_params.data() + r * params_per_row;
+  }
+  const float* row_params_of(size_t r) const {
+    return row_params.data() + r * params_per_row;
+  }
+};
+
+}  // namespace qins
+
+#endif  // QINS_KERNELS_FORMATS_MATRIX_DATA_H_

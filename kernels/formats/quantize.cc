@@ -1,0 +1,269 @@
+// Quantize / Dequantize entry points and QuantizedMatrix accessors.
+#include "qins/quantize.h"
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "dispatch/decode_kernels.h"
+#include "dispatch/parallel.h"
+#include "kernels/formats/codec.h"
+#include "kernels/formats/matrix_data.h"
+
+namespace qins {
+
+Format QuantizedMatrix::format() const { return d_->format; }
+size_t QuantizedMatrix::rows() const { return d_ ? d_->rows : 0; }
+size_t QuantizedMatrix::cols() const { return d_ ? d_->cols : 0; }
+size_t QuantizedMatrix::row_stride() const { return d_->row_stride; }
+size_t QuantizedMatrix::row_payload_bytes() const { return d_->row_payload; }
+const uint8_t* QuantizedMatrix::row(size_t r) const { return d_->row(r); }
+size_t QuantizedMatrix::params_per_row() const { return d_->params_per_row; }
+const float* QuantizedMatrix::row_params(size_t r) const {
+  return d_->row_params_of(r);
+}
+const std::vector<float>& QuantizedMatrix::tensor_params() const {
+  return d_->tensor_params;
+}
+QuantizedMatrix QuantizedMatrix::Clone() const {
+  if (!d_) return QuantizedMatrix();
+  auto d = std::make_shared<Data>();
+  d->format = d_->format;
+  d->rows = d_->rows;
+  d->cols = d_->cols;
+  d->row_stride = d_->row_stride;
+  d->row_payload = d_->row_payload;
+  d->params_per_row = d_->params_per_row;
+  const size_t alloc = d_->rows * d_->row_stride + kRowReadSlack;
+  d->bytes = hwy::AllocateAligned<uint8_t>(alloc);
+  if (!d->bytes) return QuantizedMatrix();
+  std::memcpy(d->bytes.get(), d_->bytes.get(), alloc);
+  d->row_params = d_->row_params;
+  d->tensor_params = d_->tensor_params;
+  return QuantizedMatrix(std::move(d));
+}
+
+size_t QuantizedMatrix::payload_bytes() const {
+  return d_->rows * (d_->row_payload + 4 * d_->params_per_row) +
+         4 * d_->tensor_params.size();
+}
+size_t QuantizedMatrix::allocated_bytes() const {
+  return d_->rows * d_->row_stride + 4 * d_->row_params.size() +
+         4 * d_->tensor_params.size();
+}
+
+StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
+    Format format, size_t rows, size_t cols, const uint8_t* payload,
+    size_t payload_size, const std::vector<float>& row_params,
+    const std::vector<float>& tensor_params) {
+  const FormatInfo info = GetFormatInfo(format);
+  const std::string name = "FromParts(" + info.name + "): ";
+  if (info.name == "unknown")
+    return InvalidArgument("FromParts: unregistered format");
+  if (rows == 0 || cols == 0 || rows > (size_t{1} << 40) / cols) {
+    return InvalidArgument(name + "bad shape " + std::to_string(rows) + " x " +
+                           std::to_string(cols));
+  }
+  const Codec& codec = GetCodec(format.kind);
+  const size_t row_payload = codec.row_payload_bytes(cols, format.level);
+  if (payload == nullptr || payload_size != rows * row_payload) {
+    return DataLoss(name + "payload has " + std::to_string(payload_size) +
+                    " bytes, the shape needs " +
+                    std::to_string(rows * row_payload));
+  }
+  if (row_params.size() != rows * codec.params_per_row) {
+    return DataLoss(name + std::to_string(row_params.size()) +
+                    " row parameters, expected " +
+                    std::to_string(rows * codec.params_per_row));
+  }
+  if (tensor_params.size() != codec.tensor_params) {
+    return DataLoss(name + std::to_string(tensor_params.size()) +
+                    " tensor parameters, expected " +
+                    std::to_string(codec.tensor_params));
+  }
+  for (float v : row_params) {
+    if (!std::isfinite(v)) return DataLoss(name + "non-finite row parameter");
+  }
+  for (float v : tensor_params) {
+    if (!std::isfinite(v))
+      return DataLoss(name + "non-finite tensor parameter");
+  }
+  if (format.kind == FormatKind::kQins8) {
+    for (size_t r = 0; r < rows; ++r) {
+      const float e = row_params[2 * r + 1];
+      if (e != 1.0f && e != 2.0f && e != 3.0f) {
+        return DataLoss(name + "row " + std::to_string(r) +
+                        " has exponent width " + std::to_string(e) +
+                        " (must be 1, 2 or 3)");
+      }
+    }
+  }
+  auto d = std::make_shared<Data>();
+  d->format = format;
+  d->rows = rows;
+  d->cols = cols;
+  d->row_payload = row_payload;
+  d->row_stride = (row_payload + 63) / 64 * 64;
+  d->params_per_row = codec.params_per_row;
+  const size_t alloc = rows * d->row_stride + kRowReadSlack;
+  d->bytes = hwy::AllocateAligned<uint8_t>(alloc);
+  if (!d->bytes) {
+    return Status(StatusCode::kResourceExhausted,
+                  name + "cannot allocate " + std::to_string(alloc) + " bytes");
+  }
+  std::memset(d->bytes.get(), 0, alloc);
+  for (size_t r = 0; r < rows; ++r) {
+    std::memcpy(d->mutable_row(r), payload + r * row_payload, row_payload);
+  }
+  d->row_params = row_params;
+  d->tensor_params = tensor_params;
+  // Sign planes hold -1, 0 or +1; qins8-seed codes are 1..255.
+  const bool seed = format.kind == FormatKind::kQins8Seed ||
+                    format.kind == FormatKind::kQins8SeedRow;
+  const bool fpins = format.kind == FormatKind::kFpinsSeed ||
+                     format.kind == FormatKind::kFpinsNearest;
+  std::vector<float> decoded(cols);
+  for (size_t r = 0; r < rows; ++r) {
+    const uint8_t* row = d->row(r);
+    const uint8_t* signs = seed ? row + cols : fpins ? row : nullptr;
+    for (size_t c = 0; signs && c < cols; ++c) {
+      if (signs[c] != 0 && signs[c] != 1 && signs[c] != 0xFF) {
+        return DataLoss(name + "sign byte " + std::to_string(signs[c]) +
+                        " at row " + std::to_string(r) + ", column " +
+                        std::to_string(c) + " (must be -1, 0 or 1)");
+      }
+      if (seed && row[c] == 0) {
+        return DataLoss(name + "code 0 at row " + std::to_string(r) +
+                        ", column " + std::to_string(c) +
+                        " (codes are 1..255)");
+      }
+    }
+    // Every weight must decode to a finite value (NaN/Inf f16 codes or
+    // scales, overflowing parameters).
+    codec.decode_row(*d, r, decoded.data());
+    for (size_t c = 0; c < cols; ++c) {
+      if (!std::isfinite(decoded[c])) {
+        return DataLoss(name + "weight at row " + std::to_string(r) +
+                        ", column " + std::to_string(c) +
+                        " decodes to a non-finite value");
+      }
+    }
+  }
+  return QuantizedMatrix(std::move(d));
+}
+
+StatusOr<QuantizedMatrix> Quantize(Format format, const float* w, size_t rows,
+                                   size_t cols, size_t row_stride,
+                                   const QuantizeOptions& opt) {
+  ContextOptions one;
+  one.num_threads = 1;
+  one.target = TargetName(BestTarget());  // encoders are scalar: no env lookup
+  StatusOr<Context> ctx = Context::Create(one);
+  if (!ctx.ok()) return ctx.status();
+  return Quantize(*ctx, format, w, rows, cols, row_stride, opt);
+}
+
+StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
+                                   const float* w, size_t rows, size_t cols,
+                                   size_t row_stride, const QuantizeOptions&) {
+  const FormatInfo info = GetFormatInfo(format);
+  const std::string name = info.name;
+  if (info.name == "unknown")
+    return InvalidArgument("Quantize: unregistered format");
+  if (rows == 0 || cols == 0) {
+    return InvalidArgument("Quantize(" + name + "): zero-size shape " +
+                           std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  if (w == nullptr) return InvalidArgument("Quantize(" + name + "): W is null");
+  if (row_stride == 0) row_stride = cols;
+  if (row_stride < cols) {
+    return InvalidArgument("Quantize(" + name + "): row_stride " +
+                           std::to_string(row_stride) + " < cols " +
+                           std::to_string(cols));
+  }
+  // Overflow of rows * cols sizes.
+  if (rows > (size_t{1} << 40) / cols) {
+    return InvalidArgument("Quantize(" + name + "): shape " +
+                           std::to_string(rows) + " x " + std::to_string(cols) +
+                           " is too large");
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    const float* x = w + r * row_stride;
+    for (size_t c = 0; c < cols; ++c) {
+      if (!std::isfinite(x[c])) {
+        return InvalidArgument("Quantize(" + name +
+                               "): " + (std::isnan(x[c]) ? "NaN" : "Inf") +
+                               " weight at row " + std::to_string(r) +
+                               ", column " + std::to_string(c));
+      }
+    }
+  }
+  const Codec& codec = GetCodec(format.kind);
+  auto d = std::make_shared<QuantizedMatrix::Data>();
+  d->format = format;
+  d->rows = rows;
+  d->cols = cols;
+  d->row_payload = codec.row_payload_bytes(cols, format.level);
+  d->row_stride = (d->row_payload + 63) / 64 * 64;
+  d->params_per_row = codec.params_per_row;
+  const size_t alloc = rows * d->row_stride + kRowReadSlack;
+  d->bytes = hwy::AllocateAligned<uint8_t>(alloc);
+  if (!d->bytes) {
+    return Status(StatusCode::kResourceExhausted,
+                  "Quantize(" + name + "): cannot allocate " +
+                      std::to_string(alloc) + " bytes");
+  }
+  std::memset(d->bytes.get(), 0, alloc);
+  d->row_params.assign(rows * codec.params_per_row, 0.0f);
+  d->tensor_params.assign(codec.tensor_params, 0.0f);
+  if (codec.prepare) {
+    Status st = codec.prepare(w, row_stride, *d);
+    if (!st.ok())
+      return Status(st.code(), "Quantize(" + name + "): " + st.message());
+  }
+  QuantizedMatrix::Data& data = *d;
+  ParallelFor(ctx, rows, 1, [&](size_t r0, size_t r1) {
+    codec.encode_rows(w, row_stride, data, r0, r1);
+  });
+  return QuantizedMatrix(std::move(d));
+}
+
+namespace {
+Status CheckOut(const QuantizedMatrix& m, float* out, size_t* stride) {
+  if (m.empty()) return InvalidArgument("Dequantize: empty matrix");
+  if (out == nullptr) return InvalidArgument("Dequantize: out is null");
+  if (*stride == 0) *stride = m.cols();
+  if (*stride < m.cols())
+    return InvalidArgument("Dequantize: out_row_stride < cols");
+  return Status::Ok();
+}
+}  // namespace
+
+Status DequantizeReference(const QuantizedMatrix& m, float* out,
+                           size_t out_row_stride) {
+  Status st = CheckOut(m, out, &out_row_stride);
+  if (!st.ok()) return st;
+  const Codec& codec = GetCodec(m.format().kind);
+  for (size_t r = 0; r < m.rows(); ++r) {
+    codec.decode_row(m.data(), r, out + r * out_row_stride);
+  }
+  return Status::Ok();
+}
+
+Status Dequantize(const Context& ctx, const QuantizedMatrix& m, float* out,
+                  size_t out_row_stride) {
+  Status st = CheckOut(m, out, &out_row_stride);
+  if (!st.ok()) return st;
+  // The SIMD decoder of ctx's target, or the scalar reference where a format
+  // has none.
+  DecodeRowFn decode =
+      GetDecodeKernels(ctx.target()).row[static_cast<int>(m.format().kind)];
+  if (decode == nullptr) decode = GetCodec(m.format().kind).decode_row;
+  ParallelFor(ctx, m.rows(), 16, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r)
+      decode(m.data(), r, out + r * out_row_stride);
+  });
+  return Status::Ok();
+}
+
+}  // namespace qins

@@ -1,0 +1,85 @@
+// GEMV of every weight format on every target: bit-identical to GemvF32 over
+// the dequantized matrix, and close to a double-precision reference.
+#include "qins/gemv.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "qins/quantize.h"
+#include "tests/support/per_target.h"
+#include "tests/support/reference.h"
+
+namespace qins {
+namespace {
+
+class GemvTest : public testing::PerTargetTest {};
+
+TEST_P(GemvTest, EveryFormatEqualsF32GemvOverDequantizedWeights) {
+  for (size_t rows : {1, 7, 33}) {
+    for (size_t cols : {1, 31, 33, 100, 257}) {
+      const std::vector<float> w =
+          testing::RandomFloats(rows * cols, 3 + rows + cols, 0.02f);
+      const std::vector<float> x = testing::RandomFloats(cols, 4 + cols);
+      for (Format f : AllFormats()) {
+        if (f.kind == FormatKind::kFpinsNearest && f.level > 2)
+          continue;  // slow encoder; same decoder
+        SCOPED_TRACE(::testing::Message()
+                     << FormatName(f) << " " << rows << "x" << cols);
+        StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
+        ASSERT_TRUE(q.ok());
+        std::vector<float> dq(rows * cols);
+        ASSERT_TRUE(DequantizeReference(*q, dq.data()).ok());
+        const Context ctx = testing::MakeContext(target(), 2);
+        std::vector<float> y(rows), ref(rows);
+        ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data()).ok());
+        ASSERT_TRUE(
+            GemvF32(ctx, dq.data(), rows, cols, cols, x.data(), ref.data())
+                .ok());
+        ASSERT_EQ(0, std::memcmp(y.data(), ref.data(), rows * 4));
+        // And near the exact product of the dequantized weights (f32
+        // summation error only; the bound is derived in gemv_f32_test.cc).
+        std::vector<double> exact, abs_sum;
+        testing::GemvReference(dq.data(), rows, cols, cols, x.data(), exact,
+                               abs_sum);
+        for (size_t i = 0; i < rows; ++i) {
+          ASSERT_NEAR(y[i], exact[i], 1e-5 * (1 + abs_sum[i])) << i;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(GemvTest, ThreadCountDoesNotChangeTheResult) {
+  const size_t rows = 301, cols = 515;
+  const std::vector<float> w = testing::RandomFloats(rows * cols, 8, 0.02f);
+  const std::vector<float> x = testing::RandomFloats(cols, 9);
+  for (const char* name : {"qins8", "q4_0", "bf16", "fpins2-seed"}) {
+    StatusOr<QuantizedMatrix> q =
+        Quantize(*ParseFormat(name), w.data(), rows, cols);
+    ASSERT_TRUE(q.ok());
+    std::vector<float> y1(rows), y3(rows);
+    ASSERT_TRUE(
+        Gemv(testing::MakeContext(target(), 1), *q, x.data(), y1.data()).ok());
+    ASSERT_TRUE(
+        Gemv(testing::MakeContext(target(), 3), *q, x.data(), y3.data()).ok());
+    EXPECT_EQ(0, std::memcmp(y1.data(), y3.data(), rows * 4)) << name;
+  }
+}
+
+TEST_P(GemvTest, BadArguments) {
+  const Context ctx = testing::MakeContext(target(), 1);
+  float x[2] = {1, 2}, y[2];
+  EXPECT_FALSE(Gemv(ctx, QuantizedMatrix(), x, y).ok());
+  const float w[4] = {1, 2, 3, 4};
+  StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat("qins8"), w, 2, 2);
+  ASSERT_TRUE(q.ok());
+  EXPECT_FALSE(Gemv(ctx, *q, nullptr, y).ok());
+  EXPECT_FALSE(Gemv(ctx, *q, x, nullptr).ok());
+}
+
+QINS_INSTANTIATE_PER_TARGET(GemvTest);
+
+}  // namespace
+}  // namespace qins
