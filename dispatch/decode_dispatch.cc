@@ -32,6 +32,7 @@ const DecodeKernels* GetDecodeKernelTable() {
     set(FormatKind::kQins8Seed, &DecodeRowQins8Seed);
     set(FormatKind::kQins8SeedRow, &DecodeRowQins8Seed);
     set(FormatKind::kQins8, &DecodeRowQins8);
+    set(FormatKind::kQins4, &DecodeRowQins4);
 #if HWY_HAVE_FLOAT64
     set(FormatKind::kFpinsSeed, &DecodeRowFpins);
     set(FormatKind::kFpinsNearest, &DecodeRowFpins);

@@ -23,6 +23,7 @@ enum class FormatKind {
   kQins8Seed,     // the design documents' convert_to_qins, per tensor
   kQins8SeedRow,  // the same with the log range per row
   kQins8,         // our 1-byte QINS (docs/formats.md)
+  kQins4,         // our 4-bit QINS: sign + 3-bit code, blocks of 32
   kFpinsSeed,     // FPINS, the documents' greedy encoder; level = depth L
   kFpinsNearest,  // FPINS, nearest representable product
 };

@@ -39,7 +39,7 @@ extern const Codec kF32Codec, kBF16Codec, kF16Codec;
 extern const Codec kQ8_0Codec, kI8RowCodec;
 extern const Codec kQ4_0Codec, kIQ4NLCodec;
 extern const Codec kQins8SeedCodec, kQins8SeedRowCodec;
-extern const Codec kQins8Codec;
+extern const Codec kQins8Codec, kQins4Codec;
 extern const Codec kFpinsSeedCodec, kFpinsNearestCodec;
 
 }  // namespace qins

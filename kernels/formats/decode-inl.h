@@ -22,6 +22,7 @@
 #include "hwy/highway.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/formats/qins4_tables.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -148,6 +149,33 @@ void DecodeRowQ4(const QuantizedMatrix::Data& m, size_t r, float* out,
     }
     if (dst == buf)
       memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
+  }
+}
+
+// qins4: per block, the 16 signed values of its table (16 scalar multiplies),
+// then per vector: zero-extend, and/shift, 16-entry gather.
+void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const BlockTag df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::Rebind<uint8_t, decltype(df)> d8;
+  const size_t N = hn::Lanes(df);
+  const uint8_t* row = m.row(r);
+  const size_t blocks = (m.cols + 31) / 32;
+  HWY_ALIGN float buf[32];
+  HWY_ALIGN float table16[16];
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * 18;
+    Qins4BlockTable(blk, table16);
+    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
+    for (size_t half = 0; half < 2; ++half) {
+      for (size_t j = 0; j < 16; j += N) {
+        const auto bytes = hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j));
+        const auto nib = half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
+        hn::StoreU(hn::GatherIndex(df, table16, hn::BitCast(di, nib)), df, dst + half * 16 + j);
+      }
+    }
+    if (dst == buf) memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
   }
 }
 

@@ -51,6 +51,11 @@ std::vector<Entry> MakeEntries() {
        0,
        "sign + 7-bit log code, per-row scale and exponent width "
        "(docs/formats.md)"},
+      {{FormatKind::kQins4, 0},
+       "qins4",
+       32,
+       "sign + 3-bit magnitude from 16 learned tables, blocks of 32 + 12-bit "
+       "scale (docs/formats.md)"},
   };
   static const char* kSeedNames[] = {
       "fpins0-seed", "fpins1-seed", "fpins2-seed", "fpins3-seed",
@@ -113,6 +118,8 @@ const Codec& GetCodec(FormatKind kind) {
       return kQins8SeedRowCodec;
     case FormatKind::kQins8:
       return kQins8Codec;
+    case FormatKind::kQins4:
+      return kQins4Codec;
     case FormatKind::kFpinsSeed:
       return kFpinsSeedCodec;
     case FormatKind::kFpinsNearest:

@@ -19,7 +19,7 @@ TEST(FormatRegistryTest, NamesAreUniqueAndParseBack) {
     EXPECT_FALSE(info.summary.empty());
   }
   for (const char* must : {"f32", "bf16", "f16", "q8_0", "i8row", "q4_0",
-                           "iq4_nl", "qins8-seed", "qins8-seed-row", "qins8"}) {
+                           "iq4_nl", "qins8-seed", "qins8-seed-row", "qins8", "qins4"}) {
     EXPECT_TRUE(names.count(must)) << must;
   }
 }
@@ -34,6 +34,7 @@ TEST(FormatRegistryTest, BytesPerWeightFollowTheLayouts) {
   EXPECT_DOUBLE_EQ(bpw("q8_0"), 34.0 / 32);
   EXPECT_DOUBLE_EQ(bpw("q4_0"), 18.0 / 32);
   EXPECT_DOUBLE_EQ(bpw("iq4_nl"), 18.0 / 32);
+  EXPECT_DOUBLE_EQ(bpw("qins4"), 18.0 / 32);  // no more than iq4_nl
   EXPECT_DOUBLE_EQ(bpw("i8row"), 1.0 + 4.0 / 4096);  // f32 scale per row
   EXPECT_DOUBLE_EQ(bpw("qins8"), 1.0 + 8.0 / 4096);  // scale + exponent width
   EXPECT_DOUBLE_EQ(bpw("qins8-seed"), 2.0);          // code + sign byte

@@ -66,6 +66,7 @@ double Bound(Format f) {
       return 0.015;
     case FormatKind::kQ4_0:
     case FormatKind::kIQ4_NL:
+    case FormatKind::kQins4:
       return 0.15;
     case FormatKind::kQins8Seed:
     case FormatKind::kQins8SeedRow:
