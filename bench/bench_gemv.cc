@@ -2,7 +2,8 @@
 // cache state, with every row compared against the read bandwidth measured in
 // the same process for the same threads, buffer size and cache state.
 //
-// Rows are named gemv/<format>/<rows>x<cols>/threads:<t>/<hot|cold>:
+// Rows are named gemv/<format>/<strategy>/<rows>x<cols>/threads:<t>/<hot|cold>
+// (strategies: qins/gemv.h; f32 runs "direct", most formats only "decode"):
 //   hot   one matrix, reused (in cache if it fits);
 //   cold  enough copies, rotated, to exceed 4x the last-level cache.
 // Counters (per row):
@@ -54,8 +55,8 @@ std::vector<QuantizedMatrix> MakeMatrices(Format f, Shape s, size_t copies) {
   return out;
 }
 
-void RunGemv(benchmark::State& state, Format f, Shape s, int threads,
-             bool cold) {
+void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
+             int threads, bool cold) {
   const size_t weights = s.rows * s.cols;
   // The format's own bytes: codes, scales and parameters, no row padding.
   const size_t bytes =
@@ -65,13 +66,17 @@ void RunGemv(benchmark::State& state, Format f, Shape s, int threads,
   const std::vector<QuantizedMatrix> m = MakeMatrices(f, s, copies);
   std::vector<float> x(s.cols), y(s.rows);
   FillUniform(x.data(), x.size(), 7);
-  for (const QuantizedMatrix& q : m)
-    (void)Gemv(ctx, q, x.data(), y.data());  // warm-up
+  GemvOptions opt;
+  opt.strategy = strategy;
+  for (const QuantizedMatrix& q : m) {
+    (void)Gemv(ctx, q, x.data(), y.data(), opt);  // warm-up
+  }
   using Clock = std::chrono::steady_clock;
   SideBySide timing(ctx, copies);
   for (auto _ : state) {
     const auto t0 = Clock::now();
-    const Status st = Gemv(ctx, m[timing.kernel_copy()], x.data(), y.data());
+    const Status st =
+        Gemv(ctx, m[timing.kernel_copy()], x.data(), y.data(), opt);
     const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
     if (!st.ok()) {
       state.SkipWithError(st.ToString().c_str());
@@ -86,7 +91,6 @@ void RunGemv(benchmark::State& state, Format f, Shape s, int threads,
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
   state.SetLabel(TargetName(ctx.target()) +
-                 (f.kind == FormatKind::kF32 ? "" : " decode") +
                  (cold ? " copies=" + std::to_string(copies) : std::string()));
 }
 
@@ -106,16 +110,23 @@ void RegisterAll() {
     std::exit(2);
   }
   for (Format f : *formats) {
-    for (Shape s : shapes) {
-      for (int t = 1; t <= max_threads; ++t) {
-        for (bool cold : {false, true}) {
-          const std::string name =
-              "gemv/" + FormatName(f) + "/" + std::to_string(s.rows) + "x" +
-              std::to_string(s.cols) + "/threads:" + std::to_string(t) +
-              (cold ? "/cold" : "/hot");
-          benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, s, t, cold)
-              ->UseManualTime()
-              ->Unit(benchmark::kMicrosecond);
+    // Every strategy but kAuto (which is one of the others); f32's only
+    // strategy is its own kernel.
+    for (GemvStrategy st : GemvStrategies(f)) {
+      if (st == GemvStrategy::kAuto) continue;
+      if (f.kind == FormatKind::kF32 && st == GemvStrategy::kDecode) continue;
+      for (Shape s : shapes) {
+        for (int t = 1; t <= max_threads; ++t) {
+          for (bool cold : {false, true}) {
+            const std::string name =
+                "gemv/" + FormatName(f) + "/" + GemvStrategyName(st) + "/" +
+                std::to_string(s.rows) + "x" + std::to_string(s.cols) +
+                "/threads:" + std::to_string(t) + (cold ? "/cold" : "/hot");
+            benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, st, s, t,
+                                         cold)
+                ->UseManualTime()
+                ->Unit(benchmark::kMicrosecond);
+          }
         }
       }
     }

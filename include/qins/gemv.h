@@ -3,6 +3,8 @@
 #define QINS_GEMV_H_
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "qins/context.h"
 #include "qins/export.h"
@@ -22,12 +24,37 @@ QINS_API Status GemvF32(const Context& ctx, const float* w, size_t rows,
                         float* y);
 
 class QuantizedMatrix;
+struct Format;
+
+// How a GEMV turns codes into f32 weights.
+enum class GemvStrategy {
+  kAuto,      // the fastest measured for the format (docs/gemv.md)
+  kDecode,    // every format: decode 4 rows into an L1 buffer, f32 kernel
+  kDirect,    // f32: the f32 kernel on the stored rows; i8row: int8 converted
+              // in registers
+  kBitbuild,  // qins8: f32 bits built from the code with integer ops
+  kGather,    // qins8: 256-entry f32 table per row, one gather per vector
+};
+
+QINS_API const char* GemvStrategyName(GemvStrategy s);
+// "auto", "decode", "direct", "bitbuild", "gather".
+QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
+// The strategies a format has (kAuto and kDecode always; first = auto's
+// choice after kAuto).
+QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
+
+struct GemvOptions {
+  GemvStrategy strategy = GemvStrategy::kAuto;
+};
 
 // y[rows] = W x for a quantized W (any format, qins/quantize.h) and
-// x[cols]. y equals GemvF32 over the dequantized W bit for bit (the decoders
-// are exact and the f32 summation order is the same), on any thread count.
+// x[cols]. Every row is summed in a fixed order, so y does not depend on the
+// thread count. With kDecode, y equals GemvF32 over the dequantized W bit for
+// bit. The fused strategies multiply each row's sum by its scale at the end,
+// so they round differently (tests bound them against a double reference).
+// A strategy the format does not have is an error naming the ones it has.
 QINS_API Status Gemv(const Context& ctx, const QuantizedMatrix& w,
-                     const float* x, float* y);
+                     const float* x, float* y, const GemvOptions& opt = {});
 
 // sum_i a[i] b[i] in f32 with the same summation order as one GemvF32 row.
 QINS_API StatusOr<float> DotF32(const Context& ctx, const float* a,

@@ -1,9 +1,9 @@
-// GEMV for a QuantizedMatrix, any format: the `decode` strategy. Each task
-// decodes four rows at a time into an L1-sized f32 buffer with the format's
-// SIMD decoder and multiplies them with the f32 kernel. Because the decoders
-// are exact, y equals GemvF32 on the dequantized matrix bit for bit, for any
-// thread count. Format-specific fused kernels (issue: lookup GEMV) replace
-// this path format by format; it stays as their reference and fallback.
+// GEMV for a QuantizedMatrix: strategy selection and the thread split.
+// `decode` (every format): each task decodes four rows at a time into an
+// L1-sized f32 buffer with the format's SIMD decoder and multiplies them with
+// the f32 kernel; the decoders are exact, so y equals GemvF32 on the
+// dequantized matrix bit for bit. The fused strategies
+// (kernels/gemv/gemv_fused-inl.h) decode in registers.
 #include "qins/gemv.h"
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 
 #include "dispatch/decode_kernels.h"
 #include "dispatch/f32_kernels.h"
+#include "dispatch/gemv_kernels.h"
 #include "dispatch/parallel.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/formats/codec.h"
@@ -19,17 +20,57 @@
 
 namespace qins {
 
-Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
-            float* y) {
-  if (w.empty()) return InvalidArgument("Gemv: empty matrix");
-  if (x == nullptr || y == nullptr)
-    return InvalidArgument("Gemv: x or y is null");
+const char* GemvStrategyName(GemvStrategy s) {
+  switch (s) {
+    case GemvStrategy::kAuto:
+      return "auto";
+    case GemvStrategy::kDecode:
+      return "decode";
+    case GemvStrategy::kDirect:
+      return "direct";
+    case GemvStrategy::kBitbuild:
+      return "bitbuild";
+    case GemvStrategy::kGather:
+      return "gather";
+  }
+  return "unknown";
+}
+
+StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name) {
+  for (GemvStrategy s :
+       {GemvStrategy::kAuto, GemvStrategy::kDecode, GemvStrategy::kDirect,
+        GemvStrategy::kBitbuild, GemvStrategy::kGather}) {
+    if (name == GemvStrategyName(s)) return s;
+  }
+  return InvalidArgument("unknown GEMV strategy '" + name +
+                         "'; valid: auto, decode, direct, bitbuild, gather");
+}
+
+std::vector<GemvStrategy> GemvStrategies(const Format& f) {
+  switch (f.kind) {
+    case FormatKind::kQins8:
+      // auto = bitbuild: fewer ops per vector than a gather on every target
+      // measured (docs/gemv.md).
+      return {GemvStrategy::kAuto, GemvStrategy::kBitbuild,
+              GemvStrategy::kGather, GemvStrategy::kDecode};
+    case FormatKind::kI8Row:
+      return {GemvStrategy::kAuto, GemvStrategy::kDirect,
+              GemvStrategy::kDecode};
+    case FormatKind::kF32:
+      // direct = the f32 kernel on the stored rows; decode copies rows first.
+      return {GemvStrategy::kAuto, GemvStrategy::kDirect,
+              GemvStrategy::kDecode};
+    default:
+      return {GemvStrategy::kAuto, GemvStrategy::kDecode};
+  }
+}
+
+namespace {
+
+Status GemvDecode(const Context& ctx, const QuantizedMatrix& w, const float* x,
+                  float* y) {
   const size_t rows = w.rows(), cols = w.cols();
   const QuantizedMatrix::Data& d = w.data();
-  if (w.format().kind == FormatKind::kF32) {
-    return GemvF32(ctx, reinterpret_cast<const float*>(d.row(0)), rows, cols,
-                   d.row_stride / sizeof(float), x, y);
-  }
   DecodeRowFn decode =
       GetDecodeKernels(ctx.target()).row[static_cast<int>(w.format().kind)];
   if (decode == nullptr) decode = GetCodec(w.format().kind).decode_row;
@@ -50,6 +91,67 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
     }
   });
   return Status::Ok();
+}
+
+Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
+                 float* y, FusedGemvFn fn) {
+  const size_t rows = w.rows(), cols = w.cols();
+  // x zero-padded to a multiple of 128 floats (two vectors of up to 64 lanes,
+  // the largest SVE vector), so the kernels need no tail.
+  const size_t padded = (cols + 127) / 128 * 128;
+  auto xp = hwy::AllocateAligned<float>(padded);
+  if (!xp)
+    return Status(StatusCode::kResourceExhausted,
+                  "Gemv: cannot allocate x copy");
+  std::copy(x, x + cols, xp.get());
+  std::fill(xp.get() + cols, xp.get() + padded, 0.0f);
+  constexpr size_t kGroup = 4;
+  const size_t groups = (rows + kGroup - 1) / kGroup;
+  const size_t grain =
+      std::max<size_t>(1, (size_t{64} << 10) / (kGroup * w.row_stride()));
+  const QuantizedMatrix::Data& d = w.data();
+  ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
+    fn(d, xp.get(), padded, y, g0 * kGroup, std::min(rows, g1 * kGroup));
+  });
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
+            float* y, const GemvOptions& opt) {
+  if (w.empty()) return InvalidArgument("Gemv: empty matrix");
+  if (x == nullptr || y == nullptr)
+    return InvalidArgument("Gemv: x or y is null");
+  const std::vector<GemvStrategy> have = GemvStrategies(w.format());
+  GemvStrategy s = opt.strategy;
+  if (std::find(have.begin(), have.end(), s) == have.end()) {
+    std::string list;
+    for (GemvStrategy h : have)
+      list += std::string(list.empty() ? "" : ", ") + GemvStrategyName(h);
+    return InvalidArgument(
+        std::string("Gemv: strategy '") + GemvStrategyName(s) +
+        "' is not available for format '" + FormatName(w.format()) +
+        "' (available: " + list + ")");
+  }
+  if (s == GemvStrategy::kAuto)
+    s = have.size() > 1 ? have[1] : GemvStrategy::kDecode;
+  const GemvKernels& k = GetGemvKernels(ctx.target());
+  switch (s) {
+    case GemvStrategy::kBitbuild:
+      return GemvFused(ctx, w, x, y, k.qins8_bitbuild);
+    case GemvStrategy::kGather:
+      return GemvFused(ctx, w, x, y, k.qins8_gather);
+    case GemvStrategy::kDirect:
+      if (w.format().kind == FormatKind::kF32) {
+        const QuantizedMatrix::Data& d = w.data();
+        return GemvF32(ctx, reinterpret_cast<const float*>(d.row(0)), w.rows(),
+                       w.cols(), d.row_stride / sizeof(float), x, y);
+      }
+      return GemvFused(ctx, w, x, y, k.i8row);
+    default:
+      return GemvDecode(ctx, w, x, y);
+  }
 }
 
 }  // namespace qins

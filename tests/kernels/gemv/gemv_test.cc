@@ -1,11 +1,13 @@
-// GEMV of every weight format on every target: bit-identical to GemvF32 over
-// the dequantized matrix, and close to a double-precision reference.
+// GEMV of every weight format and strategy on every target: the decode
+// strategy bit-identical to GemvF32 over the dequantized matrix, every
+// strategy within the f32 summation bound of a double-precision reference.
 #include "qins/gemv.h"
 
 #include <cmath>
 #include <cstring>
 #include <vector>
 
+#include "dispatch/f32_kernels.h"
 #include "gtest/gtest.h"
 #include "qins/quantize.h"
 #include "tests/support/per_target.h"
@@ -16,7 +18,7 @@ namespace {
 
 class GemvTest : public testing::PerTargetTest {};
 
-TEST_P(GemvTest, EveryFormatEqualsF32GemvOverDequantizedWeights) {
+TEST_P(GemvTest, DecodeStrategyEqualsF32GemvOverDequantizedWeights) {
   for (size_t rows : {1, 7, 33}) {
     for (size_t cols : {1, 31, 33, 100, 257}) {
       const std::vector<float> w =
@@ -33,7 +35,9 @@ TEST_P(GemvTest, EveryFormatEqualsF32GemvOverDequantizedWeights) {
         ASSERT_TRUE(DequantizeReference(*q, dq.data()).ok());
         const Context ctx = testing::MakeContext(target(), 2);
         std::vector<float> y(rows), ref(rows);
-        ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data()).ok());
+        GemvOptions decode;
+        decode.strategy = GemvStrategy::kDecode;
+        ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), decode).ok());
         ASSERT_TRUE(
             GemvF32(ctx, dq.data(), rows, cols, cols, x.data(), ref.data())
                 .ok());
@@ -49,6 +53,66 @@ TEST_P(GemvTest, EveryFormatEqualsF32GemvOverDequantizedWeights) {
       }
     }
   }
+}
+
+// Every strategy of every format against a double-precision reference over
+// the dequantized weights. Bound per row: the f32 summation bound of
+// gemv_f32_test.cc (m roundings on any product's path, m = ceil(K / 2N) +
+// 3 + log2 N) plus 2 for the fused kernels' two roundings of a weight (its
+// scaled bits, then the row scale applied to the sum instead of to each
+// weight), times u = 2^-24 and sum |w x|, with 5% slack.
+TEST_P(GemvTest, EveryStrategyMatchesTheReference) {
+  const double lanes = static_cast<double>(GetF32Kernels(target()).f32_lanes());
+  for (size_t rows : {1, 5, 33}) {
+    for (size_t cols : {1, 31, 64, 65, 257, 1000}) {
+      const std::vector<float> w =
+          testing::RandomFloats(rows * cols, 30 + rows + cols, 0.02f);
+      const std::vector<float> x = testing::RandomFloats(cols, 40 + cols);
+      for (const char* name : {"qins8", "i8row", "q8_0", "bf16", "qins4"}) {
+        const Format f = *ParseFormat(name);
+        StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
+        ASSERT_TRUE(q.ok());
+        std::vector<float> dq(rows * cols);
+        ASSERT_TRUE(DequantizeReference(*q, dq.data()).ok());
+        std::vector<double> exact, abs_sum;
+        testing::GemvReference(dq.data(), rows, cols, cols, x.data(), exact,
+                               abs_sum);
+        const double m =
+            std::ceil(cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
+        for (GemvStrategy s : GemvStrategies(f)) {
+          SCOPED_TRACE(::testing::Message()
+                       << name << "/" << GemvStrategyName(s) << " " << rows
+                       << "x" << cols);
+          std::vector<float> y(rows, NAN);
+          GemvOptions o;
+          o.strategy = s;
+          ASSERT_TRUE(
+              Gemv(testing::MakeContext(target(), 2), *q, x.data(), y.data(), o)
+                  .ok());
+          for (size_t i = 0; i < rows; ++i) {
+            ASSERT_NEAR(y[i], exact[i],
+                        1.05 * m * std::ldexp(1.0, -24) * abs_sum[i])
+                << i;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(GemvTest, UnavailableStrategyIsAnErrorNamingTheAvailableOnes) {
+  const std::vector<float> w = testing::RandomFloats(64, 1, 0.02f);
+  StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat("q4_0"), w.data(), 2, 32);
+  ASSERT_TRUE(q.ok());
+  float x[32] = {}, y[2];
+  GemvOptions o;
+  o.strategy = GemvStrategy::kBitbuild;
+  const Status st = Gemv(testing::MakeContext(target(), 1), *q, x, y, o);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("available: auto, decode"), std::string::npos)
+      << st.message();
+  EXPECT_FALSE(ParseGemvStrategy("regtable").ok());
+  EXPECT_EQ(*ParseGemvStrategy("gather"), GemvStrategy::kGather);
 }
 
 TEST_P(GemvTest, ThreadCountDoesNotChangeTheResult) {

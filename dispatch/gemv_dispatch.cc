@@ -1,0 +1,38 @@
+// The dispatch seam for the fused GEMV kernels.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "dispatch/gemv_dispatch.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/gemv/gemv_fused-inl.h"
+
+#ifndef QINS_DISPATCH_GEMV_DISPATCH_ONCE_
+#define QINS_DISPATCH_GEMV_DISPATCH_ONCE_
+#include "dispatch/gemv_kernels.h"
+#include "dispatch/target_index.h"
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+
+const GemvKernels* GetGemvKernelTable() {
+  static const GemvKernels kTable = {HWY_TARGET, &GemvQins8Bits,
+                                     &GemvQins8Gather, &GemvI8Row};
+  return &kTable;
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qins {
+
+HWY_EXPORT(GetGemvKernelTable);
+
+const GemvKernels& GetGemvKernels(Target t) {
+  return *HWY_DISPATCH_TABLE(GetGemvKernelTable)[HwyTableIndex(t.bit)]();
+}
+
+}  // namespace qins
+#endif  // HWY_ONCE

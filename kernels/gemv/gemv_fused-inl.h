@@ -1,0 +1,197 @@
+// Per-target fused GEMV kernels: weights are decoded in registers, vector by
+// vector, straight into the FMA with x, never stored. Included once per
+// target by dispatch/gemv_dispatch.cc.
+//
+// Contract shared by every kernel here:
+// - x is a zero-padded copy of the activations whose length is a multiple of
+//   64 floats, and rows are padded with zero codes to their 64-byte stride,
+//   so the inner loops have no tail: padded columns contribute 0 * 0.
+// - Each row is summed in one fixed order (two accumulators over even and
+//   odd vectors, then a lane sum), the same in the 4-row and 1-row paths, so
+//   y does not depend on the thread count or the row grouping.
+// - A per-row scale multiplies the row's sum once at the end.
+
+#if defined(QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
+#undef QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
+#else
+#define QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hwy/highway.h"
+#include "kernels/formats/matrix_data.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Sums kRows (1 or 4) rows; Loader::Load(row, k) returns the f32 weights
+// [k, k + N) of a row (row = pointer to its codes). `padded` is a multiple of
+// 2N. Accumulators are named variables (SVE vectors cannot be array
+// elements).
+template <size_t kRows, class Loader>
+HWY_INLINE void FusedRows(const Loader& ld, const uint8_t* HWY_RESTRICT w,
+                          size_t stride, size_t padded,
+                          const float* HWY_RESTRICT x,
+                          float* HWY_RESTRICT out) {
+  constexpr bool k4 = kRows == 4;
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  const uint8_t* w0 = w;
+  const uint8_t* w1 = w + (k4 ? 1 : 0) * stride;
+  const uint8_t* w2 = w + (k4 ? 2 : 0) * stride;
+  const uint8_t* w3 = w + (k4 ? 3 : 0) * stride;
+  auto a0 = hn::Zero(d), a1 = hn::Zero(d), b0 = hn::Zero(d), b1 = hn::Zero(d);
+  auto c0 = hn::Zero(d), c1 = hn::Zero(d), e0 = hn::Zero(d), e1 = hn::Zero(d);
+  for (size_t k = 0; k < padded; k += 2 * N) {
+    const auto x0 = hn::LoadU(d, x + k);
+    const auto x1 = hn::LoadU(d, x + k + N);
+    a0 = hn::MulAdd(ld.Load(0, w0, k), x0, a0);
+    a1 = hn::MulAdd(ld.Load(0, w0, k + N), x1, a1);
+    if constexpr (k4) {
+      b0 = hn::MulAdd(ld.Load(1, w1, k), x0, b0);
+      b1 = hn::MulAdd(ld.Load(1, w1, k + N), x1, b1);
+      c0 = hn::MulAdd(ld.Load(2, w2, k), x0, c0);
+      c1 = hn::MulAdd(ld.Load(2, w2, k + N), x1, c1);
+      e0 = hn::MulAdd(ld.Load(3, w3, k), x0, e0);
+      e1 = hn::MulAdd(ld.Load(3, w3, k + N), x1, e1);
+    }
+  }
+  out[0] = hn::GetLane(hn::SumOfLanes(d, hn::Add(a0, a1)));
+  if constexpr (k4) {
+    out[1] = hn::GetLane(hn::SumOfLanes(d, hn::Add(b0, b1)));
+    out[2] = hn::GetLane(hn::SumOfLanes(d, hn::Add(c0, c1)));
+    out[3] = hn::GetLane(hn::SumOfLanes(d, hn::Add(e0, e1)));
+  }
+}
+
+// qins8, `bitbuild`: f32 bits from the byte with the sign-extension trick,
+// bits = (sext(b) << (23 - M)) & (0x80000000 | 0x7F << (23 - M)), then
+// * 2^126 (exact for the subnormal segment). Per vector: sign-extending
+// load, shift, and, multiply, FMA: 5 ops, no table. E (so the shift) is per
+// row: one loader per group of 4 rows.
+struct Qins8BitsLoader {
+  using D = hn::ScalableTag<float>;
+  int shift[4];
+  HWY_INLINE hn::Vec<D> Load(int i, const uint8_t* row, size_t k) const {
+    const D d;
+    const hn::RebindToSigned<D> di;
+    const hn::Rebind<int8_t, D> d8;
+    const auto b = hn::PromoteTo(
+        di, hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k));
+    const int s = shift[i];
+    const auto mask =
+        hn::Set(di, static_cast<int32_t>(0x80000000u | (0x7Fu << s)));
+    const auto bits = hn::And(hn::ShiftLeftSame(b, s), mask);
+    return hn::Mul(hn::BitCast(d, bits), hn::Set(d, 0x1p126f));
+  }
+};
+
+// qins8, `gather`: a 256-entry f32 table per row (both signs), one gather per
+// vector: zero-extending load, gather, FMA. Costs a 1 KiB table build per
+// row (256 scalar ops) and ~14 cycles per 8-lane gather on Zen (see
+// ../shared/notes/decode-measurements.md).
+struct Qins8GatherLoader {
+  using D = hn::ScalableTag<float>;
+  const float* table[4];
+  HWY_INLINE hn::Vec<D> Load(int i, const uint8_t* row, size_t k) const {
+    const D d;
+    const hn::RebindToSigned<D> di;
+    const hn::RebindToUnsigned<D> du;
+    const hn::Rebind<uint8_t, D> d8;
+    const auto idx = hn::BitCast(di, hn::PromoteTo(du, hn::LoadU(d8, row + k)));
+    return hn::GatherIndex(d, table[i], idx);
+  }
+};
+
+// i8row: sign-extending load, convert, FMA: 3 ops per vector.
+struct I8Loader {
+  using D = hn::ScalableTag<float>;
+  HWY_INLINE hn::Vec<D> Load(int, const uint8_t* row, size_t k) const {
+    const D d;
+    const hn::RebindToSigned<D> di;
+    const hn::Rebind<int8_t, D> d8;
+    return hn::ConvertTo(
+        d, hn::PromoteTo(
+               di, hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k)));
+  }
+};
+
+// Runs rows [r0, r1) in groups of 4 with a loader made per group by
+// make(first_row, rows_in_group), then y[r] = sum * scale(r).
+template <class MakeLoader, class Scale>
+HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
+                              size_t padded, float* y, size_t r0, size_t r1,
+                              MakeLoader&& make, Scale&& scale) {
+  float out[4];
+  size_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const auto ld = make(r, 4);
+    FusedRows<4>(ld, m.row(r), m.row_stride, padded, x, out);
+    for (size_t i = 0; i < 4; ++i) y[r + i] = out[i] * scale(r + i);
+  }
+  for (; r < r1; ++r) {
+    const auto ld = make(r, 1);
+    FusedRows<1>(ld, m.row(r), m.row_stride, padded, x, out);
+    y[r] = out[0] * scale(r);
+  }
+}
+
+HWY_NOINLINE void GemvQins8Bits(const QuantizedMatrix::Data& m, const float* x,
+                                size_t padded, float* y, size_t r0, size_t r1) {
+  FusedGemvRows(
+      m, x, padded, y, r0, r1,
+      [&](size_t r, size_t n) {
+        Qins8BitsLoader ld;
+        for (size_t i = 0; i < 4; ++i) {
+          const size_t row = r + (i < n ? i : 0);
+          ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
+        }
+        return ld;
+      },
+      [&](size_t r) { return m.row_params_of(r)[0]; });
+}
+
+HWY_NOINLINE void GemvQins8Gather(const QuantizedMatrix::Data& m,
+                                  const float* x, size_t padded, float* y,
+                                  size_t r0, size_t r1) {
+  // Per row: magnitude(m) * 2^126-scaled bits as in the decoder, sign in the
+  // upper half; the row scale multiplies the sum.
+  HWY_ALIGN float tables[4][256];
+  FusedGemvRows(
+      m, x, padded, y, r0, r1,
+      [&](size_t r, size_t n) {
+        Qins8GatherLoader ld;
+        for (size_t i = 0; i < n; ++i) {
+          const int shift = 16 + static_cast<int>(m.row_params_of(r + i)[1]);
+          for (uint32_t b = 0; b < 256; ++b) {
+            const uint32_t bits = (b & 0x80u) << 24 | (b & 0x7Fu) << shift;
+            float v;
+            memcpy(&v, &bits, 4);
+            tables[i][b] = v * 0x1p126f;
+          }
+          ld.table[i] = tables[i];
+        }
+        for (size_t i = n; i < 4; ++i) ld.table[i] = tables[0];
+        return ld;
+      },
+      [&](size_t r) { return m.row_params_of(r)[0]; });
+}
+
+HWY_NOINLINE void GemvI8Row(const QuantizedMatrix::Data& m, const float* x,
+                            size_t padded, float* y, size_t r0, size_t r1) {
+  FusedGemvRows(
+      m, x, padded, y, r0, r1, [](size_t, size_t) { return I8Loader(); },
+      [&](size_t r) { return m.row_params_of(r)[0]; });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
