@@ -10,6 +10,9 @@
 //   odd vectors, then a lane sum), the same in the 4-row and 1-row paths, so
 //   y does not depend on the thread count or the row grouping.
 // - A per-row scale multiplies the row's sum once at the end.
+// - No software prefetch: 1 and 2 KiB-ahead prefetches per row changed cold
+//   throughput by less than the run-to-run noise (bench_gemv, 2-vCPU
+//   AVX-512 EPYC VM, 2026-11-23).
 
 #if defined(QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
