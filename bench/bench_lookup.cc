@@ -183,25 +183,9 @@ void RegisterAll() {
 }  // namespace qins::bench
 
 int main(int argc, char** argv) {
-  qins::bench::Flags flags;
-  int code = 0;
-  if (!qins::bench::ParseFlags(
-          &argc, argv,
-          "bench_lookup: ns per element-wise QINS op, table lookup vs float "
-          "arithmetic, per target",
-          &flags, &code)) {
-    if (code == 0) {
-      char help[] = "--help";
-      char* args[] = {argv[0], help};
-      int n = 2;
-      benchmark::Initialize(&n, args);  // prints Google Benchmark's own flags
-    }
-    return code;
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  qins::bench::RegisterAll();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return qins::bench::BenchMain(
+      argc, argv,
+      "bench_lookup: ns per element-wise QINS op, table lookup vs float "
+      "arithmetic, per target",
+      qins::bench::RegisterAll);
 }

@@ -135,6 +135,26 @@ void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
   if (auto hz = TscHz()) state.counters["tsc/weight"] = *hz / weights_per_s;
 }
 
+int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
+  Flags flags;
+  int code = 0;
+  if (!ParseFlags(&argc, argv, help, &flags, &code)) {
+    if (code == 0) {
+      char help_flag[] = "--help";
+      char* args[] = {argv[0], help_flag};
+      int n = 2;
+      benchmark::Initialize(&n, args);  // prints Google Benchmark's own flags
+    }
+    return code;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
+
 void FillUniform(float* p, size_t n, uint64_t seed, float scale) {
   uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
   for (size_t i = 0; i < n; ++i) {

@@ -77,6 +77,11 @@ std::optional<double> TscHz();
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
                            double bytes_per_iter, const SideBySide& timing);
 
+// The main() of every bench binary: parses the project's flags (printing
+// `help` and Google Benchmark's own flags for --help), then registers the
+// benchmarks with register_all() and runs them. Returns the exit code.
+int BenchMain(int argc, char** argv, const char* help, void (*register_all)());
+
 // Fills p[0, n) with deterministic values uniform in [-scale, scale).
 void FillUniform(float* p, size_t n, uint64_t seed, float scale = 1.0f);
 

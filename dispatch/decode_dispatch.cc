@@ -49,11 +49,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace qins {
 
-HWY_EXPORT(GetDecodeKernelTable);
-
-const DecodeKernels& GetDecodeKernels(Target t) {
-  return *HWY_DISPATCH_TABLE(GetDecodeKernelTable)[HwyTableIndex(t.bit)]();
-}
+QINS_EXPORT_KERNEL_TABLE(GetDecodeKernelTable, DecodeKernels, GetDecodeKernels)
 
 }  // namespace qins
 #endif  // HWY_ONCE

@@ -35,11 +35,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace qins {
 
-HWY_EXPORT(GetF32KernelTable);
-
-const F32Kernels& GetF32Kernels(Target t) {
-  return *HWY_DISPATCH_TABLE(GetF32KernelTable)[HwyTableIndex(t.bit)]();
-}
+QINS_EXPORT_KERNEL_TABLE(GetF32KernelTable, F32Kernels, GetF32Kernels)
 
 }  // namespace qins
 #endif  // HWY_ONCE

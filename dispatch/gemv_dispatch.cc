@@ -28,11 +28,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace qins {
 
-HWY_EXPORT(GetGemvKernelTable);
-
-const GemvKernels& GetGemvKernels(Target t) {
-  return *HWY_DISPATCH_TABLE(GetGemvKernelTable)[HwyTableIndex(t.bit)]();
-}
+QINS_EXPORT_KERNEL_TABLE(GetGemvKernelTable, GemvKernels, GetGemvKernels)
 
 }  // namespace qins
 #endif  // HWY_ONCE

@@ -35,11 +35,7 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace qins {
 
-HWY_EXPORT(GetLookupKernelTable);
-
-const LookupKernels& GetLookupKernels(Target t) {
-  return *HWY_DISPATCH_TABLE(GetLookupKernelTable)[HwyTableIndex(t.bit)]();
-}
+QINS_EXPORT_KERNEL_TABLE(GetLookupKernelTable, LookupKernels, GetLookupKernels)
 
 }  // namespace qins
 #endif  // HWY_ONCE

@@ -33,4 +33,13 @@ HWY_INLINE size_t HwyTableIndex(int64_t target_bit) {
 
 }  // namespace qins
 
+// Defines `const Table& Getter(Target t)`, returning the per-target table
+// that HWY_NAMESPACE::TableGetter() builds, for use inside `#if HWY_ONCE` of
+// a dispatch translation unit (one HWY_EXPORT per kernel family).
+#define QINS_EXPORT_KERNEL_TABLE(TableGetter, Table, Getter)                 \
+  HWY_EXPORT(TableGetter);                                                   \
+  const Table& Getter(Target t) {                                            \
+    return *HWY_DISPATCH_TABLE(TableGetter)[::qins::HwyTableIndex(t.bit)](); \
+  }
+
 #endif  // QINS_DISPATCH_TARGET_INDEX_H_

@@ -49,25 +49,24 @@ void DecodeRowF32(const QuantizedMatrix::Data& m, size_t r, float* out) {
   memcpy(out, m.row(r), m.cols * sizeof(float));
 }
 
-// bf16: 1 promote (shift) per vector.
-void DecodeRowBF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
+// bf16 and f16: 1 promote per vector (a shift for bf16; vcvtph2ps for f16 on
+// AVX2/AVX3, integer ops on SSE4/SSSE3).
+template <typename T>
+void DecodeRowHalf(const QuantizedMatrix::Data& m, size_t r, float* out) {
   const hn::ScalableTag<float> df;
-  const hn::Rebind<hwy::bfloat16_t, decltype(df)> dbf;
-  const auto* codes = reinterpret_cast<const hwy::bfloat16_t*>(m.row(r));
-  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
-    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dbf, codes + c)), df, dst);
-  });
-}
-
-// f16: 1 vcvtph2ps per vector on AVX2/AVX3 (emulated with integer ops on
-// SSE4/SSSE3).
-void DecodeRowF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const hn::ScalableTag<float> df;
-  const hn::Rebind<hwy::float16_t, decltype(df)> dh;
-  const auto* codes = reinterpret_cast<const hwy::float16_t*>(m.row(r));
+  const hn::Rebind<T, decltype(df)> dh;
+  const auto* codes = reinterpret_cast<const T*>(m.row(r));
   ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
     hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, codes + c)), df, dst);
   });
+}
+
+void DecodeRowBF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeRowHalf<hwy::bfloat16_t>(m, r, out);
+}
+
+void DecodeRowF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeRowHalf<hwy::float16_t>(m, r, out);
 }
 
 // i8row: sign-extend, convert, multiply: 3 ops per vector.
@@ -171,11 +170,14 @@ void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
     for (size_t half = 0; half < 2; ++half) {
       for (size_t j = 0; j < 16; j += N) {
         const auto bytes = hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j));
-        const auto nib = half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
-        hn::StoreU(hn::GatherIndex(df, table16, hn::BitCast(di, nib)), df, dst + half * 16 + j);
+        const auto nib =
+            half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
+        hn::StoreU(hn::GatherIndex(df, table16, hn::BitCast(di, nib)), df,
+                   dst + half * 16 + j);
       }
     }
-    if (dst == buf) memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
+    if (dst == buf)
+      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
   }
 }
 

@@ -22,16 +22,20 @@ void DecodeF32(const QuantizedMatrix::Data& d, size_t r, float* out) {
   std::memcpy(out, d.row(r), d.cols * 4);
 }
 
-void EncodeBF16(const float* w, size_t stride, QuantizedMatrix::Data& d,
+// bf16 and f16: one 16-bit code per weight through a scalar converter.
+template <uint16_t (*kEncode)(float)>
+void EncodeHalf(const float* w, size_t stride, QuantizedMatrix::Data& d,
                 size_t r0, size_t r1) {
   for (size_t r = r0; r < r1; ++r) {
     auto* codes = reinterpret_cast<uint16_t*>(d.mutable_row(r));
-    for (size_t c = 0; c < d.cols; ++c) codes[c] = F32ToBF16(w[r * stride + c]);
+    for (size_t c = 0; c < d.cols; ++c) codes[c] = kEncode(w[r * stride + c]);
   }
 }
-void DecodeBF16(const QuantizedMatrix::Data& d, size_t r, float* out) {
+
+template <float (*kDecode)(uint16_t)>
+void DecodeHalf(const QuantizedMatrix::Data& d, size_t r, float* out) {
   const auto* codes = reinterpret_cast<const uint16_t*>(d.row(r));
-  for (size_t c = 0; c < d.cols; ++c) out[c] = BF16ToF32(codes[c]);
+  for (size_t c = 0; c < d.cols; ++c) out[c] = kDecode(codes[c]);
 }
 
 Status CheckF16Range(const float* w, size_t stride, QuantizedMatrix::Data& d) {
@@ -48,22 +52,16 @@ Status CheckF16Range(const float* w, size_t stride, QuantizedMatrix::Data& d) {
   return Status::Ok();
 }
 
-void EncodeF16(const float* w, size_t stride, QuantizedMatrix::Data& d,
-               size_t r0, size_t r1) {
-  for (size_t r = r0; r < r1; ++r) {
-    auto* codes = reinterpret_cast<uint16_t*>(d.mutable_row(r));
-    for (size_t c = 0; c < d.cols; ++c) codes[c] = F32ToF16(w[r * stride + c]);
-  }
-}
-void DecodeF16(const QuantizedMatrix::Data& d, size_t r, float* out) {
-  const auto* codes = reinterpret_cast<const uint16_t*>(d.row(r));
-  for (size_t c = 0; c < d.cols; ++c) out[c] = F16ToF32(codes[c]);
-}
-
 }  // namespace
 
 const Codec kF32Codec = {&Bytes4, 0, 0, nullptr, &EncodeF32, &DecodeF32};
-const Codec kBF16Codec = {&Bytes2, 0, 0, nullptr, &EncodeBF16, &DecodeBF16};
-const Codec kF16Codec = {&Bytes2, 0, 0, &CheckF16Range, &EncodeF16, &DecodeF16};
+const Codec kBF16Codec = {
+    &Bytes2, 0, 0, nullptr, &EncodeHalf<F32ToBF16>, &DecodeHalf<BF16ToF32>};
+const Codec kF16Codec = {&Bytes2,
+                         0,
+                         0,
+                         &CheckF16Range,
+                         &EncodeHalf<F32ToF16>,
+                         &DecodeHalf<F16ToF32>};
 
 }  // namespace qins

@@ -36,6 +36,18 @@ void LoadBlock(const float* row, size_t cols, size_t b, float x[kBlock]) {
   std::memcpy(x, row + b * kBlock, n * sizeof(float));
 }
 
+// The weight of largest magnitude, with its sign (the first one on ties).
+float SignedMax(const float x[kBlock]) {
+  float amax = 0, max = 0;
+  for (size_t i = 0; i < kBlock; ++i) {
+    if (amax < std::fabs(x[i])) {
+      amax = std::fabs(x[i]);
+      max = x[i];
+    }
+  }
+  return max;
+}
+
 void StoreBlock(uint8_t* blk, float d, const uint8_t q[kBlock]) {
   const uint16_t h = F32ToF16(d);
   std::memcpy(blk, &h, 2);
@@ -62,13 +74,7 @@ void EncodeQ4_0(const float* w, size_t stride, QuantizedMatrix::Data& d,
     for (size_t b = 0; b < nb; ++b) {
       float x[kBlock];
       LoadBlock(w + r * stride, d.cols, b, x);
-      float amax = 0, max = 0;
-      for (float v : x) {
-        if (amax < std::fabs(v)) {
-          amax = std::fabs(v);
-          max = v;
-        }
-      }
+      const float max = SignedMax(x);
       const float scale = max / -8.0f;
       const float inv = scale != 0 ? 1.0f / scale : 0.0f;
       uint8_t q[kBlock];
@@ -112,13 +118,8 @@ void EncodeIQ4NL(const float* w, size_t stride, QuantizedMatrix::Data& d,
     for (size_t b = 0; b < nb; ++b) {
       float x[kBlock];
       LoadBlock(w + r * stride, d.cols, b, x);
-      float amax = 0, max = 0;
-      for (float v : x) {
-        if (amax < std::fabs(v)) {
-          amax = std::fabs(v);
-          max = v;
-        }
-      }
+      const float max = SignedMax(x);
+      const float amax = std::fabs(max);
       uint8_t q[kBlock] = {};
       float best_d = 0;
       if (amax > 0) {
