@@ -111,49 +111,14 @@ void DecodeRowQ8_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
   }
 }
 
-// q4_0 and iq4_nl: 16 bytes of nibbles per block, low nibbles = weights
-// 0..15, high nibbles = 16..31. Per vector: load+zero-extend, shift or and,
-// then q4_0: subtract 8, convert, multiply (3 ops); iq4_nl: 16-entry table
-// gather, multiply.
-template <bool kNonLinear>
-void DecodeRowQ4(const QuantizedMatrix::Data& m, size_t r, float* out,
-                 const float* table16) {
-  const BlockTag df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::RebindToUnsigned<decltype(df)> du;
-  const hn::Rebind<uint8_t, decltype(df)> d8;
-  const size_t N = hn::Lanes(df);
-  const uint8_t* row = m.row(r);
-  const size_t blocks = (m.cols + 31) / 32;
-  HWY_ALIGN float buf[32];
-  for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * 18;
-    uint16_t h;
-    memcpy(&h, blk, 2);
-    const auto scale = hn::Set(df, F16ToF32(h));
-    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
-    for (size_t half = 0; half < 2; ++half) {
-      for (size_t j = 0; j < 16; j += N) {
-        const auto bytes = hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j));
-        const auto nib =
-            half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
-        hn::Vec<decltype(df)> v;
-        if constexpr (kNonLinear) {
-          v = hn::GatherIndex(df, table16, hn::BitCast(di, nib));
-        } else {
-          v = hn::ConvertTo(df, hn::Sub(hn::BitCast(di, nib), hn::Set(di, 8)));
-        }
-        hn::StoreU(hn::Mul(v, scale), df, dst + half * 16 + j);
-      }
-    }
-    if (dst == buf)
-      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
-  }
-}
-
-// qins4: per block, the 16 signed values of its table (16 scalar multiplies),
-// then per vector: zero-extend, and/shift, 16-entry gather.
-void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
+// q4_0, iq4_nl and qins4: 16 bytes of nibbles per block (low nibbles =
+// weights 0..15, high nibbles = 16..31) and a block header. Each block's 16
+// possible values are computed once with the scalar reference's arithmetic
+// (BlockTable), then per vector: zero-extending load, and or shift, one
+// 16-entry gather. Exact by construction.
+template <class BlockTable>
+void DecodeRowNibbles(const QuantizedMatrix::Data& m, size_t r, float* out,
+                      BlockTable&& block_table) {
   const BlockTag df;
   const hn::RebindToSigned<decltype(df)> di;
   const hn::RebindToUnsigned<decltype(df)> du;
@@ -165,7 +130,7 @@ void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
   HWY_ALIGN float table16[16];
   for (size_t b = 0; b < blocks; ++b) {
     const uint8_t* blk = row + b * 18;
-    Qins4BlockTable(blk, table16);
+    block_table(blk, table16);
     float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
     for (size_t half = 0; half < 2; ++half) {
       for (size_t j = 0; j < 16; j += N) {
@@ -176,19 +141,37 @@ void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
                    dst + half * 16 + j);
       }
     }
-    if (dst == buf)
+    if (dst == buf) {
       memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
+    }
   }
 }
 
+inline float BlockF16Scale(const uint8_t* blk) {
+  uint16_t h;
+  memcpy(&h, blk, 2);
+  return F16ToF32(h);
+}
+
+void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeRowNibbles(
+      m, r, out, [](const uint8_t* blk, float* t) { Qins4BlockTable(blk, t); });
+}
+
 void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  DecodeRowQ4<false>(m, r, out, nullptr);
+  DecodeRowNibbles(m, r, out, [](const uint8_t* blk, float* t) {
+    const float d = BlockF16Scale(blk);
+    for (int q = 0; q < 16; ++q) t[q] = static_cast<float>(q - 8) * d;
+  });
 }
 
 void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
   static const float kTable[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                    1,    13,   25,  38,  53,  69,  89,  113};
-  DecodeRowQ4<true>(m, r, out, kTable);
+  DecodeRowNibbles(m, r, out, [](const uint8_t* blk, float* t) {
+    const float d = BlockF16Scale(blk);
+    for (int q = 0; q < 16; ++q) t[q] = d * kTable[q];
+  });
 }
 
 // qins8: float bits straight from the code, no table:
