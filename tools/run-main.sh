@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The main job on the bundled default: installs missing Debian packages, builds
-# Release, prints what this machine is (qins-info) and runs a short bench_gemv
-# sweep whose JSON lands in out/bench_gemv.json. Incremental: fast when nothing
-# changed.
+# Release, prints what this machine is (qins-info), runs a short bench_gemv
+# sweep whose JSON lands in out/bench_gemv.json and plots it
+# (tools/plot_sweep: out/gemv_roofline.png, out/gemv_sizes.png). Incremental:
+# fast when nothing changed.
 #
 #   tools/run-main.sh [--help]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "run-main: unknown argument '$1'" >&2; exit 2 ;;
 esac
@@ -23,4 +24,5 @@ echo
 build/release/bench/bench_gemv --qins_quick \
   --benchmark_out=out/bench_gemv.json --benchmark_out_format=json
 echo
-echo "run-main: bench JSON in out/bench_gemv.json"
+tools/plot_sweep out/bench_gemv.json --out-dir out
+echo "run-main: bench JSON in out/bench_gemv.json, plots in out/gemv_roofline.png and out/gemv_sizes.png"
