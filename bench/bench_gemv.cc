@@ -94,9 +94,12 @@ void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
     }
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
-    // The read pass streams the same copy's rows (padding included, a few
-    // bytes per row more than `bytes`; the ratio uses `bytes` for both).
-    timing.Next(state, dt, m[timing.read_copy()].row(0), bytes);
+    // The read pass streams the same copy's code rows (rows x row_stride
+    // bytes, padding included; per-row parameters live elsewhere and are
+    // not read). bw is computed from the bytes it read; frac_bw compares
+    // that rate with the kernel's rate over the format's own bytes.
+    const QuantizedMatrix& rc = m[timing.read_copy()];
+    timing.Next(state, dt, rc.row(0), rc.rows() * rc.row_stride());
   }
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);

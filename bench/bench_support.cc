@@ -95,6 +95,7 @@ void SideBySide::Next(benchmark::State& state, double kernel_seconds,
   const auto t0 = Clock::now();
   sink_ += ParallelReadBytes(ctx_, read_buffer, bytes);
   read_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
+  read_bytes_ += static_cast<double>(bytes);
   benchmark::DoNotOptimize(sink_);
   if (++copy_ == copies_) copy_ = 0;
 }
@@ -126,7 +127,7 @@ void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
   const double weights_per_s =
       weights_per_iter * iters / timing.kernel_seconds();
   const double bytes_per_s = bytes_per_iter * iters / timing.kernel_seconds();
-  const double bw = bytes_per_iter * iters / timing.read_seconds();
+  const double bw = timing.read_bytes() / timing.read_seconds();
   state.counters["weights/s"] = weights_per_s;
   state.counters["bytes/s"] = bytes_per_s;
   state.counters["bw"] = bw;

@@ -52,17 +52,20 @@ class SideBySide {
   // Buffer the read pass of this iteration streams.
   size_t read_copy() const { return (copy_ + copies_ / 2) % copies_; }
   // Records the kernel's time, reads `bytes` of read_buffer (the read_copy()
-  // buffer), and advances to the next iteration's buffers.
+  // buffer; `bytes` must not exceed that buffer), and advances to the next
+  // iteration's buffers. The read bandwidth is computed from the bytes
+  // actually read.
   void Next(benchmark::State& state, double kernel_seconds,
             const void* read_buffer, size_t bytes);
   double kernel_seconds() const { return kernel_s_; }
   double read_seconds() const { return read_s_; }
+  double read_bytes() const { return read_bytes_; }
 
  private:
   Context ctx_;
   size_t copies_;
   size_t copy_ = 0;
-  double kernel_s_ = 0, read_s_ = 0;
+  double kernel_s_ = 0, read_s_ = 0, read_bytes_ = 0;
   uint32_t sink_ = 0;
 };
 
