@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/formats/block_rows.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/half.h"
 
@@ -22,18 +23,11 @@ const int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
 
 namespace {
 
-constexpr size_t kBlock = 32;
+constexpr size_t kBlock = kWeightBlock;
 constexpr size_t kBlockBytes = 2 + kBlock / 2;
 
 size_t Q4Bytes(size_t cols, int) {
   return (cols + kBlock - 1) / kBlock * kBlockBytes;
-}
-
-// Copies block b of a row into x (zero-padded).
-void LoadBlock(const float* row, size_t cols, size_t b, float x[kBlock]) {
-  std::memset(x, 0, kBlock * sizeof(float));
-  const size_t n = std::min(kBlock, cols - b * kBlock);
-  std::memcpy(x, row + b * kBlock, n * sizeof(float));
 }
 
 // The weight of largest magnitude, with its sign (the first one on ties).
@@ -67,25 +61,21 @@ float BlockScale(const uint8_t* blk) {
   return F16ToF32(h);
 }
 
+void EncodeQ4_0Block(const float x[kBlock], uint8_t* blk) {
+  const float scale = SignedMax(x) / -8.0f;
+  const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+  uint8_t q[kBlock];
+  for (size_t j = 0; j < kBlock; ++j) {
+    // (int8_t)(x * id + 8.5f) in llama.cpp: the argument is >= 0.5.
+    q[j] =
+        static_cast<uint8_t>(std::min(15, static_cast<int>(x[j] * inv + 8.5f)));
+  }
+  StoreBlock(blk, scale, q);
+}
+
 void EncodeQ4_0(const float* w, size_t stride, QuantizedMatrix::Data& d,
                 size_t r0, size_t r1) {
-  const size_t nb = (d.cols + kBlock - 1) / kBlock;
-  for (size_t r = r0; r < r1; ++r) {
-    for (size_t b = 0; b < nb; ++b) {
-      float x[kBlock];
-      LoadBlock(w + r * stride, d.cols, b, x);
-      const float max = SignedMax(x);
-      const float scale = max / -8.0f;
-      const float inv = scale != 0 ? 1.0f / scale : 0.0f;
-      uint8_t q[kBlock];
-      for (size_t j = 0; j < kBlock; ++j) {
-        // (int8_t)(x * id + 8.5f) in llama.cpp: the argument is >= 0.5.
-        q[j] = static_cast<uint8_t>(
-            std::min(15, static_cast<int>(x[j] * inv + 8.5f)));
-      }
-      StoreBlock(d.mutable_row(r) + b * kBlockBytes, scale, q);
-    }
-  }
+  EncodeBlockRows<kBlockBytes>(w, stride, d, r0, r1, &EncodeQ4_0Block);
 }
 
 void DecodeQ4_0(const QuantizedMatrix::Data& d, size_t r, float* out) {
@@ -111,41 +101,37 @@ uint8_t NearestIQ4(float v) {
                                                                           : hi);
 }
 
-void EncodeIQ4NL(const float* w, size_t stride, QuantizedMatrix::Data& d,
-                 size_t r0, size_t r1) {
-  const size_t nb = (d.cols + kBlock - 1) / kBlock;
-  for (size_t r = r0; r < r1; ++r) {
-    for (size_t b = 0; b < nb; ++b) {
-      float x[kBlock];
-      LoadBlock(w + r * stride, d.cols, b, x);
-      const float max = SignedMax(x);
-      const float amax = std::fabs(max);
-      uint8_t q[kBlock] = {};
-      float best_d = 0;
-      if (amax > 0) {
-        double best = -1;
-        for (int itry = -7; itry <= 7; ++itry) {
-          const float id = (itry + kIQ4NLValues[0]) / max;
-          uint8_t l[kBlock];
-          double sumqx = 0, sumq2 = 0;
-          for (size_t j = 0; j < kBlock; ++j) {
-            l[j] = NearestIQ4(id * x[j]);
-            const double v = kIQ4NLValues[l[j]];
-            sumqx += v * x[j];
-            sumq2 += v * v;
-          }
-          // Least-squares scale for these codes; its error is
-          // sum x^2 - sumqx^2 / sumq2, so maximise sumqx^2 / sumq2.
-          if (sumq2 > 0 && sumqx * sumqx / sumq2 > best) {
-            best = sumqx * sumqx / sumq2;
-            best_d = static_cast<float>(sumqx / sumq2);
-            std::memcpy(q, l, kBlock);
-          }
-        }
+void EncodeIQ4NLBlock(const float x[kBlock], uint8_t* blk) {
+  const float max = SignedMax(x);
+  uint8_t q[kBlock] = {};
+  float best_d = 0;
+  if (max != 0) {
+    double best = -1;
+    for (int itry = -7; itry <= 7; ++itry) {
+      const float id = (itry + kIQ4NLValues[0]) / max;
+      uint8_t l[kBlock];
+      double sumqx = 0, sumq2 = 0;
+      for (size_t j = 0; j < kBlock; ++j) {
+        l[j] = NearestIQ4(id * x[j]);
+        const double v = kIQ4NLValues[l[j]];
+        sumqx += v * x[j];
+        sumq2 += v * v;
       }
-      StoreBlock(d.mutable_row(r) + b * kBlockBytes, best_d, q);
+      // Least-squares scale for these codes; its error is
+      // sum x^2 - sumqx^2 / sumq2, so maximise sumqx^2 / sumq2.
+      if (sumq2 > 0 && sumqx * sumqx / sumq2 > best) {
+        best = sumqx * sumqx / sumq2;
+        best_d = static_cast<float>(sumqx / sumq2);
+        std::memcpy(q, l, kBlock);
+      }
     }
   }
+  StoreBlock(blk, best_d, q);
+}
+
+void EncodeIQ4NL(const float* w, size_t stride, QuantizedMatrix::Data& d,
+                 size_t r0, size_t r1) {
+  EncodeBlockRows<kBlockBytes>(w, stride, d, r0, r1, &EncodeIQ4NLBlock);
 }
 
 void DecodeIQ4NL(const QuantizedMatrix::Data& d, size_t r, float* out) {

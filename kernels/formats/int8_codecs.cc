@@ -7,13 +7,14 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/formats/block_rows.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/half.h"
 
 namespace qins {
 namespace {
 
-constexpr size_t kBlock = 32;
+constexpr size_t kBlock = kWeightBlock;
 constexpr size_t kQ8_0BlockBytes = 2 + kBlock;
 
 size_t Q8_0Bytes(size_t cols, int) {
@@ -22,28 +23,22 @@ size_t Q8_0Bytes(size_t cols, int) {
 
 // llama.cpp quantize_row_q8_0_ref: the f32 scale rounds the codes; the f16
 // copy of it decodes them.
+void EncodeQ8_0Block(const float x[kBlock], uint8_t* blk) {
+  float amax = 0;
+  for (size_t i = 0; i < kBlock; ++i) amax = std::max(amax, std::fabs(x[i]));
+  const float scale = amax / 127.0f;
+  const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+  const uint16_t h = F32ToF16(scale);
+  std::memcpy(blk, &h, 2);
+  for (size_t i = 0; i < kBlock; ++i) {
+    blk[2 + i] =
+        static_cast<uint8_t>(static_cast<int8_t>(std::round(x[i] * inv)));
+  }
+}
+
 void EncodeQ8_0(const float* w, size_t stride, QuantizedMatrix::Data& d,
                 size_t r0, size_t r1) {
-  const size_t nb = (d.cols + kBlock - 1) / kBlock;
-  for (size_t r = r0; r < r1; ++r) {
-    uint8_t* out = d.mutable_row(r);
-    for (size_t b = 0; b < nb; ++b) {
-      float x[kBlock] = {};
-      const size_t n = std::min(kBlock, d.cols - b * kBlock);
-      std::memcpy(x, w + r * stride + b * kBlock, n * 4);
-      float amax = 0;
-      for (float v : x) amax = std::max(amax, std::fabs(v));
-      const float scale = amax / 127.0f;
-      const float inv = scale != 0 ? 1.0f / scale : 0.0f;
-      uint8_t* blk = out + b * kQ8_0BlockBytes;
-      const uint16_t h = F32ToF16(scale);
-      std::memcpy(blk, &h, 2);
-      for (size_t i = 0; i < kBlock; ++i) {
-        blk[2 + i] =
-            static_cast<uint8_t>(static_cast<int8_t>(std::round(x[i] * inv)));
-      }
-    }
-  }
+  EncodeBlockRows<kQ8_0BlockBytes>(w, stride, d, r0, r1, &EncodeQ8_0Block);
 }
 
 void DecodeQ8_0(const QuantizedMatrix::Data& d, size_t r, float* out) {

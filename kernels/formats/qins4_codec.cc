@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/formats/block_rows.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/qins4_tables.h"
@@ -20,7 +21,7 @@
 namespace qins {
 namespace {
 
-constexpr size_t kBlock = 32;
+constexpr size_t kBlock = kWeightBlock;
 constexpr size_t kBlockBytes = 18;
 
 size_t Qins4Bytes(size_t cols, int) {
@@ -104,7 +105,8 @@ void EncodeBlock(const float x[kBlock], uint8_t* blk) {
   std::memcpy(blk, &best_header, 2);
   for (size_t j = 0; j < kBlock / 2; ++j) {
     auto nib = [&](size_t i) {
-      return static_cast<uint8_t>((best_m[i] && std::signbit(x[i]) ? 8 : 0) | best_m[i]);
+      return static_cast<uint8_t>((best_m[i] && std::signbit(x[i]) ? 8 : 0) |
+                                  best_m[i]);
     };
     blk[2 + j] = static_cast<uint8_t>(nib(j) | nib(j + kBlock / 2) << 4);
   }
@@ -112,15 +114,7 @@ void EncodeBlock(const float x[kBlock], uint8_t* blk) {
 
 void EncodeQins4(const float* w, size_t stride, QuantizedMatrix::Data& d,
                  size_t r0, size_t r1) {
-  const size_t nb = (d.cols + kBlock - 1) / kBlock;
-  for (size_t r = r0; r < r1; ++r) {
-    for (size_t b = 0; b < nb; ++b) {
-      float x[kBlock] = {};
-      const size_t n = std::min(kBlock, d.cols - b * kBlock);
-      std::memcpy(x, w + r * stride + b * kBlock, n * sizeof(float));
-      EncodeBlock(x, d.mutable_row(r) + b * kBlockBytes);
-    }
-  }
+  EncodeBlockRows<kBlockBytes>(w, stride, d, r0, r1, &EncodeBlock);
 }
 
 void DecodeQins4(const QuantizedMatrix::Data& d, size_t r, float* out) {
@@ -137,6 +131,7 @@ void DecodeQins4(const QuantizedMatrix::Data& d, size_t r, float* out) {
 
 }  // namespace
 
-const Codec kQins4Codec = {&Qins4Bytes, 0, 0, nullptr, &EncodeQins4, &DecodeQins4};
+const Codec kQins4Codec = {&Qins4Bytes,  0,           0, nullptr,
+                           &EncodeQins4, &DecodeQins4};
 
 }  // namespace qins

@@ -1,0 +1,35 @@
+// The row-and-block loop shared by the blocked encoders (q8_0, q4_0, iq4_nl,
+// qins4): every row is cut into blocks of 32 weights, the last one
+// zero-padded, and each block is encoded into its own bytes of the row.
+#ifndef QINS_KERNELS_FORMATS_BLOCK_ROWS_H_
+#define QINS_KERNELS_FORMATS_BLOCK_ROWS_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+
+#include "kernels/formats/matrix_data.h"
+
+namespace qins {
+
+constexpr size_t kWeightBlock = 32;
+
+// Calls encode_block(x, out) for every block of rows [r0, r1): x holds the
+// block's 32 weights (zeros past the row's end), out its kBlockBytes bytes.
+template <size_t kBlockBytes, class EncodeBlock>
+void EncodeBlockRows(const float* w, size_t stride, QuantizedMatrix::Data& d,
+                     size_t r0, size_t r1, EncodeBlock&& encode_block) {
+  const size_t blocks = (d.cols + kWeightBlock - 1) / kWeightBlock;
+  for (size_t r = r0; r < r1; ++r) {
+    for (size_t b = 0; b < blocks; ++b) {
+      float x[kWeightBlock] = {};
+      const size_t n = std::min(kWeightBlock, d.cols - b * kWeightBlock);
+      std::memcpy(x, w + r * stride + b * kWeightBlock, n * sizeof(float));
+      encode_block(x, d.mutable_row(r) + b * kBlockBytes);
+    }
+  }
+}
+
+}  // namespace qins
+
+#endif  // QINS_KERNELS_FORMATS_BLOCK_ROWS_H_
