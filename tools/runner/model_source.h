@@ -1,0 +1,82 @@
+// Where a model's weights come from before they are converted into the
+// chosen formats: a llama2.c checkpoint, a GGUF file or a synthetic preset.
+// Loaders check every size against the file before they hand out a source;
+// the runner then reads one tensor at a time as f32 and quantizes it, so a
+// model is never held in FP32 as a whole.
+#ifndef QINS_TOOLS_RUNNER_MODEL_SOURCE_H_
+#define QINS_TOOLS_RUNNER_MODEL_SOURCE_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "qins/status.h"
+
+namespace qins::runner {
+
+// Llama-architecture hyperparameters.
+struct ModelConfig {
+  int dim = 0;         // embedding width
+  int hidden_dim = 0;  // FFN inner width
+  int n_layers = 0;
+  int n_heads = 0;
+  int n_kv_heads = 0;  // grouped-query attention: n_heads % n_kv_heads == 0
+  int vocab_size = 0;
+  int seq_len = 0;  // maximum context
+  float rope_theta = 10000.0f;
+  float norm_eps = 1e-5f;
+  bool tied_classifier = true;  // output projection = token embedding
+  int bos_id = 1;
+  int eos_id = 2;  // -1: none
+  int head_dim() const { return n_heads > 0 ? dim / n_heads : 0; }
+  int kv_dim() const { return head_dim() * n_kv_heads; }
+};
+
+// Checks the relations the forward pass relies on (positive sizes, heads
+// dividing dim, kv heads dividing heads, even head_dim for the rotary pairs).
+Status ValidateConfig(const ModelConfig& c);
+
+// The weight tensors of a Llama model. Matrices are row-major, rows =
+// outputs: kEmbedding vocab x dim, kAttnQ dim x dim, kAttnK/kAttnV kv_dim x
+// dim, kAttnO dim x dim, kFfnGate/kFfnUp hidden x dim, kFfnDown dim x hidden,
+// kOutput vocab x dim (absent when tied). Norm vectors are dim floats.
+enum class TensorClass {
+  kEmbedding,
+  kAttnQ,
+  kAttnK,
+  kAttnV,
+  kAttnO,
+  kFfnGate,
+  kFfnUp,
+  kFfnDown,
+  kOutput,
+  kAttnNorm,
+  kFfnNorm,
+  kFinalNorm,
+};
+
+// Rows x cols of a tensor class under a config (norms: 1 x dim).
+void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
+                 size_t* cols);
+// "embedding", "attn_q", ..., "output", "attn_norm", "ffn_norm",
+// "final_norm".
+const char* TensorClassName(TensorClass t);
+
+class ModelSource {
+ public:
+  virtual ~ModelSource() = default;
+  virtual const ModelConfig& config() const = 0;
+  // Writes the whole tensor (class, layer) as f32, row-major, rows x cols of
+  // TensorShape. `layer` is ignored for kEmbedding, kOutput and kFinalNorm.
+  // `out` holds rows * cols floats. Errors name the tensor and the problem.
+  virtual Status ReadTensor(TensorClass t, int layer, float* out) const = 0;
+  // Token pieces (may be empty when the model ships without a tokenizer).
+  virtual std::vector<std::string> Vocab() const { return {}; }
+  // One line for logs: "llama2.c stories260K.bin", "gguf ...", "synthetic".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace qins::runner
+
+#endif  // QINS_TOOLS_RUNNER_MODEL_SOURCE_H_
