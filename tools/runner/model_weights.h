@@ -1,0 +1,37 @@
+// A Llama model converted into weight formats: what the forward pass runs
+// and what qins-convert writes. Every linear weight is a QuantizedMatrix in
+// its own format; norms stay f32.
+#ifndef QINS_TOOLS_RUNNER_MODEL_WEIGHTS_H_
+#define QINS_TOOLS_RUNNER_MODEL_WEIGHTS_H_
+
+#include <string>
+#include <vector>
+
+#include "qins/quantize.h"
+#include "tools/runner/model_source.h"
+
+namespace qins::runner {
+
+struct LayerWeights {
+  std::vector<float> attn_norm, ffn_norm;  // dim each
+  QuantizedMatrix wq, wk, wv, wo;          // attention projections
+  QuantizedMatrix w_gate, w_up, w_down;    // SwiGLU FFN
+};
+
+struct ModelWeights {
+  ModelConfig config;
+  QuantizedMatrix token_embedding;  // vocab x dim
+  std::vector<LayerWeights> layers;
+  std::vector<float> final_norm;    // dim
+  QuantizedMatrix output;           // vocab x dim; empty when tied
+  std::vector<std::string> vocab;   // token pieces; may be empty
+  std::string source;               // ModelSource::Describe() of the origin
+  // The classifier the forward pass uses.
+  const QuantizedMatrix& classifier() const {
+    return config.tied_classifier ? token_embedding : output;
+  }
+};
+
+}  // namespace qins::runner
+
+#endif  // QINS_TOOLS_RUNNER_MODEL_WEIGHTS_H_
