@@ -3,9 +3,13 @@
 // the same process for the same threads, buffer size and cache state.
 //
 // Rows are named gemv/<format>/<strategy>/<rows>x<cols>/threads:<t>/<hot|cold>
-// (strategies: qins/gemv.h; f32 runs "direct", most formats only "decode"):
+// (every strategy of qins::GemvStrategies(format) but auto):
 //   hot   one matrix, reused (in cache if it fits);
 //   cold  enough copies, rotated, to exceed 4x the last-level cache.
+// Shapes: the four named ones (1024x1024, 3072x3072, 3072x8192, 8192x3072),
+// hot and cold; and a size ladder of squares from 128x128 to 8192x8192
+// (16 K to 64 M weights: through L1, L2, L3 and DRAM for every format),
+// hot only, where the cache level is the point.
 // Counters (per row):
 //   weights/s   weights multiplied per second
 //   bytes/s     the format's own bytes per second (side information included)
@@ -115,7 +119,12 @@ void RegisterAll() {
           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<Shape> shapes = {
       {1024, 1024}, {3072, 3072}, {3072, 8192}, {8192, 3072}};
-  if (flags.quick) shapes = {{1024, 1024}, {3072, 8192}};
+  std::vector<Shape> ladder = {{128, 128},   {256, 256},   {512, 512},
+                               {2048, 2048}, {4096, 4096}, {8192, 8192}};
+  if (flags.quick) {
+    shapes = {{1024, 1024}, {3072, 8192}};
+    ladder = {{128, 128}, {512, 512}, {4096, 4096}};
+  }
   StatusOr<std::vector<Format>> formats = ParseFormatList(flags.formats);
   if (!formats.ok()) {
     std::fprintf(stderr, "bench_gemv: --qins_formats: %s\n",
@@ -128,9 +137,13 @@ void RegisterAll() {
     for (GemvStrategy st : GemvStrategies(f)) {
       if (st == GemvStrategy::kAuto) continue;
       if (f.kind == FormatKind::kF32 && st == GemvStrategy::kDecode) continue;
-      for (Shape s : shapes) {
+      std::vector<std::pair<Shape, bool>> runs;  // (shape, cold)
+      for (Shape s : shapes)
+        runs.push_back({s, false}), runs.push_back({s, true});
+      for (Shape s : ladder) runs.push_back({s, false});
+      for (auto [s, cold] : runs) {
         for (int t = 1; t <= max_threads; ++t) {
-          for (bool cold : {false, true}) {
+          {
             const std::string name =
                 "gemv/" + FormatName(f) + "/" + GemvStrategyName(st) + "/" +
                 std::to_string(s.rows) + "x" + std::to_string(s.cols) +

@@ -14,11 +14,22 @@ namespace qins {
 using FusedGemvFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
                              size_t padded, float* y, size_t r0, size_t r1);
 
+// qins8 bitbuild on x scaled by a power of two; y = sum * y_factor * scale.
+using FusedGemvXsFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
+                               size_t padded, float y_factor, float* y,
+                               size_t r0, size_t r1);
+
 struct GemvKernels {
   int64_t target_bit;
   FusedGemvFn qins8_bitbuild;
   FusedGemvFn qins8_gather;
   FusedGemvFn i8row;
+  FusedGemvFn bf16, f16;
+  FusedGemvFn q8_0, q4_0, q4_0_regtable;
+  FusedGemvFn iq4_nl_regtable, iq4_nl_gather;
+  FusedGemvFn qins4_regtable, qins4_gather;
+  FusedGemvFn qins8_seed_gather, qins8_seed_arith;
+  FusedGemvXsFn qins8_bitbuild_xs;
 };
 
 const GemvKernels& GetGemvKernels(Target t);

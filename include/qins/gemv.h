@@ -30,14 +30,21 @@ struct Format;
 enum class GemvStrategy {
   kAuto,      // the fastest measured for the format (docs/gemv.md)
   kDecode,    // every format: decode 4 rows into an L1 buffer, f32 kernel
-  kDirect,    // f32: the f32 kernel on the stored rows; i8row: int8 converted
-              // in registers
+  kDirect,    // f32: the f32 kernel on the stored rows; bf16, f16, i8row,
+              // q8_0, q4_0: codes converted in registers (integer or half
+              // to f32), block scale applied per block
   kBitbuild,  // qins8: f32 bits built from the code with integer ops
-  kGather,    // qins8: 256-entry f32 table per row, one gather per vector
+  kGather,    // a table in memory read with GatherIndex: qins8 (256 entries
+              // per row), qins8-seed (256 magnitudes), iq4_nl and qins4
+              // (the block's 16 scaled values)
+  kRegtable,  // 4-bit formats: the block's 16 scaled values in a register,
+              // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
+              // blend; other targets: as kGather, docs/gemv.md)
+  kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
 };
 
 QINS_API const char* GemvStrategyName(GemvStrategy s);
-// "auto", "decode", "direct", "bitbuild", "gather".
+// "auto", "decode", "direct", "bitbuild", "gather", "regtable", "arith".
 QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
 // The strategies a format has (kAuto and kDecode always; first = auto's
 // choice after kAuto).

@@ -7,6 +7,7 @@
 #include "qins/gemv.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ const char* GemvStrategyName(GemvStrategy s) {
       return "bitbuild";
     case GemvStrategy::kGather:
       return "gather";
+    case GemvStrategy::kRegtable:
+      return "regtable";
+    case GemvStrategy::kArith:
+      return "arith";
   }
   return "unknown";
 }
@@ -39,29 +44,44 @@ const char* GemvStrategyName(GemvStrategy s) {
 StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name) {
   for (GemvStrategy s :
        {GemvStrategy::kAuto, GemvStrategy::kDecode, GemvStrategy::kDirect,
-        GemvStrategy::kBitbuild, GemvStrategy::kGather}) {
+        GemvStrategy::kBitbuild, GemvStrategy::kGather, GemvStrategy::kRegtable,
+        GemvStrategy::kArith}) {
     if (name == GemvStrategyName(s)) return s;
   }
-  return InvalidArgument("unknown GEMV strategy '" + name +
-                         "'; valid: auto, decode, direct, bitbuild, gather");
+  return InvalidArgument(
+      "unknown GEMV strategy '" + name +
+      "'; valid: auto, decode, direct, bitbuild, gather, regtable, arith");
 }
 
 std::vector<GemvStrategy> GemvStrategies(const Format& f) {
+  using S = GemvStrategy;
+  // The first after kAuto is auto's choice, from the measurements in
+  // docs/gemv.md (fused beats decode for every format that has one).
   switch (f.kind) {
     case FormatKind::kQins8:
-      // auto = bitbuild: fewer ops per vector than a gather on every target
-      // measured (docs/gemv.md).
-      return {GemvStrategy::kAuto, GemvStrategy::kBitbuild,
-              GemvStrategy::kGather, GemvStrategy::kDecode};
-    case FormatKind::kI8Row:
-      return {GemvStrategy::kAuto, GemvStrategy::kDirect,
-              GemvStrategy::kDecode};
+      // bitbuild: 5 ops per vector, no table; a gather is 6x slower.
+      return {S::kAuto, S::kBitbuild, S::kGather, S::kDecode};
     case FormatKind::kF32:
       // direct = the f32 kernel on the stored rows; decode copies rows first.
-      return {GemvStrategy::kAuto, GemvStrategy::kDirect,
-              GemvStrategy::kDecode};
+    case FormatKind::kBF16:
+    case FormatKind::kF16:
+    case FormatKind::kI8Row:
+    case FormatKind::kQ8_0:
+      return {S::kAuto, S::kDirect, S::kDecode};
+    case FormatKind::kQ4_0:
+      // direct (arithmetic, 5 ops) against a register table (4 ops on
+      // AVX-512, 8 on AVX2).
+      return {S::kAuto, S::kDirect, S::kRegtable, S::kDecode};
+    case FormatKind::kIQ4_NL:
+    case FormatKind::kQins4:
+      return {S::kAuto, S::kRegtable, S::kGather, S::kDecode};
+    case FormatKind::kQins8Seed:
+    case FormatKind::kQins8SeedRow:
+      return {S::kAuto, S::kGather, S::kArith, S::kDecode};
     default:
-      return {GemvStrategy::kAuto, GemvStrategy::kDecode};
+      // fpins: L + 2 byte loads and an f64 divide per weight dominate; the
+      // decode path's store and reload add little (docs/gemv.md).
+      return {S::kAuto, S::kDecode};
   }
 }
 
@@ -93,8 +113,27 @@ Status GemvDecode(const Context& ctx, const QuantizedMatrix& w, const float* x,
   return Status::Ok();
 }
 
+// qins8 bitbuild folds its 2^126 multiply into x: x is scaled by 2^s with
+// max|x| * 2^s in [2^100, 2^101), and y by 2^(126 - s). Both are exact
+// powers of two, and every product w * 2^-126 * x * 2^s stays a normal
+// float unless |w x| < 2^-100 max|x| (then it is below the row's rounding
+// anyway), so y equals the unscaled kernel's up to that. Returns false
+// (use the unscaled kernel) for x = 0, NaN/Inf, or max|x| >= 2^26.
+bool Qins8ScaleX(float* x, size_t n, float* y_factor) {
+  float amax = 0;
+  for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
+  if (!(amax > 0) || !std::isfinite(amax)) return false;
+  const int e = std::ilogb(amax);
+  if (e >= 26) return false;
+  const int s = 100 - e;  // in [75, 249]
+  const float p1 = std::ldexp(1.0f, s / 2), p2 = std::ldexp(1.0f, s - s / 2);
+  for (size_t i = 0; i < n; ++i) x[i] = x[i] * p1 * p2;
+  *y_factor = std::ldexp(1.0f, 126 - s);
+  return true;
+}
+
 Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
-                 float* y, FusedGemvFn fn) {
+                 float* y, FusedGemvFn fn, FusedGemvXsFn xs_fn = nullptr) {
   const size_t rows = w.rows(), cols = w.cols();
   // x zero-padded to a multiple of 128 floats (two vectors of up to 64 lanes,
   // the largest SVE vector), so the kernels need no tail.
@@ -110,6 +149,14 @@ Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
   const size_t grain =
       std::max<size_t>(1, (size_t{64} << 10) / (kGroup * w.row_stride()));
   const QuantizedMatrix::Data& d = w.data();
+  float y_factor = 1;
+  if (xs_fn != nullptr && Qins8ScaleX(xp.get(), cols, &y_factor)) {
+    ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
+      xs_fn(d, xp.get(), padded, y_factor, y, g0 * kGroup,
+            std::min(rows, g1 * kGroup));
+    });
+    return Status::Ok();
+  }
   ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
     fn(d, xp.get(), padded, y, g0 * kGroup, std::min(rows, g1 * kGroup));
   });
@@ -137,21 +184,41 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   if (s == GemvStrategy::kAuto)
     s = have.size() > 1 ? have[1] : GemvStrategy::kDecode;
   const GemvKernels& k = GetGemvKernels(ctx.target());
+  const FormatKind kind = w.format().kind;
+  if (s == GemvStrategy::kDirect && kind == FormatKind::kF32) {
+    const QuantizedMatrix::Data& d = w.data();
+    return GemvF32(ctx, reinterpret_cast<const float*>(d.row(0)), w.rows(),
+                   w.cols(), d.row_stride / sizeof(float), x, y);
+  }
+  FusedGemvFn fn = nullptr;
   switch (s) {
     case GemvStrategy::kBitbuild:
-      return GemvFused(ctx, w, x, y, k.qins8_bitbuild);
+      return GemvFused(ctx, w, x, y, k.qins8_bitbuild, k.qins8_bitbuild_xs);
     case GemvStrategy::kGather:
-      return GemvFused(ctx, w, x, y, k.qins8_gather);
+      fn = kind == FormatKind::kQins8    ? k.qins8_gather
+           : kind == FormatKind::kIQ4_NL ? k.iq4_nl_gather
+           : kind == FormatKind::kQins4  ? k.qins4_gather
+                                         : k.qins8_seed_gather;
+      break;
+    case GemvStrategy::kRegtable:
+      fn = kind == FormatKind::kQ4_0     ? k.q4_0_regtable
+           : kind == FormatKind::kIQ4_NL ? k.iq4_nl_regtable
+                                         : k.qins4_regtable;
+      break;
+    case GemvStrategy::kArith:
+      fn = k.qins8_seed_arith;
+      break;
     case GemvStrategy::kDirect:
-      if (w.format().kind == FormatKind::kF32) {
-        const QuantizedMatrix::Data& d = w.data();
-        return GemvF32(ctx, reinterpret_cast<const float*>(d.row(0)), w.rows(),
-                       w.cols(), d.row_stride / sizeof(float), x, y);
-      }
-      return GemvFused(ctx, w, x, y, k.i8row);
+      fn = kind == FormatKind::kI8Row  ? k.i8row
+           : kind == FormatKind::kBF16 ? k.bf16
+           : kind == FormatKind::kF16  ? k.f16
+           : kind == FormatKind::kQ8_0 ? k.q8_0
+                                       : k.q4_0;
+      break;
     default:
       return GemvDecode(ctx, w, x, y);
   }
+  return GemvFused(ctx, w, x, y, fn);
 }
 
 }  // namespace qins

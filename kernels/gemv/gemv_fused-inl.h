@@ -25,6 +25,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/formats/matrix_data.h"
 
@@ -110,6 +114,19 @@ struct Qins8BitsLoader {
   }
 };
 
+// qins8, `bitbuild` with the 2^126 folded into x: the caller scales x by
+// 2^s and y by 2^(126 - s) (exact powers of two, docs/gemv.md), so per
+// vector: sign-extending load, variable shift, and, FMA: 4 ops.
+struct Qins8BitsXsLoader : Qins8BitsLoader {
+  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI> sh,
+                              hn::Vec<DI> mask) const {
+    const hn::Rebind<int8_t, DF> d8;
+    const auto b = hn::PromoteTo(
+        DI(), hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k));
+    return hn::BitCast(DF(), hn::And(hn::Shl(b, sh), mask));
+  }
+};
+
 // qins8, `gather`: a 256-entry f32 table per row (both signs), one gather per
 // vector: zero-extending load, gather, FMA. Costs a 1 KiB table build per
 // row (256 scalar ops) and ~14 cycles per 8-lane gather on Zen (see
@@ -143,12 +160,84 @@ struct I8Loader {
   }
 };
 
+// bf16 and f16 `direct`: one promote per vector (a shift for bf16;
+// vcvtph2ps for f16 on AVX2/AVX-512, integer ops on SSE4), FMA: 2 ops.
+template <typename T>
+struct HalfLoader {
+  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI>,
+                              hn::Vec<DI>) const {
+    const hn::Rebind<T, DF> dh;
+    return hn::PromoteTo(DF(),
+                         hn::LoadU(dh, reinterpret_cast<const T*>(row) + k));
+  }
+};
+
+// qins8-seed: code bytes [0, cols), then sign bytes (int8 -1/0/+1) [cols,
+// 2 cols) of the row. `gather`: the 256 magnitudes of the row's (or
+// tensor's) log range in a table; per vector: zero-extending load, gather,
+// sign-extending load, convert, multiply, FMA: 6 ops.
+struct Qins8SeedGatherLoader {
+  const float* table[4];
+  size_t cols;
+  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DF> Load(int i, const uint8_t* row, size_t k, hn::Vec<DI>,
+                              hn::Vec<DI>) const {
+    const DF d;
+    const hn::Rebind<uint8_t, DF> d8;
+    const hn::Rebind<int8_t, DF> ds8;
+    const auto idx = hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
+                                                     hn::LoadU(d8, row + k)));
+    const auto sign = hn::ConvertTo(
+        d,
+        hn::PromoteTo(
+            DI(),
+            hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
+    return hn::Mul(sign, hn::GatherIndex(d, table[i], idx));
+  }
+};
+
+// qins8-seed `arith`: the magnitude computed from the code as the documents
+// define it, exp(lo + (255 - q) / 254 * (hi - lo)), with Highway's Exp
+// (within ~2 ulp of std::exp; the tests allow for it). Per vector:
+// zero-extending load, convert, subtract, divide, multiply, add, Exp
+// (~15 ops), sign load + convert + multiply, FMA: ~25 ops.
+struct Qins8SeedArithLoader {
+  float lo[4], span[4];
+  size_t cols;
+  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
+  HWY_INLINE hn::Vec<DF> Load(int i, const uint8_t* row, size_t k, hn::Vec<DI>,
+                              hn::Vec<DI>) const {
+    const DF d;
+    const hn::Rebind<uint8_t, DF> d8;
+    const hn::Rebind<int8_t, DF> ds8;
+    const auto q = hn::ConvertTo(
+        d, hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
+                                           hn::LoadU(d8, row + k))));
+    const auto n = hn::Div(hn::Sub(hn::Set(d, 255.0f), q), hn::Set(d, 254.0f));
+    const auto mag =
+        hn::Exp(d, hn::Add(hn::Set(d, lo[i]), hn::Mul(n, hn::Set(d, span[i]))));
+    const auto sign = hn::ConvertTo(
+        d,
+        hn::PromoteTo(
+            DI(),
+            hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
+    return hn::Mul(sign, mag);
+  }
+};
+
 // Runs rows [r0, r1) in groups of 4 with a loader made per group by
-// make(first_row, rows_in_group), then y[r] = sum * scale(r).
+// make(first_row, rows_in_group), then y[r] = sum * scale(r). The inner
+// loops run to cols rounded up to 2 vectors (x is zero there).
 template <class MakeLoader, class Scale>
 HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
                               size_t padded, float* y, size_t r0, size_t r1,
                               MakeLoader&& make, Scale&& scale) {
+  const size_t n2 = 2 * hn::Lanes(DF());
+  padded = std::min(padded, (m.cols + n2 - 1) / n2 * n2);
   float out[4];
   size_t r = r0;
   for (; r + 4 <= r1; r += 4) {
@@ -176,6 +265,25 @@ HWY_NOINLINE void GemvQins8Bits(const QuantizedMatrix::Data& m, const float* x,
         return ld;
       },
       [&](size_t r) { return m.row_params_of(r)[0]; });
+}
+
+// y_factor * scale is exact (a power of two times the row scale), so y =
+// sum * (y_factor * scale) rounds once, as (sum * y_factor) * scale would.
+HWY_NOINLINE void GemvQins8BitsScaledX(const QuantizedMatrix::Data& m,
+                                       const float* x, size_t padded,
+                                       float y_factor, float* y, size_t r0,
+                                       size_t r1) {
+  FusedGemvRows(
+      m, x, padded, y, r0, r1,
+      [&](size_t r, size_t n) {
+        Qins8BitsXsLoader ld;
+        for (size_t i = 0; i < 4; ++i) {
+          const size_t row = r + (i < n ? i : 0);
+          ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
+        }
+        return ld;
+      },
+      [&](size_t r) { return y_factor * m.row_params_of(r)[0]; });
 }
 
 HWY_NOINLINE void GemvQins8Gather(const QuantizedMatrix::Data& m,
@@ -209,6 +317,78 @@ HWY_NOINLINE void GemvI8Row(const QuantizedMatrix::Data& m, const float* x,
   FusedGemvRows(
       m, x, padded, y, r0, r1, [](size_t, size_t) { return I8Loader(); },
       [&](size_t r) { return m.row_params_of(r)[0]; });
+}
+
+template <typename T>
+HWY_INLINE void GemvHalfImpl(const QuantizedMatrix::Data& m, const float* x,
+                             size_t padded, float* y, size_t r0, size_t r1) {
+  FusedGemvRows(
+      m, x, padded, y, r0, r1, [](size_t, size_t) { return HalfLoader<T>(); },
+      [](size_t) { return 1.0f; });
+}
+
+HWY_NOINLINE void GemvBF16(const QuantizedMatrix::Data& m, const float* x,
+                           size_t padded, float* y, size_t r0, size_t r1) {
+  GemvHalfImpl<hwy::bfloat16_t>(m, x, padded, y, r0, r1);
+}
+
+HWY_NOINLINE void GemvF16(const QuantizedMatrix::Data& m, const float* x,
+                          size_t padded, float* y, size_t r0, size_t r1) {
+  GemvHalfImpl<hwy::float16_t>(m, x, padded, y, r0, r1);
+}
+
+// The (lo, hi) log range of a qins8-seed row: per row or per tensor.
+inline const float* Qins8SeedRange(const QuantizedMatrix::Data& m, size_t r) {
+  return m.params_per_row ? m.row_params_of(r) : m.tensor_params.data();
+}
+
+// The 256 magnitudes of a log range, with the scalar decoder's arithmetic.
+inline void Qins8SeedMagnitudes(const float* range, float* mags) {
+  const float span = range[1] - range[0];
+  for (int q = 0; q < 256; ++q) {
+    const float n = (255.0f - static_cast<float>(q)) / 254.0f;
+    mags[q] = std::exp(range[0] + n * span);
+  }
+}
+
+HWY_NOINLINE void GemvQins8SeedGather(const QuantizedMatrix::Data& m,
+                                      const float* x, size_t padded, float* y,
+                                      size_t r0, size_t r1) {
+  // Per-tensor range: one table for the whole call; per-row: 4 per group.
+  HWY_ALIGN float tables[4][256];
+  const bool per_row = m.params_per_row != 0;
+  if (!per_row) Qins8SeedMagnitudes(m.tensor_params.data(), tables[0]);
+  FusedGemvRows(
+      m, x, padded, y, r0, r1,
+      [&](size_t r, size_t n) {
+        Qins8SeedGatherLoader ld;
+        ld.cols = m.cols;
+        for (size_t i = 0; i < 4; ++i) {
+          if (per_row && i < n)
+            Qins8SeedMagnitudes(m.row_params_of(r + i), tables[i]);
+          ld.table[i] = tables[per_row && i < n ? i : 0];
+        }
+        return ld;
+      },
+      [](size_t) { return 1.0f; });
+}
+
+HWY_NOINLINE void GemvQins8SeedArith(const QuantizedMatrix::Data& m,
+                                     const float* x, size_t padded, float* y,
+                                     size_t r0, size_t r1) {
+  FusedGemvRows(
+      m, x, padded, y, r0, r1,
+      [&](size_t r, size_t n) {
+        Qins8SeedArithLoader ld;
+        ld.cols = m.cols;
+        for (size_t i = 0; i < 4; ++i) {
+          const float* range = Qins8SeedRange(m, r + (i < n ? i : 0));
+          ld.lo[i] = range[0];
+          ld.span[i] = range[1] - range[0];
+        }
+        return ld;
+      },
+      [](size_t) { return 1.0f; });
 }
 
 }  // namespace HWY_NAMESPACE
