@@ -49,7 +49,7 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
       return false;
     } else if (!std::strcmp(a, "--qins_quick")) {
       flags->quick = true;
-      if (!formats_given) flags->formats = "f32,q8_0,qins8";
+      if (!formats_given) flags->formats = "f32,q8_0,q4_0,qins8,qins4";
     } else if (!std::strncmp(a, "--qins_formats=", 15) && a[15] != '\0') {
       flags->formats = a + 15;
       formats_given = true;

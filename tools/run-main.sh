@@ -2,7 +2,8 @@
 # The main job on the bundled default: installs missing Debian packages, builds
 # Release, prints what this machine is (qins-info), runs a short bench_gemv
 # sweep whose JSON lands in out/bench_gemv.json and plots it
-# (tools/plot_sweep: out/gemv_roofline.png, out/gemv_sizes.png). Incremental:
+# (tools/plot_sweep: out/gemv_roofline.png, out/gemv_sizes.png) and tabulates
+# it (tools/sweep_table: out/gemv_table.md). Incremental:
 # fast when nothing changed.
 #
 #   tools/run-main.sh [--help]
@@ -25,4 +26,5 @@ build/release/bench/bench_gemv --qins_quick \
   --benchmark_out=out/bench_gemv.json --benchmark_out_format=json
 echo
 tools/plot_sweep out/bench_gemv.json --out-dir out
-echo "run-main: bench JSON in out/bench_gemv.json, plots in out/gemv_roofline.png and out/gemv_sizes.png"
+tools/sweep_table out/bench_gemv.json --all-strategies | tee out/gemv_table.md
+echo "run-main: bench JSON in out/bench_gemv.json, table in out/gemv_table.md, plots in out/gemv_roofline.png and out/gemv_sizes.png"
