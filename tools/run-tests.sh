@@ -10,16 +10,17 @@
 # Prints a final "total: N passed, N failed, N skipped" line; exits non-zero
 # if any step failed. Incremental: fast when nothing changed.
 #
-#   tools/run-tests.sh [--no-arm64] [--no-asan] [--help]
+#   tools/run-tests.sh [--no-arm64] [--no-asan] [--no-tsan] [--help]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-arm64=1 asan=1
+arm64=1 asan=1 tsan=1
 for arg in "$@"; do
   case "$arg" in
     --no-arm64) arm64=0 ;;
     --no-asan) asan=0 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-tsan) tsan=0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run-tests: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -64,6 +65,20 @@ build_and_test() {  # build_and_test PRESET
   return $rc
 }
 
+# ThreadSanitizer: only the concurrency tests (the rest runs under ASan).
+tsan_concurrency() {
+  rm -f build/tsan/ctest-junit.xml
+  cmake --preset tsan >build-tsan-configure.log 2>&1 || { cat build-tsan-configure.log; rm -f build-tsan-configure.log; return 1; }
+  rm -f build-tsan-configure.log
+  local targets
+  targets=$(sed -n 's/^qins_add_test(\([a-z0-9_]*\) .*LABELS.* concurrency.*/\1/p' tests/CMakeLists.txt)
+  cmake --build --preset tsan --target $targets || return 1
+  ctest --preset tsan --output-junit ctest-junit.xml
+  local rc=$?
+  count_junit build/tsan/ctest-junit.xml
+  return $rc
+}
+
 bench_smoke() {
   local b rc=0
   for b in build/release/bench/bench_*; do
@@ -83,6 +98,7 @@ else
 fi
 step release build_and_test release
 [ "$asan" = 1 ] && step asan build_and_test asan
+[ "$tsan" = 1 ] && step tsan tsan_concurrency
 [ "$arm64" = 1 ] && step arm64-qemu build_and_test arm64
 step consumer tools/check-consumer.sh build/release
 step bench-smoke bench_smoke

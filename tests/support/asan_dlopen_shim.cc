@@ -1,7 +1,7 @@
-// Linked into test executables of the asan preset only.
+// Linked into test executables of the asan and tsan presets only.
 //
 // oneTBB 2021.8 dlopens libtbbbind (its NUMA/hwloc helper) with RTLD_DEEPBIND,
-// which AddressSanitizer refuses: it reports google/sanitizers#611 and aborts
+// which AddressSanitizer and ThreadSanitizer refuse: it reports google/sanitizers#611 and aborts
 // the process, before any of our code is checked. This definition of dlopen in
 // the executable comes first in symbol lookup, so it receives libtbb's call;
 // it drops RTLD_DEEPBIND and forwards to the next dlopen (ASan's interceptor,
