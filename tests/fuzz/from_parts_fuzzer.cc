@@ -1,0 +1,58 @@
+// libFuzzer target: QuantizedMatrix::FromParts on arbitrary bytes, the path
+// every model file takes into the library. Whatever it accepts must
+// dequantize (SIMD and reference, equal bit for bit) to finite weights and
+// run Gemv with every strategy without a sanitizer report.
+// Input: [format index u8][rows u8][cols u16][n row params u8][n tensor
+// params u8][params f32...][payload...].
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "qins/context.h"
+#include "qins/gemv.h"
+#include "qins/quantize.h"
+#include "tests/fuzz/fuzz_input.h"
+
+namespace {
+
+void Check(bool ok, const char* what) {
+  if (!ok) {
+    __builtin_printf("from_parts_fuzzer: check failed: %s\n", what);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace qins;
+  static const std::vector<Format> formats = AllFormats();
+  static const Context ctx = *Context::Create({.num_threads = 1});
+  fuzz::FuzzInput in(data, size);
+  const Format f = formats[in.Take<uint8_t>() % formats.size()];
+  const size_t rows = 1 + in.Take<uint8_t>() % 8;
+  const size_t cols = 1 + in.Take<uint16_t>() % 300;
+  const size_t n_row = in.Take<uint8_t>() % 32;
+  const size_t n_tensor = in.Take<uint8_t>() % 4;
+  std::vector<float> row_params(n_row), tensor_params(n_tensor);
+  for (float& p : row_params) p = in.Take<float>();
+  for (float& p : tensor_params) p = in.Take<float>();
+  StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+      f, rows, cols, in.data(), in.size(), row_params, tensor_params);
+  if (!q.ok()) return 0;
+  std::vector<float> a(rows * cols), b(rows * cols);
+  Check(Dequantize(ctx, *q, a.data()).ok(), "Dequantize");
+  Check(DequantizeReference(*q, b.data()).ok(), "DequantizeReference");
+  Check(std::memcmp(a.data(), b.data(), a.size() * 4) == 0,
+        "SIMD Dequantize differs from the reference");
+  for (float v : a) Check(std::isfinite(v), "non-finite weight accepted");
+  std::vector<float> x(cols, 0.5f), y(rows);
+  for (GemvStrategy s : GemvStrategies(f)) {
+    GemvOptions o;
+    o.strategy = s;
+    Check(Gemv(ctx, *q, x.data(), y.data(), o).ok(), "Gemv");
+  }
+  return 0;
+}
