@@ -14,8 +14,10 @@
 //               a rotation away, so equally cold) with the same threads
 //   frac_bw     bytes/s / bw
 //   ns/weight   wall time per weight
-//   tsc/weight  TSC ticks per weight (x86; the TSC runs at a fixed nominal
-//               rate, not the core clock; no hardware counters are used)
+//   tsc/weight  TSC ticks per weight (x86; TSC-derived: the TSC runs at a
+//               fixed nominal rate, not the core clock)
+//   cycles/weight, instr/weight, IPC, LLC-miss/KiB  hardware counters, only
+//               where the machine has them (bench_support.h)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>

@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "qins/cpu_info.h"
+#include "qins/perf_counters.h"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -16,6 +19,50 @@
 namespace qins::bench {
 namespace {
 Flags g_flags;
+
+// The bench-wide hardware counters (see bench_support.h); empty when no
+// hardware event could be opened.
+std::optional<PerfCounterGroup>& Counters() {
+  static std::optional<PerfCounterGroup> g;
+  return g;
+}
+
+// Opens the counters, or prints on stderr which events are unavailable and
+// why (one line, events with the same reason listed together).
+void OpenBenchCounters() {
+  PerfCounterOptions o;
+  o.events = {PerfEvent::kCycles, PerfEvent::kInstructions,
+              PerfEvent::kLlcLoadMisses};
+  o.inherit = true;  // worker threads are created later, by the kernels
+  StatusOr<PerfCounterGroup> g = PerfCounterGroup::Open(o);
+  if (!g.ok()) {
+    std::fprintf(stderr, "bench: hardware counters off: %s\n",
+                 g.status().ToString().c_str());
+    return;
+  }
+  std::map<std::string, std::string> by_reason;
+  bool any = false;
+  for (PerfEvent e : o.events) {
+    if (g->available(e)) {
+      any = true;
+      continue;
+    }
+    std::string& names = by_reason[g->unavailable_reason(e)];
+    names += (names.empty() ? "" : ", ") + std::string(PerfEventName(e));
+  }
+  if (!by_reason.empty()) {
+    std::string line = any ? "bench: some hardware-counter columns absent: "
+                           : "bench: no hardware-counter columns (cycles/"
+                             "weight, instr/weight, IPC, LLC-miss/KiB): ";
+    bool first = true;
+    for (const auto& [reason, names] : by_reason) {
+      line += (first ? "" : "; ") + names + " unavailable: " + reason;
+      first = false;
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (any) Counters() = std::move(*g);
+}
 
 bool ParseDouble(const char* s, double* out) {
   char* end = nullptr;
@@ -87,8 +134,23 @@ size_t ColdCopies(size_t bytes) {
   return need < 4 ? 4 : need;
 }
 
+void StartBenchCounters() {
+  if (!Counters()) return;
+  if (Counters()->counting()) (void)Counters()->Stop();
+  (void)Counters()->Start();
+}
+
+void PauseBenchCounters() {
+  if (Counters() && Counters()->counting()) (void)Counters()->Stop();
+}
+
+void ResumeBenchCounters() {
+  if (Counters() && !Counters()->counting()) (void)Counters()->Resume();
+}
+
 void SideBySide::Next(benchmark::State& state, double kernel_seconds,
                       const void* read_buffer, size_t bytes) {
+  PauseBenchCounters();
   state.SetIterationTime(kernel_seconds);
   kernel_s_ += kernel_seconds;
   using Clock = std::chrono::steady_clock;
@@ -98,6 +160,7 @@ void SideBySide::Next(benchmark::State& state, double kernel_seconds,
   read_bytes_ += static_cast<double>(bytes);
   benchmark::DoNotOptimize(sink_);
   if (++copy_ == copies_) copy_ = 0;
+  ResumeBenchCounters();
 }
 
 std::optional<double> TscHz() {
@@ -117,6 +180,31 @@ std::optional<double> TscHz() {
 #endif
 }
 
+// Per-weight hardware counter columns over all iterations of the row.
+static void SetHardwareCounters(benchmark::State& state, double weights,
+                                double bytes) {
+  PauseBenchCounters();
+  if (!Counters()) return;
+  StatusOr<std::vector<PerfValue>> values = Counters()->Read();
+  if (!values.ok()) return;
+  std::optional<double> cycles, instructions, llc_misses;
+  bool scaled = false;
+  for (const PerfValue& v : *values) {
+    if (!v.value) continue;
+    scaled = scaled || v.scaled();
+    if (v.event == PerfEvent::kCycles) cycles = v.value;
+    if (v.event == PerfEvent::kInstructions) instructions = v.value;
+    if (v.event == PerfEvent::kLlcLoadMisses) llc_misses = v.value;
+  }
+  if (cycles) state.counters["cycles/weight"] = *cycles / weights;
+  if (instructions) state.counters["instr/weight"] = *instructions / weights;
+  if (cycles && instructions && *cycles > 0) {
+    state.counters["IPC"] = *instructions / *cycles;
+  }
+  if (llc_misses) state.counters["LLC-miss/KiB"] = *llc_misses / (bytes / 1024);
+  if (scaled) state.counters["counters_scaled"] = 1;
+}
+
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
                            double bytes_per_iter, const SideBySide& timing) {
   const double iters = static_cast<double>(state.iterations());
@@ -134,6 +222,7 @@ void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
   state.counters["frac_bw"] = bytes_per_s / bw;
   state.counters["ns/weight"] = 1e9 / weights_per_s;
   if (auto hz = TscHz()) state.counters["tsc/weight"] = *hz / weights_per_s;
+  SetHardwareCounters(state, weights_per_iter * iters, bytes_per_iter * iters);
 }
 
 int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
@@ -150,6 +239,7 @@ int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  OpenBenchCounters();  // before any kernel starts oneTBB worker threads
   register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
