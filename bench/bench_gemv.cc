@@ -118,6 +118,8 @@ void RegisterAll() {
   std::vector<Shape> shapes = {
       {1024, 1024}, {3072, 3072}, {3072, 8192}, {8192, 3072}};
   if (flags.quick) shapes = {{1024, 1024}, {3072, 8192}};
+  if (!flags.shapes.empty()) shapes.clear();
+  for (auto [r, c] : flags.shapes) shapes.push_back({r, c});
   StatusOr<std::vector<Format>> formats = ParseFormatList(flags.formats);
   if (!formats.ok()) {
     std::fprintf(stderr, "bench_gemv: --qins_formats: %s\n",

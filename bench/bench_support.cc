@@ -69,6 +69,23 @@ bool ParseDouble(const char* s, double* out) {
   *out = std::strtod(s, &end);
   return end != s && *end == '\0';
 }
+
+// "RxC,RxC,..." with 1 <= R, C <= 2^20.
+bool ParseShapes(const char* s, std::vector<std::pair<size_t, size_t>>* out) {
+  out->clear();
+  while (*s != '\0') {
+    char* end = nullptr;
+    const unsigned long long r = std::strtoull(s, &end, 10);
+    if (end == s || *end != 'x') return false;
+    s = end + 1;
+    const unsigned long long c = std::strtoull(s, &end, 10);
+    if (end == s || (*end != ',' && *end != '\0')) return false;
+    if (r == 0 || c == 0 || r > (1u << 20) || c > (1u << 20)) return false;
+    out->emplace_back(r, c);
+    s = *end == ',' ? end + 1 : end;
+  }
+  return !out->empty();
+}
 }  // namespace
 
 const Flags& GetFlags() { return g_flags; }
@@ -89,6 +106,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
           "  --qins_quick              short sweep (CI smoke run, README main "
           "job)\n"
           "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
+          "  --qins_shapes=RxC,RxC,... matrix shapes (default: the bench's "
+          "own)\n"
 
           "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
           extra_help);
@@ -103,6 +122,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
     } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
                ParseDouble(a + 19, &v) && v >= 1) {
       flags->max_threads = static_cast<int>(v);
+    } else if (!std::strncmp(a, "--qins_shapes=", 14) &&
+               ParseShapes(a + 14, &flags->shapes)) {
     } else if (!std::strncmp(a, "--qins", 6)) {
       std::fprintf(stderr, "unknown or malformed flag '%s' (see --help)\n", a);
       *exit_code = 2;

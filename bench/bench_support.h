@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "qins/bandwidth.h"
@@ -21,6 +23,9 @@ struct Flags {
       "f32,bf16,f16,q8_0,i8row,q4_0,iq4_nl,qins8,qins8-seed,fpins2-seed";
   bool quick = false;   // a short sweep (main job, CI smoke run)
   int max_threads = 0;  // 0: all hardware threads
+  // Matrix shapes (rows, cols) replacing the bench's own list; empty: the
+  // bench's list (--qins_shapes=RxC,RxC,...; tools/qins-profile's ladder).
+  std::vector<std::pair<size_t, size_t>> shapes;
 };
 
 // Parses and removes --qins_* flags from argv; prints help for --help and
