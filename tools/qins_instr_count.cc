@@ -12,6 +12,7 @@
 #include "qins/context.h"
 #include "qins/format.h"
 #include "qins/gemv.h"
+#include "qins/perf_counters.h"
 #include "qins/quantize.h"
 #include "qins/targets.h"
 
@@ -30,7 +31,7 @@ void Usage(FILE* out) {
       "Usage: qins-instr-count --format NAME [--strategy NAME (auto)]\n"
       "                        [--rows N (128)] [--cols N (4096)]\n"
       "                        [--target NAME] [--threads N (1)]\n"
-      "       qins-instr-count --list\n"
+      "       qins-instr-count --list | --perf-events\n"
       "Quantizes one rows x cols matrix (deterministic uniform weights) into\n"
       "the format, runs one warm-up GEMV, then one GEMV between callgrind's\n"
       "CALLGRIND_START_INSTRUMENTATION and CALLGRIND_STOP_INSTRUMENTATION.\n"
@@ -45,6 +46,9 @@ void Usage(FILE* out) {
       "  --list   JSON: every format (qins::AllFormats) with its GEMV\n"
       "           strategies (qins::GemvStrategies), and the targets this\n"
       "           CPU (or valgrind's emulated CPU) supports.\n"
+      "  --perf-events  JSON: every perf event (qins/perf_counters.h) and\n"
+      "           whether this machine lets the process count it, with the\n"
+      "           kernel's reason when not (opened as the benches open them).\n"
       "Environment: QINS_TARGET forces a target (--target overrides it).\n"
       "valgrind 3.19 does not emulate AVX-512: under it avx3/avx3_dl are not\n"
       "supported targets.\n");
@@ -105,6 +109,32 @@ int List() {
   return 0;
 }
 
+int PerfEvents() {
+  qins::PerfCounterOptions o;
+  o.inherit = true;  // as bench_support opens them
+  const qins::StatusOr<qins::PerfCounterGroup> g =
+      qins::PerfCounterGroup::Open(o);
+  if (!g.ok()) {
+    std::fprintf(stderr, "qins-instr-count: %s\n",
+                 g.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("{\"perf_events\": [");
+  bool first = true;
+  for (qins::PerfEvent e : g->events()) {
+    std::printf(
+        "%s\n  {\"name\": %s, \"hardware\": %s, \"available\": %s, "
+        "\"reason\": %s}",
+        first ? "" : ",", JsonString(qins::PerfEventName(e)).c_str(),
+        qins::IsHardwarePerfEvent(e) ? "true" : "false",
+        g->available(e) ? "true" : "false",
+        JsonString(g->unavailable_reason(e)).c_str());
+    first = false;
+  }
+  std::printf("\n]}\n");
+  return 0;
+}
+
 // Deterministic weights uniform in [-0.05, 0.05) (xorshift64).
 std::vector<float> Weights(size_t n, uint64_t seed) {
   std::vector<float> w(n);
@@ -123,7 +153,7 @@ std::vector<float> Weights(size_t n, uint64_t seed) {
 int main(int argc, char** argv) {
   std::string format_name, strategy_name = "auto", target_name;
   size_t rows = 128, cols = 4096, threads = 1;
-  bool list = false;
+  bool list = false, perf_events = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -148,6 +178,8 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--list") {
       list = true;
+    } else if (a == "--perf-events") {
+      perf_events = true;
     } else if (a == "--format") {
       format_name = value();
     } else if (a == "--strategy") {
@@ -168,6 +200,7 @@ int main(int argc, char** argv) {
     }
   }
   if (list) return List();
+  if (perf_events) return PerfEvents();
   if (format_name.empty()) {
     std::fprintf(stderr, "qins-instr-count: --format is required\n");
     Usage(stderr);
