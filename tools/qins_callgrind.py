@@ -78,12 +78,22 @@ def self_costs(path):
     return costs, total
 
 
-def count(tool, fmt, strategy="auto", target=None, rows=64, cols=4096,
-          threads=1, timeout=600):
-    """Runs one measured GEMV under callgrind. Returns the tool's JSON line
-    plus ir, ir_alloc, ir_total, top, top_share, instr_per_weight. Raises
-    CallgrindError with the tool's message when the run fails (for example
-    a target valgrind does not emulate)."""
+def save_matrix(tool, fmt, path, rows=64, cols=4096):
+    """Quantizes the tool's matrix natively (fast) and writes it to path, for
+    count(matrix=path): slow encoders then never run under valgrind."""
+    p = subprocess.run([tool, "--format", fmt, "--rows", str(rows), "--cols", str(cols),
+                        "--save-matrix", path], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise CallgrindError(p.stderr.strip() or f"exit code {p.returncode}")
+
+
+def count(tool, fmt=None, strategy="auto", target=None, rows=64, cols=4096,
+          threads=1, timeout=600, matrix=None):
+    """Runs one measured GEMV under callgrind, on the tool's own quantized
+    matrix (fmt, rows, cols) or on a file from save_matrix (matrix=). Returns
+    the tool's JSON line plus ir, ir_alloc, ir_total, top, top_share,
+    instr_per_weight. Raises CallgrindError with the tool's message when the
+    run fails (for example a target valgrind does not emulate)."""
     exe = shutil.which("valgrind")
     if not exe:
         raise CallgrindError("valgrind not installed (apt-get install valgrind)")
@@ -91,8 +101,11 @@ def count(tool, fmt, strategy="auto", target=None, rows=64, cols=4096,
         out = os.path.join(d, "callgrind.out")
         cmd = [exe, "-q", "--tool=callgrind", "--instr-atstart=no",
                "--separate-threads=no", f"--callgrind-out-file={out}", tool,
-               "--format", fmt, "--strategy", strategy, "--rows", str(rows),
-               "--cols", str(cols), "--threads", str(threads)]
+               "--strategy", strategy, "--threads", str(threads)]
+        if matrix:
+            cmd += ["--load-matrix", matrix]
+        else:
+            cmd += ["--format", fmt, "--rows", str(rows), "--cols", str(cols)]
         if target:
             cmd += ["--target", target]
         try:

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,8 +31,12 @@ void Usage(FILE* out) {
   std::fprintf(
       out,
       "Usage: qins-instr-count --format NAME [--strategy NAME (auto)]\n"
-      "                        [--rows N (128)] [--cols N (4096)]\n"
+      "                        [--rows N (64)] [--cols N (4096)]\n"
       "                        [--target NAME] [--threads N (1)]\n"
+      "       qins-instr-count --format NAME [--rows N] [--cols N]\n"
+      "                        --save-matrix FILE\n"
+      "       qins-instr-count --load-matrix FILE [--strategy NAME]\n"
+      "                        [--target NAME] [--threads N]\n"
       "       qins-instr-count --list | --perf-events\n"
       "Quantizes one rows x cols matrix (deterministic uniform weights) into\n"
       "the format, runs one warm-up GEMV, then one GEMV between callgrind's\n"
@@ -46,6 +52,11 @@ void Usage(FILE* out) {
       "  --list   JSON: every format (qins::AllFormats) with its GEMV\n"
       "           strategies (qins::GemvStrategies), and the targets this\n"
       "           CPU (or valgrind's emulated CPU) supports.\n"
+      "  --save-matrix FILE  quantize, write the matrix (this tool's own\n"
+      "           file: a text header line, then the row payloads, row and\n"
+      "           tensor parameters) and exit. --load-matrix FILE reads it\n"
+      "           instead of quantizing (format, rows and cols from the\n"
+      "           file), so slow encoders need not run under valgrind.\n"
       "  --perf-events  JSON: every perf event (qins/perf_counters.h) and\n"
       "           whether this machine lets the process count it, with the\n"
       "           kernel's reason when not (opened as the benches open them).\n"
@@ -135,6 +146,61 @@ int PerfEvents() {
   return 0;
 }
 
+constexpr char kMagic[] = "qins-instr-count-matrix-v1";
+
+// Header line "<magic> <format> <rows> <cols> <payload bytes> <row params>
+// <tensor params>\n", then the payload (rows back to back, no padding), the
+// row parameters and the tensor parameters as host-order floats.
+bool SaveMatrix(const qins::QuantizedMatrix& q, const std::string& path) {
+  std::ofstream f(path, std::ios::binary);
+  const size_t row_bytes = q.row_payload_bytes();
+  const size_t row_params = q.rows() * q.params_per_row();
+  f << kMagic << ' ' << qins::FormatName(q.format()) << ' ' << q.rows() << ' '
+    << q.cols() << ' ' << q.rows() * row_bytes << ' ' << row_params << ' '
+    << q.tensor_params().size() << '\n';
+  for (size_t r = 0; r < q.rows(); ++r) {
+    f.write(reinterpret_cast<const char*>(q.row(r)),
+            static_cast<std::streamsize>(row_bytes));
+  }
+  for (size_t r = 0; r < q.rows(); ++r) {
+    f.write(reinterpret_cast<const char*>(q.row_params(r)),
+            static_cast<std::streamsize>(q.params_per_row() * sizeof(float)));
+  }
+  f.write(
+      reinterpret_cast<const char*>(q.tensor_params().data()),
+      static_cast<std::streamsize>(q.tensor_params().size() * sizeof(float)));
+  return static_cast<bool>(f);
+}
+
+qins::StatusOr<qins::QuantizedMatrix> LoadMatrix(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return qins::InvalidArgument("cannot open " + path);
+  std::string header;
+  std::getline(f, header);
+  std::istringstream h(header);
+  std::string magic, name;
+  size_t rows = 0, cols = 0, payload = 0, row_params = 0, tensor_params = 0;
+  h >> magic >> name >> rows >> cols >> payload >> row_params >> tensor_params;
+  if (!h || magic != kMagic || payload > (size_t{1} << 32) ||
+      row_params > (size_t{1} << 28) || tensor_params > (size_t{1} << 20)) {
+    return qins::DataLoss(path + ": not a qins-instr-count matrix file");
+  }
+  const qins::StatusOr<qins::Format> format = qins::ParseFormat(name);
+  if (!format.ok()) return format.status();
+  std::vector<uint8_t> bytes(payload);
+  std::vector<float> rp(row_params), tp(tensor_params);
+  f.read(reinterpret_cast<char*>(bytes.data()),
+         static_cast<std::streamsize>(payload));
+  f.read(reinterpret_cast<char*>(rp.data()),
+         static_cast<std::streamsize>(rp.size() * sizeof(float)));
+  f.read(reinterpret_cast<char*>(tp.data()),
+         static_cast<std::streamsize>(tp.size() * sizeof(float)));
+  if (!f) return qins::DataLoss(path + ": truncated");
+  // FromParts checks every size against the format.
+  return qins::QuantizedMatrix::FromParts(*format, rows, cols, bytes.data(),
+                                          bytes.size(), rp, tp);
+}
+
 // Deterministic weights uniform in [-0.05, 0.05) (xorshift64).
 std::vector<float> Weights(size_t n, uint64_t seed) {
   std::vector<float> w(n);
@@ -152,8 +218,9 @@ std::vector<float> Weights(size_t n, uint64_t seed) {
 
 int main(int argc, char** argv) {
   std::string format_name, strategy_name = "auto", target_name;
-  size_t rows = 128, cols = 4096, threads = 1;
-  bool list = false, perf_events = false;
+  size_t rows = 64, cols = 4096, threads = 1;
+  std::string save_path, load_path;
+  bool list = false, perf_events = false, shape_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -186,10 +253,16 @@ int main(int argc, char** argv) {
       strategy_name = value();
     } else if (a == "--target") {
       target_name = value();
+    } else if (a == "--save-matrix") {
+      save_path = value();
+    } else if (a == "--load-matrix") {
+      load_path = value();
     } else if (a == "--rows") {
       count(size_t{1} << 20, &rows);
+      shape_given = true;
     } else if (a == "--cols") {
       count(size_t{1} << 20, &cols);
+      shape_given = true;
     } else if (a == "--threads") {
       count(1024, &threads);
     } else {
@@ -201,6 +274,26 @@ int main(int argc, char** argv) {
   }
   if (list) return List();
   if (perf_events) return PerfEvents();
+  if (!load_path.empty() &&
+      (!format_name.empty() || shape_given || !save_path.empty())) {
+    std::fprintf(stderr,
+                 "qins-instr-count: --load-matrix takes the format and shape "
+                 "from the file: drop --format/--rows/--cols/--save-matrix\n");
+    return 2;
+  }
+  qins::QuantizedMatrix loaded;
+  if (!load_path.empty()) {
+    qins::StatusOr<qins::QuantizedMatrix> m = LoadMatrix(load_path);
+    if (!m.ok()) {
+      std::fprintf(stderr, "qins-instr-count: %s\n",
+                   m.status().ToString().c_str());
+      return 1;
+    }
+    loaded = *m;
+    format_name = qins::FormatName(loaded.format());
+    rows = loaded.rows();
+    cols = loaded.cols();
+  }
   if (format_name.empty()) {
     std::fprintf(stderr, "qins-instr-count: --format is required\n");
     Usage(stderr);
@@ -243,13 +336,23 @@ int main(int argc, char** argv) {
                                  : "");
     return 1;
   }
-  const std::vector<float> w = Weights(rows * cols, 100);
-  const qins::StatusOr<qins::QuantizedMatrix> q =
-      qins::Quantize(*ctx, *format, w.data(), rows, cols);
-  if (!q.ok()) {
-    std::fprintf(stderr, "qins-instr-count: quantize: %s\n",
-                 q.status().ToString().c_str());
-    return 1;
+  qins::StatusOr<qins::QuantizedMatrix> q = loaded;
+  if (loaded.empty()) {
+    const std::vector<float> w = Weights(rows * cols, 100);
+    q = qins::Quantize(*ctx, *format, w.data(), rows, cols);
+    if (!q.ok()) {
+      std::fprintf(stderr, "qins-instr-count: quantize: %s\n",
+                   q.status().ToString().c_str());
+      return 1;
+    }
+  }
+  if (!save_path.empty()) {
+    if (!SaveMatrix(*q, save_path)) {
+      std::fprintf(stderr, "qins-instr-count: cannot write %s\n",
+                   save_path.c_str());
+      return 1;
+    }
+    return 0;
   }
   std::vector<float> x = Weights(cols, 7), y(rows);
   qins::GemvOptions opt;

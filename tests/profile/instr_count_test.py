@@ -11,6 +11,8 @@ with a small matrix:
     a fixed part small next to 32 rows' cost. A counted warm-up call would
     double both terms (fixed ~ per-32-rows cost); a counted quantization would
     add far more;
+  * a matrix saved with --save-matrix and loaded with --load-matrix gives the
+    same count and result as quantizing in the run;
   * the heaviest function is a kernel of the requested target (Highway's
     per-target namespace, e.g. qins::N_AVX2::).
 Exits 77 (ctest SKIP) when valgrind is not installed.
@@ -66,6 +68,18 @@ def main():
         if ns not in (a["top"] or ""):
             failures.append(f"{name}: heaviest function is {a['top']}, not a "
                             f"kernel compiled for the target ({ns})")
+    # A matrix saved natively and loaded under valgrind is the same matrix:
+    # the same count and the same result.
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "m.qm")
+        qins_callgrind.save_matrix(tool, "q4_0", path, rows=32, cols=512)
+        a = qins_callgrind.count(tool, "q4_0", "decode", target, rows=32, cols=512)
+        b = qins_callgrind.count(tool, strategy="decode", target=target, matrix=path)
+        print(f"q4_0 quantized in the run: Ir {a['ir']}, checksum {a['checksum']}; "
+              f"loaded: Ir {b['ir']}, checksum {b['checksum']}")
+        if (a["ir"], a["checksum"], a["weights"]) != (b["ir"], b["checksum"], b["weights"]):
+            failures.append("q4_0: --load-matrix gives a different count or result")
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0
