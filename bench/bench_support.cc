@@ -201,6 +201,29 @@ std::optional<double> TscHz() {
 #endif
 }
 
+std::map<std::string, double> HardwareCounterColumns(
+    const std::vector<PerfValue>& values, double weights, double bytes) {
+  std::map<std::string, double> columns;
+  if (weights <= 0 || bytes <= 0) return columns;
+  std::optional<double> cycles, instructions, llc_misses;
+  bool scaled = false;
+  for (const PerfValue& v : values) {
+    if (!v.value) continue;  // unavailable: no column
+    scaled = scaled || v.scaled();
+    if (v.event == PerfEvent::kCycles) cycles = v.value;
+    if (v.event == PerfEvent::kInstructions) instructions = v.value;
+    if (v.event == PerfEvent::kLlcLoadMisses) llc_misses = v.value;
+  }
+  if (cycles) columns["cycles/weight"] = *cycles / weights;
+  if (instructions) columns["instr/weight"] = *instructions / weights;
+  if (cycles && instructions && *cycles > 0) {
+    columns["IPC"] = *instructions / *cycles;
+  }
+  if (llc_misses) columns["LLC-miss/KiB"] = *llc_misses / (bytes / 1024);
+  if (scaled && !columns.empty()) columns["counters_scaled"] = 1;
+  return columns;
+}
+
 // Per-weight hardware counter columns over all iterations of the row.
 static void SetHardwareCounters(benchmark::State& state, double weights,
                                 double bytes) {
@@ -208,22 +231,10 @@ static void SetHardwareCounters(benchmark::State& state, double weights,
   if (!Counters()) return;
   StatusOr<std::vector<PerfValue>> values = Counters()->Read();
   if (!values.ok()) return;
-  std::optional<double> cycles, instructions, llc_misses;
-  bool scaled = false;
-  for (const PerfValue& v : *values) {
-    if (!v.value) continue;
-    scaled = scaled || v.scaled();
-    if (v.event == PerfEvent::kCycles) cycles = v.value;
-    if (v.event == PerfEvent::kInstructions) instructions = v.value;
-    if (v.event == PerfEvent::kLlcLoadMisses) llc_misses = v.value;
+  for (const auto& [name, value] :
+       HardwareCounterColumns(*values, weights, bytes)) {
+    state.counters[name] = value;
   }
-  if (cycles) state.counters["cycles/weight"] = *cycles / weights;
-  if (instructions) state.counters["instr/weight"] = *instructions / weights;
-  if (cycles && instructions && *cycles > 0) {
-    state.counters["IPC"] = *instructions / *cycles;
-  }
-  if (llc_misses) state.counters["LLC-miss/KiB"] = *llc_misses / (bytes / 1024);
-  if (scaled) state.counters["counters_scaled"] = 1;
 }
 
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +15,7 @@
 #include "benchmark/benchmark.h"
 #include "qins/bandwidth.h"
 #include "qins/context.h"
+#include "qins/perf_counters.h"
 
 namespace qins::bench {
 
@@ -53,6 +55,11 @@ size_t ColdCopies(size_t bytes);
 void StartBenchCounters();  // zero and start (SideBySide's constructor)
 void PauseBenchCounters();  // around the read pass in SideBySide::Next
 void ResumeBenchCounters();
+// The counter columns (names as in SetThroughputCounters) from counts over
+// `weights` weights and `bytes` of the format's bytes; an unavailable event
+// gives no column, and IPC needs both cycles and instructions.
+std::map<std::string, double> HardwareCounterColumns(
+    const std::vector<PerfValue>& values, double weights, double bytes);
 
 // Times a kernel and the read-bandwidth kernel (ParallelReadBytes) side by
 // side: each benchmark iteration runs the kernel on buffer i (timed for
