@@ -168,7 +168,8 @@ std::string Reason(PerfEvent e, int err) {
     case ENOSYS:
       return r +
              ": perf_event_open is not available (kernel without "
-             "CONFIG_PERF_EVENTS, or blocked by a seccomp profile)";
+             "CONFIG_PERF_EVENTS, a seccomp profile, or an emulator such as "
+             "qemu-user that does not forward it)";
     case EMFILE:
       return r + ": out of file descriptors";
     default:
