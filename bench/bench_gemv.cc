@@ -18,8 +18,10 @@
 //               a rotation away, so equally cold) with the same threads
 //   frac_bw     bytes/s / bw
 //   ns/weight   wall time per weight
-//   tsc/weight  TSC ticks per weight (x86; the TSC runs at a fixed nominal
-//               rate, not the core clock; no hardware counters are used)
+//   tsc/weight  TSC ticks per weight (x86; TSC-derived: the TSC runs at a
+//               fixed nominal rate, not the core clock)
+//   cycles/weight, instr/weight, IPC, LLC-miss/KiB  hardware counters, only
+//               where the machine has them (bench_support.h)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -124,6 +126,11 @@ void RegisterAll() {
   if (flags.quick) {
     shapes = {{1024, 1024}, {3072, 8192}};
     ladder = {{128, 128}, {512, 512}, {4096, 4096}};
+  }
+  if (!flags.shapes.empty()) {  // --qins_shapes replaces both lists
+    shapes.clear();
+    ladder.clear();
+    for (auto [r, c] : flags.shapes) shapes.push_back({r, c});
   }
   StatusOr<std::vector<Format>> formats = ParseFormatList(flags.formats);
   if (!formats.ok()) {

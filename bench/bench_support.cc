@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "qins/cpu_info.h"
+#include "qins/perf_counters.h"
 
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -17,10 +20,71 @@ namespace qins::bench {
 namespace {
 Flags g_flags;
 
+// The bench-wide hardware counters (see bench_support.h); empty when no
+// hardware event could be opened.
+std::optional<PerfCounterGroup>& Counters() {
+  static std::optional<PerfCounterGroup> g;
+  return g;
+}
+
+// Opens the counters, or prints on stderr which events are unavailable and
+// why (one line, events with the same reason listed together).
+void OpenBenchCounters() {
+  PerfCounterOptions o;
+  o.events = {PerfEvent::kCycles, PerfEvent::kInstructions,
+              PerfEvent::kLlcLoadMisses};
+  o.inherit = true;  // worker threads are created later, by the kernels
+  StatusOr<PerfCounterGroup> g = PerfCounterGroup::Open(o);
+  if (!g.ok()) {
+    std::fprintf(stderr, "bench: hardware counters off: %s\n",
+                 g.status().ToString().c_str());
+    return;
+  }
+  std::map<std::string, std::string> by_reason;
+  bool any = false;
+  for (PerfEvent e : o.events) {
+    if (g->available(e)) {
+      any = true;
+      continue;
+    }
+    std::string& names = by_reason[g->unavailable_reason(e)];
+    names += (names.empty() ? "" : ", ") + std::string(PerfEventName(e));
+  }
+  if (!by_reason.empty()) {
+    std::string line = any ? "bench: some hardware-counter columns absent: "
+                           : "bench: no hardware-counter columns (cycles/"
+                             "weight, instr/weight, IPC, LLC-miss/KiB): ";
+    bool first = true;
+    for (const auto& [reason, names] : by_reason) {
+      line += (first ? "" : "; ") + names + " unavailable: " + reason;
+      first = false;
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  if (any) Counters() = std::move(*g);
+}
+
 bool ParseDouble(const char* s, double* out) {
   char* end = nullptr;
   *out = std::strtod(s, &end);
   return end != s && *end == '\0';
+}
+
+// "RxC,RxC,..." with 1 <= R, C <= 2^20.
+bool ParseShapes(const char* s, std::vector<std::pair<size_t, size_t>>* out) {
+  out->clear();
+  while (*s != '\0') {
+    char* end = nullptr;
+    const unsigned long long r = std::strtoull(s, &end, 10);
+    if (end == s || *end != 'x') return false;
+    s = end + 1;
+    const unsigned long long c = std::strtoull(s, &end, 10);
+    if (end == s || (*end != ',' && *end != '\0')) return false;
+    if (r == 0 || c == 0 || r > (1u << 20) || c > (1u << 20)) return false;
+    out->emplace_back(r, c);
+    s = *end == ',' ? end + 1 : end;
+  }
+  return !out->empty();
 }
 }  // namespace
 
@@ -42,6 +106,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
           "  --qins_quick              short sweep (CI smoke run, README main "
           "job)\n"
           "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
+          "  --qins_shapes=RxC,RxC,... matrix shapes (default: the bench's "
+          "own)\n"
 
           "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
           extra_help);
@@ -56,6 +122,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
     } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
                ParseDouble(a + 19, &v) && v >= 1) {
       flags->max_threads = static_cast<int>(v);
+    } else if (!std::strncmp(a, "--qins_shapes=", 14) &&
+               ParseShapes(a + 14, &flags->shapes)) {
     } else if (!std::strncmp(a, "--qins", 6)) {
       std::fprintf(stderr, "unknown or malformed flag '%s' (see --help)\n", a);
       *exit_code = 2;
@@ -87,8 +155,23 @@ size_t ColdCopies(size_t bytes) {
   return need < 4 ? 4 : need;
 }
 
+void StartBenchCounters() {
+  if (!Counters()) return;
+  if (Counters()->counting()) (void)Counters()->Stop();
+  (void)Counters()->Start();
+}
+
+void PauseBenchCounters() {
+  if (Counters() && Counters()->counting()) (void)Counters()->Stop();
+}
+
+void ResumeBenchCounters() {
+  if (Counters() && !Counters()->counting()) (void)Counters()->Resume();
+}
+
 void SideBySide::Next(benchmark::State& state, double kernel_seconds,
                       const void* read_buffer, size_t bytes) {
+  PauseBenchCounters();
   state.SetIterationTime(kernel_seconds);
   kernel_s_ += kernel_seconds;
   using Clock = std::chrono::steady_clock;
@@ -98,6 +181,7 @@ void SideBySide::Next(benchmark::State& state, double kernel_seconds,
   read_bytes_ += static_cast<double>(bytes);
   benchmark::DoNotOptimize(sink_);
   if (++copy_ == copies_) copy_ = 0;
+  ResumeBenchCounters();
 }
 
 std::optional<double> TscHz() {
@@ -117,6 +201,42 @@ std::optional<double> TscHz() {
 #endif
 }
 
+std::map<std::string, double> HardwareCounterColumns(
+    const std::vector<PerfValue>& values, double weights, double bytes) {
+  std::map<std::string, double> columns;
+  if (weights <= 0 || bytes <= 0) return columns;
+  std::optional<double> cycles, instructions, llc_misses;
+  bool scaled = false;
+  for (const PerfValue& v : values) {
+    if (!v.value) continue;  // unavailable: no column
+    scaled = scaled || v.scaled();
+    if (v.event == PerfEvent::kCycles) cycles = v.value;
+    if (v.event == PerfEvent::kInstructions) instructions = v.value;
+    if (v.event == PerfEvent::kLlcLoadMisses) llc_misses = v.value;
+  }
+  if (cycles) columns["cycles/weight"] = *cycles / weights;
+  if (instructions) columns["instr/weight"] = *instructions / weights;
+  if (cycles && instructions && *cycles > 0) {
+    columns["IPC"] = *instructions / *cycles;
+  }
+  if (llc_misses) columns["LLC-miss/KiB"] = *llc_misses / (bytes / 1024);
+  if (scaled && !columns.empty()) columns["counters_scaled"] = 1;
+  return columns;
+}
+
+// Per-weight hardware counter columns over all iterations of the row.
+static void SetHardwareCounters(benchmark::State& state, double weights,
+                                double bytes) {
+  PauseBenchCounters();
+  if (!Counters()) return;
+  StatusOr<std::vector<PerfValue>> values = Counters()->Read();
+  if (!values.ok()) return;
+  for (const auto& [name, value] :
+       HardwareCounterColumns(*values, weights, bytes)) {
+    state.counters[name] = value;
+  }
+}
+
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
                            double bytes_per_iter, const SideBySide& timing) {
   const double iters = static_cast<double>(state.iterations());
@@ -134,6 +254,7 @@ void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
   state.counters["frac_bw"] = bytes_per_s / bw;
   state.counters["ns/weight"] = 1e9 / weights_per_s;
   if (auto hz = TscHz()) state.counters["tsc/weight"] = *hz / weights_per_s;
+  SetHardwareCounters(state, weights_per_iter * iters, bytes_per_iter * iters);
 }
 
 int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
@@ -150,6 +271,7 @@ int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  OpenBenchCounters();  // before any kernel starts oneTBB worker threads
   register_all();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -6,12 +6,16 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "benchmark/benchmark.h"
 #include "qins/bandwidth.h"
 #include "qins/context.h"
+#include "qins/perf_counters.h"
 
 namespace qins::bench {
 
@@ -21,6 +25,9 @@ struct Flags {
       "f32,bf16,f16,q8_0,i8row,q4_0,iq4_nl,qins8,qins8-seed,fpins2-seed";
   bool quick = false;   // a short sweep (main job, CI smoke run)
   int max_threads = 0;  // 0: all hardware threads
+  // Matrix shapes (rows, cols) replacing the bench's own list; empty: the
+  // bench's list (--qins_shapes=RxC,RxC,...; tools/qins-profile's ladder).
+  std::vector<std::pair<size_t, size_t>> shapes;
 };
 
 // Parses and removes --qins_* flags from argv; prints help for --help and
@@ -39,14 +46,36 @@ Context MakeBenchContext(int threads);
 // (see SideBySide) both always find their buffer evicted.
 size_t ColdCopies(size_t bytes);
 
+// Hardware counters for every bench row, opened once by BenchMain() before
+// any worker thread exists, with inherit, so that they count the calling
+// thread and every oneTBB worker (idle spinning inside the region included).
+// Events: cycles, instructions, LLC-load-misses. When none can be opened (no
+// PMU, perf_event_paranoid) BenchMain prints one line on stderr saying which
+// and why, and rows get no counter columns.
+void StartBenchCounters();  // zero and start (SideBySide's constructor)
+void PauseBenchCounters();  // around the read pass in SideBySide::Next
+void ResumeBenchCounters();
+// The counter columns (names as in SetThroughputCounters) from counts over
+// `weights` weights and `bytes` of the format's bytes; an unavailable event
+// gives no column, and IPC needs both cycles and instructions.
+std::map<std::string, double> HardwareCounterColumns(
+    const std::vector<PerfValue>& values, double weights, double bytes);
+
 // Times a kernel and the read-bandwidth kernel (ParallelReadBytes) side by
 // side: each benchmark iteration runs the kernel on buffer i (timed for
 // Google Benchmark) and then reads buffer i + copies/2 (timed separately),
 // so both see the same cache state, threads and memory-system conditions and
 // drift in either cancels out of their ratio.
+//
+// Hardware counters (when the machine has them, see StartBenchCounters) count
+// from construction to the first Next() and then from the end of each
+// Next() to the start of the next one: the kernel calls and the loop around
+// them, never the read passes.
 class SideBySide {
  public:
-  SideBySide(const Context& ctx, size_t copies) : ctx_(ctx), copies_(copies) {}
+  SideBySide(const Context& ctx, size_t copies) : ctx_(ctx), copies_(copies) {
+    StartBenchCounters();
+  }
   // Buffer the kernel should use in this iteration.
   size_t kernel_copy() const { return copy_; }
   // Buffer the read pass of this iteration streams.
@@ -76,7 +105,12 @@ std::optional<double> TscHz();
 // Sets the throughput counters every row carries: weights/s, bytes/s (the
 // format's own bytes), bw (read bandwidth timed side by side), frac_bw =
 // bytes/s / bw, ns/weight and, on x86, tsc/weight (TSC ticks, a fixed
-// nominal rate, not core cycles).
+// nominal rate, not core cycles). With hardware counters (see above) also
+// cycles/weight, instr/weight (core cycles and instructions retired, all
+// threads), IPC, and LLC-miss/KiB (last-level cache load misses per KiB of
+// the format's bytes); a column is absent when its event is unavailable, and
+// a column whose event was multiplexed is marked by a `counters_scaled` = 1
+// column (the kernel extrapolated its count from the time it ran).
 void SetThroughputCounters(benchmark::State& state, double weights_per_iter,
                            double bytes_per_iter, const SideBySide& timing);
 

@@ -23,7 +23,7 @@ done
 
 native=(g++ cmake ninja-build pkg-config git python3
         libhwy-dev libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
-        libcpuinfo-dev python3-matplotlib
+        libcpuinfo-dev python3-matplotlib valgrind linux-perf
         clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (fuzz preset)
 # libcpuinfo-dev:arm64 collides with the amd64 one (a shared CMake file), so
 # only the runtime library is installed for arm64; cpuinfo.h is the same file.

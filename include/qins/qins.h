@@ -7,6 +7,7 @@
 #include "qins/cpu_info.h"
 #include "qins/format.h"
 #include "qins/gemv.h"
+#include "qins/perf_counters.h"
 #include "qins/qins_tables.h"
 #include "qins/quantize.h"
 #include "qins/status.h"
