@@ -16,8 +16,7 @@ namespace qins {
 namespace HWY_NAMESPACE {
 
 const GemmKernels* GetGemmKernelTable() {
-  static const GemmKernels kTable = {HWY_TARGET, &GemmPanelCols,
-                                     &GemmPackColumns, &GemmPanel};
+  static const GemmKernels kTable = {HWY_TARGET, &GemmPanelCols, &GemmPanel};
   return &kTable;
 }
 

@@ -13,13 +13,10 @@ struct GemmKernels {
   int64_t target_bit;
   // Rows of W one packed panel covers (nr = 2 f32 vectors; run-time on SVE).
   size_t (*panel_cols)();
-  // packed[c * nr + j0 + j] = rows[j][c] for j < count, c < k.
-  void (*pack_columns)(const float* const* rows, size_t count, size_t k,
-                       float* packed, size_t j0);
-  // Y[i][j] = sum_c X[i][c] packed[c][j] for i < m, j < cols <= nr; packed
-  // is vector-aligned, k x nr.
-  void (*panel)(const float* packed, size_t k, const float* x, size_t ldx,
-                size_t m, float* y, size_t ldy, size_t cols);
+  // Y[i][j] = sum_c X[i][c] W[j][c] for i < m, j < cols <= nr, c < k, where
+  // rows[j] points at row j of the panel (k floats).
+  void (*panel)(const float* const* rows, size_t cols, size_t k, const float* x,
+                size_t ldx, size_t m, float* y, size_t ldy);
 };
 
 // Precondition: IsCompiled(t).

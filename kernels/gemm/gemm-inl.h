@@ -26,6 +26,7 @@
 
 #include <algorithm>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -44,25 +45,32 @@ constexpr size_t kGemmRows = 8;  // 32 registers (AVX-512, NEON, SVE): 16+2+1
 // Columns of a packed panel (rows of W it covers): 2 vectors.
 size_t GemmPanelCols() { return 2 * hn::Lanes(hn::ScalableTag<float>()); }
 
-// Depth of one L1 chunk: kc * nr floats = 16 KiB, half of a 32 KiB L1.
+// Depth of one L1 chunk: kc * nr floats = 16 KiB, half of a 32 KiB L1 (nr
+// is at most 256 floats on any target: 2 x 2048-bit SVE vectors).
 HWY_INLINE size_t GemmChunkDepth() {
   return std::max<size_t>(16, (size_t{16} << 10) / (4 * GemmPanelCols()));
 }
 
-// packed[c * nr + j0 + j] = rows[j][c] for j < count, c < k (columns
-// j0..j0+count of one panel). Works in 64-column tiles so the destination
-// tile (64 x nr floats) stays in L1 while the source rows stream: 1 load + 1
-// store per weight.
-void GemmPackColumns(const float* const* rows, size_t count, size_t k,
-                     float* HWY_RESTRICT packed, size_t j0) {
+// Max floats of one packed chunk (kc x nr): 16 KiB.
+constexpr size_t kGemmChunkFloats = 4096;
+
+// packed[c * nr + j] = rows[j][c0 + c] for j < count, 0 for count <= j < nr,
+// c < depth. In 16-column tiles so the destination tile (16 x nr floats)
+// stays in L1 while the source rows stream: 1 load + 1 store per weight.
+HWY_INLINE void GemmPackChunk(const float* const* rows, size_t count, size_t c0,
+                              size_t depth, float* HWY_RESTRICT packed) {
   const size_t nr = GemmPanelCols();
-  constexpr size_t kTile = 64;
-  for (size_t c0 = 0; c0 < k; c0 += kTile) {
-    const size_t c1 = std::min(k, c0 + kTile);
-    for (size_t j = 0; j < count; ++j) {
-      float* HWY_RESTRICT dst = packed + j0 + j;
-      const float* HWY_RESTRICT src = rows[j];
-      for (size_t c = c0; c < c1; ++c) dst[c * nr] = src[c];
+  constexpr size_t kTile = 16;
+  for (size_t t0 = 0; t0 < depth; t0 += kTile) {
+    const size_t t1 = std::min(depth, t0 + kTile);
+    for (size_t j = 0; j < nr; ++j) {
+      float* HWY_RESTRICT dst = packed + j;
+      if (j < count) {
+        const float* HWY_RESTRICT src = rows[j] + c0;
+        for (size_t c = t0; c < t1; ++c) dst[c * nr] = src[c];
+      } else {
+        for (size_t c = t0; c < t1; ++c) dst[c * nr] = 0.0f;
+      }
     }
   }
 }
@@ -148,38 +156,49 @@ HWY_INLINE void GemmTileRows(size_t rows, const float* p, size_t kc,
   }
 }
 
-// Y[i][j] (i < m, j < cols <= nr) = sum_c X[i][c] * packed[c][j] for one
-// packed panel (k x nr, vector-aligned). Loop order: kc chunks, then tiles
-// of kGemmRows rows, so each 16 KiB chunk of the panel is read from L1 by
-// every row of X. A panel with cols < nr goes through an nr-wide scratch
-// tile so the kernel never writes outside Y.
-void GemmPanel(const float* HWY_RESTRICT packed, size_t k,
+// Y[i][j] (i < m, j < cols <= nr) = sum_c X[i][c] * W[j][c] for one panel
+// of W given as `cols` row pointers (k floats each). Loop order: chunks of
+// kc columns, each packed (kc x nr, 16 KiB, zero columns past `cols`) into
+// an L1 buffer and then multiplied by every row of X in tiles of kGemmRows.
+// A panel with cols < nr goes through an nr-wide scratch tile so the kernel
+// never writes outside Y.
+void GemmPanel(const float* const* rows, size_t cols, size_t k,
                const float* HWY_RESTRICT x, size_t ldx, size_t m,
-               float* HWY_RESTRICT y, size_t ldy, size_t cols) {
+               float* HWY_RESTRICT y, size_t ldy) {
   const size_t nr = GemmPanelCols();
   const size_t kc = GemmChunkDepth();
-  if (k == 0) {
-    for (size_t i = 0; i < m; ++i)
-      std::fill(y + i * ldy, y + i * ldy + cols, 0.0f);
-    return;
-  }
+  HWY_DASSERT(kc * nr <= kGemmChunkFloats);
+  // Rows of W may come straight from memory (f32): the next chunk of every
+  // row is prefetched while this one is multiplied (nr streams of kc floats
+  // are more than the hardware prefetchers follow). 1 prefetch per 16
+  // weights.
+  auto prefetch_chunk = [&](size_t c0) {
+    const size_t depth = std::min(kc, k - c0);
+    for (size_t j = 0; j < cols; ++j) {
+      for (size_t c = 0; c < depth; c += 64 / sizeof(float))
+        hwy::Prefetch(rows[j] + c0 + c);
+    }
+  };
+  HWY_ALIGN float packed[kGemmChunkFloats];
   HWY_ALIGN float
       scratch[kGemmRows * 2 * hn::MaxLanes(hn::ScalableTag<float>())];
   for (size_t c0 = 0; c0 < k; c0 += kc) {
     const size_t depth = std::min(kc, k - c0);
-    const float* p = packed + c0 * nr;
+    GemmPackChunk(rows, cols, c0, depth, packed);
+    if (c0 + kc < k) prefetch_chunk(c0 + kc);
     const bool accumulate = c0 != 0;
     for (size_t i0 = 0; i0 < m; i0 += kGemmRows) {
-      const size_t rows = std::min(kGemmRows, m - i0);
+      const size_t tile_rows = std::min(kGemmRows, m - i0);
       const float* xi = x + i0 * ldx + c0;
       float* yi = y + i0 * ldy;
       if (cols == nr) {
-        GemmTileRows(rows, p, depth, xi, ldx, yi, ldy, accumulate);
+        GemmTileRows(tile_rows, packed, depth, xi, ldx, yi, ldy, accumulate);
       } else {
-        for (size_t i = 0; i < rows && accumulate; ++i)
+        for (size_t i = 0; i < tile_rows && accumulate; ++i)
           memcpy(scratch + i * nr, yi + i * ldy, cols * sizeof(float));
-        GemmTileRows(rows, p, depth, xi, ldx, scratch, nr, accumulate);
-        for (size_t i = 0; i < rows; ++i)
+        GemmTileRows(tile_rows, packed, depth, xi, ldx, scratch, nr,
+                     accumulate);
+        for (size_t i = 0; i < tile_rows; ++i)
           memcpy(yi + i * ldy, scratch + i * nr, cols * sizeof(float));
       }
     }

@@ -3,9 +3,10 @@
 //
 // Work is split into tasks (panel of nr rows of W) x (block of rows of X).
 // A thread runs a contiguous range of tasks; tasks of one panel are
-// adjacent, so a thread decodes and packs each of its panels once (groups of
-// 4 rows of W decoded into a 4 x k buffer with the format's SIMD decoder,
-// then packed k x nr) and reuses the packed panel for all its rows of X. X
+// adjacent, so a thread decodes each of its panels once (nr rows of W into
+// an nr x k f32 buffer with the format's SIMD decoder; f32 rows are used in
+// place) and reuses it for all its rows of X; the kernel packs it chunk by
+// chunk into L1 (kernels/gemm/gemm-inl.h). X
 // is split only when there are too few panels to occupy the threads, or a
 // block of X would not fit in L2. No task splits the k reduction, so the
 // result does not depend on the split.
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "dispatch/decode_kernels.h"
 #include "dispatch/gemm_kernels.h"
@@ -42,8 +44,6 @@ struct WeightRows {
 // Rows of X per block at most: a 512 x kc block of X is 256 KiB with the
 // AVX-512 chunk depth (128), a quarter of a 1 MiB L2.
 constexpr size_t kMaxBlockRows = 512;
-// Rows of W decoded at a time before packing (4 x k floats).
-constexpr size_t kDecodeGroup = 4;
 
 bool Overlaps(const void* a, size_t a_bytes, const void* b, size_t b_bytes) {
   const auto pa = reinterpret_cast<uintptr_t>(a);
@@ -101,49 +101,40 @@ Status GemmImpl(const Context& ctx, const WeightRows& w, const float* x,
 
   std::atomic<bool> out_of_memory{false};
   ParallelFor(ctx, tasks, 1, [&](size_t t0, size_t t1) {
-    // k == 0: a 1-float buffer keeps the pointers valid.
-    auto packed = hwy::AllocateAligned<float>(std::max<size_t>(1, nr * k));
     hwy::AlignedFreeUniquePtr<float[]> decoded;
-    if (w.f32 == nullptr)
-      decoded =
-          hwy::AllocateAligned<float>(std::max<size_t>(1, kDecodeGroup * k));
-    if (!packed || (w.f32 == nullptr && !decoded)) {
-      out_of_memory = true;
-      return;
+    if (w.f32 == nullptr) {
+      decoded = hwy::AllocateAligned<float>(nr * k);
+      if (!decoded) {
+        out_of_memory = true;
+        return;
+      }
     }
+    // Row pointers of the current panel (nr <= 256 on every target).
+    std::vector<const float*> rows(nr);
     size_t loaded = std::numeric_limits<size_t>::max();
     for (size_t t = t0; t < t1; ++t) {
       const size_t panel = t / blocks, block = t % blocks;
       const size_t n0 = panel * nr, cols = std::min(nr, n - n0);
       if (panel != loaded) {
-        if (cols < nr) std::fill(packed.get(), packed.get() + nr * k, 0.0f);
-        const float* rows[kDecodeGroup];
-        for (size_t j0 = 0; j0 < cols; j0 += kDecodeGroup) {
-          const size_t count = std::min(kDecodeGroup, cols - j0);
-          for (size_t j = 0; j < count; ++j) {
-            const size_t r = n0 + j0 + j;
-            if (w.f32 != nullptr) {
-              rows[j] = w.f32 + r * w.f32_stride;
-            } else {
-              w.decode(*w.q, r, decoded.get() + j * k);
-              rows[j] = decoded.get() + j * k;
-            }
+        for (size_t j = 0; j < cols; ++j) {
+          if (w.f32 != nullptr) {
+            rows[j] = w.f32 + (n0 + j) * w.f32_stride;
+          } else {
+            w.decode(*w.q, n0 + j, decoded.get() + j * k);
+            rows[j] = decoded.get() + j * k;
           }
-          kern.pack_columns(rows, count, k, packed.get(), j0);
         }
         loaded = panel;
       }
       const size_t i0 = block * block_rows;
-      const size_t rows_here = std::min(block_rows, m - i0);
-      kern.panel(packed.get(), k, x + i0 * ldx, ldx, rows_here,
-                 y + i0 * ldy + n0, ldy, cols);
+      kern.panel(rows.data(), cols, k, x + i0 * ldx, ldx,
+                 std::min(block_rows, m - i0), y + i0 * ldy + n0, ldy);
     }
   });
   if (out_of_memory)
     return Status(StatusCode::kResourceExhausted,
                   "Gemm: cannot allocate the panel buffers (" +
-                      std::to_string((nr + kDecodeGroup) * k * 4) +
-                      " bytes per thread)");
+                      std::to_string(nr * k * 4) + " bytes per thread)");
   return Status::Ok();
 }
 
