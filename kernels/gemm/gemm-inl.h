@@ -46,7 +46,7 @@ constexpr size_t kGemmRows = 8;  // 32 registers (AVX-512, NEON, SVE): 16+2+1
 size_t GemmPanelCols() { return 2 * hn::Lanes(hn::ScalableTag<float>()); }
 
 // Depth of one L1 chunk: kc * nr floats = 16 KiB, half of a 32 KiB L1 (nr
-// is at most 256 floats on any target: 2 x 2048-bit SVE vectors).
+// is at most 128 floats on any target: 2 x 2048-bit SVE vectors, kc = 32).
 HWY_INLINE size_t GemmChunkDepth() {
   return std::max<size_t>(16, (size_t{16} << 10) / (4 * GemmPanelCols()));
 }
