@@ -14,9 +14,9 @@
 //   bw, frac_bw the read bandwidth timed side by side with the kernel and
 //               the format's bytes of W (read once per call) / time / bw
 //   weights/s, bytes/s, ns/weight, tsc/weight as in bench_gemv
-// The M at which a format's GFLOP/s stops growing with M like a
-// bandwidth-bound kernel's (the crossover) is read off the sweep by
-// tools/plot_sweep/plot_gemm.py.
+// tools/plot_sweep plots GFLOP/s against M per format and marks each
+// format's crossover batch: the smallest M from which on frac_peak >=
+// frac_bw (the call is nearer the compute roof than the bandwidth roof).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "bench/bench_gemm.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
