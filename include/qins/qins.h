@@ -6,6 +6,7 @@
 #include "qins/context.h"
 #include "qins/cpu_info.h"
 #include "qins/format.h"
+#include "qins/gemm.h"
 #include "qins/gemv.h"
 #include "qins/perf_counters.h"
 #include "qins/qins_tables.h"
