@@ -8,6 +8,7 @@
 //           least squares) with unit weights, i.e. it minimises the plain
 //           squared error that qins-codec-stats reports.
 // A row whose length is not a multiple of 32 gets a zero-padded last block.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -66,9 +67,12 @@ void EncodeQ4_0Block(const float x[kBlock], uint8_t* blk) {
   const float inv = scale != 0 ? 1.0f / scale : 0.0f;
   uint8_t q[kBlock];
   for (size_t j = 0; j < kBlock; ++j) {
-    // (int8_t)(x * id + 8.5f) in llama.cpp: the argument is >= 0.5.
-    q[j] =
-        static_cast<uint8_t>(std::min(15, static_cast<int>(x[j] * inv + 8.5f)));
+    // (int8_t)(x * id + 8.5f) in llama.cpp: the argument is >= 0.5 for a
+    // normal scale. Clamped in float first: with a subnormal scale, 1 / scale
+    // is Inf and the argument +-Inf or NaN (found by the quantize fuzzer).
+    float v = x[j] * inv + 8.5f;
+    v = v >= 0.0f ? std::min(v, 15.0f) : 0.0f;  // NaN -> 0
+    q[j] = static_cast<uint8_t>(static_cast<int>(v));
   }
   StoreBlock(blk, scale, q);
 }

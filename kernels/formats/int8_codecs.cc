@@ -4,6 +4,7 @@
 //
 // A row whose length is not a multiple of 32 gets a last q8_0 block padded
 // with zeros (counted in its bytes).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -21,6 +22,17 @@ size_t Q8_0Bytes(size_t cols, int) {
   return (cols + kBlock - 1) / kBlock * kQ8_0BlockBytes;
 }
 
+// round(v) as int8, for v = x / scale. |v| <= 127 whenever the scale is
+// normal; a subnormal amax makes 1 / scale infinite, and then v is +-Inf or
+// NaN (0 * Inf), which a plain cast would turn into undefined behaviour
+// (found by tests/fuzz/quantize_fuzzer.cc). Such blocks decode to 0 anyway:
+// their f16 (or f32) scale is 0 or subnormal.
+inline int8_t RoundToInt8(float v) {
+  if (!(v >= -127.0f)) v = std::isnan(v) ? 0.0f : -127.0f;
+  if (v > 127.0f) v = 127.0f;
+  return static_cast<int8_t>(std::round(v));
+}
+
 // llama.cpp quantize_row_q8_0_ref: the f32 scale rounds the codes; the f16
 // copy of it decodes them.
 void EncodeQ8_0Block(const float x[kBlock], uint8_t* blk) {
@@ -31,8 +43,7 @@ void EncodeQ8_0Block(const float x[kBlock], uint8_t* blk) {
   const uint16_t h = F32ToF16(scale);
   std::memcpy(blk, &h, 2);
   for (size_t i = 0; i < kBlock; ++i) {
-    blk[2 + i] =
-        static_cast<uint8_t>(static_cast<int8_t>(std::round(x[i] * inv)));
+    blk[2 + i] = static_cast<uint8_t>(RoundToInt8(x[i] * inv));
   }
 }
 
@@ -65,7 +76,7 @@ void EncodeI8Row(const float* w, size_t stride, QuantizedMatrix::Data& d,
     d.mutable_row_params(r)[0] = scale;
     auto* q = reinterpret_cast<int8_t*>(d.mutable_row(r));
     for (size_t c = 0; c < d.cols; ++c) {
-      q[c] = static_cast<int8_t>(std::round(x[c] * inv));
+      q[c] = RoundToInt8(x[c] * inv);
     }
   }
 }

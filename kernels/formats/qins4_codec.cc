@@ -12,6 +12,7 @@
 // table per block: in registers on SIMD targets.
 #include <cmath>
 #include <cstring>
+#include <string>
 
 #include "kernels/formats/block_rows.h"
 #include "kernels/formats/codec.h"
@@ -129,9 +130,29 @@ void DecodeQins4(const QuantizedMatrix::Data& d, size_t r, float* out) {
   }
 }
 
+// The largest magnitude a block can hold: the largest 12-bit scale (f16 bits
+// 0xF7F << 3 = 65280) times the tables' largest entry (1). Larger weights
+// are refused rather than clamped.
+constexpr float kQins4Max = 65280.0f;
+
+Status CheckQins4Range(const float* w, size_t stride,
+                       QuantizedMatrix::Data& d) {
+  for (size_t r = 0; r < d.rows; ++r) {
+    for (size_t c = 0; c < d.cols; ++c) {
+      const float v = w[r * stride + c];
+      if (std::fabs(v) > kQins4Max) {
+        return OutOfRange("qins4 cannot represent " + std::to_string(v) +
+                          " at row " + std::to_string(r) + ", column " +
+                          std::to_string(c) + " (largest magnitude: 65280)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-const Codec kQins4Codec = {&Qins4Bytes,  0,           0, nullptr,
+const Codec kQins4Codec = {&Qins4Bytes,  0,           0, &CheckQins4Range,
                            &EncodeQins4, &DecodeQins4};
 
 }  // namespace qins

@@ -1,7 +1,9 @@
 // Quantize / Dequantize entry points and QuantizedMatrix accessors.
 #include "qins/quantize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -225,6 +227,42 @@ StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
   ParallelFor(ctx, rows, 1, [&](size_t r0, size_t r1) {
     codec.encode_rows(w, row_stride, data, r0, r1);
   });
+  // Finite weights can still overflow a format's scale (an f16 block scale
+  // of q8_0/q4_0/iq4_nl/qins4 beyond 65504, found by the quantize fuzzer):
+  // every weight must decode to a finite value, or the matrix is refused.
+  DecodeRowFn decode =
+      GetDecodeKernels(ctx.target()).row[static_cast<int>(format.kind)];
+  if (decode == nullptr) decode = codec.decode_row;
+  std::vector<size_t> bad_row(rows, SIZE_MAX);
+  ParallelFor(ctx, rows, 64, [&](size_t r0, size_t r1) {
+    std::vector<float> buf(cols);
+    for (size_t r = r0; r < r1; ++r) {
+      decode(data, r, buf.data());
+      for (size_t c = 0; c < cols; ++c) {
+        if (!std::isfinite(buf[c])) {
+          bad_row[r] = c;
+          break;
+        }
+      }
+    }
+  });
+  for (size_t r = 0; r < rows; ++r) {
+    if (bad_row[r] == SIZE_MAX) continue;
+    size_t c = bad_row[r];
+    // Name the block's largest weight: the one that overflowed its scale.
+    if (info.block > 1) {
+      const size_t b0 = c - c % info.block;
+      for (size_t k = b0; k < std::min(cols, b0 + info.block); ++k) {
+        if (std::fabs(w[r * row_stride + k]) > std::fabs(w[r * row_stride + c]))
+          c = k;
+      }
+    }
+    return OutOfRange("Quantize(" + name + "): weight " +
+                      std::to_string(w[r * row_stride + c]) + " at row " +
+                      std::to_string(r) + ", column " + std::to_string(c) +
+                      " is out of the format's range: its scale overflows "
+                      "(docs/formats.md lists each format's range)");
+  }
   return QuantizedMatrix(std::move(d));
 }
 

@@ -6,6 +6,7 @@
 // params u8][params f32...][payload...].
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -19,7 +20,7 @@ namespace {
 
 void Check(bool ok, const char* what) {
   if (!ok) {
-    __builtin_printf("from_parts_fuzzer: check failed: %s\n", what);
+    std::fprintf(stderr, "from_parts_fuzzer: check failed: %s\n", what);
     std::abort();
   }
 }

@@ -179,5 +179,24 @@ TEST_P(DequantizeTest, SimdDecodeEqualsReferenceBitForBit) {
 
 QINS_INSTANTIATE_PER_TARGET(DequantizeTest);
 
+// Finite weights beyond a format's range (here an f16 block scale beyond
+// 65504) are refused with a message, not stored as Inf/NaN scales. Found by
+// tests/fuzz/quantize_fuzzer.cc.
+TEST(QuantizeTest, ScaleOverflowIsOutOfRange) {
+  std::vector<float> w(64, 0.01f);
+  w[40] = -8.4e37f;
+  for (const char* name : {"q8_0", "q4_0", "iq4_nl", "qins4", "f16"}) {
+    StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), 1, 64);
+    ASSERT_FALSE(q.ok()) << name;
+    EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;
+    EXPECT_NE(q.status().message().find("column 40"), std::string::npos)
+        << q.status().message();
+  }
+  // The largest value each keeps: q4_0's scale max / -8 still fits f16.
+  w[40] = -5.0e5f;
+  EXPECT_TRUE(Quantize(*ParseFormat("q4_0"), w.data(), 1, 64).ok());
+  EXPECT_TRUE(Quantize(*ParseFormat("q8_0"), w.data(), 1, 64).ok());
+}
+
 }  // namespace
 }  // namespace qins
