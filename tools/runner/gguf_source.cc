@@ -122,13 +122,19 @@ Status GgufSource::CheckTensor(TensorClass t, int layer,
   bool ok = info->ne[0] == cols && info->ne[1] == (is_vector ? 1 : rows);
   for (uint32_t d = 2; d < info->n_dims; ++d) ok = ok && info->ne[d] == 1;
   if (!ok) {
-    return DataLoss(
-        file_->name() + ": tensor '" + name + "' (" + TensorClassName(t) +
-        ") has dims " + DimsString(*info) + ", expected " +
-        (is_vector ? "[" + std::to_string(cols) + "]"
-                   : "[" + std::to_string(cols) + ", " + std::to_string(rows) +
-                         "] (ne[0] = cols, ne[1] = rows)") +
-        " for the config in its metadata");
+    std::string expected = "[";
+    expected += std::to_string(cols);
+    if (!is_vector) {
+      expected += ", ";
+      expected += std::to_string(rows);
+      expected += "] (ne[0] = cols, ne[1] = rows)";
+    } else {
+      expected += "]";
+    }
+    return DataLoss(file_->name() + ": tensor '" + name + "' (" +
+                    TensorClassName(t) + ") has dims " + DimsString(*info) +
+                    ", expected " + expected +
+                    " for the config in its metadata");
   }
   *out = info;
   return Status::Ok();
@@ -220,10 +226,17 @@ Status GgufSource::Init() {
     StatusOr<std::string> model = file_->GetString("tokenizer.ggml.model");
     if (model.ok() && *model == "llama") {
       for (std::string& piece : vocab_) {
-        for (size_t p = piece.find("\xe2\x96\x81"); p != std::string::npos;
-             p = piece.find("\xe2\x96\x81", p + 1)) {
-          piece.replace(p, 3, " ");
+        std::string spaced;
+        spaced.reserve(piece.size());
+        for (size_t p = 0; p < piece.size(); ++p) {
+          if (piece.compare(p, 3, "\xe2\x96\x81") == 0) {
+            spaced += ' ';
+            p += 2;
+          } else {
+            spaced += piece[p];
+          }
         }
+        piece = std::move(spaced);
       }
     }
   } else {
