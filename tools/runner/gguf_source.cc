@@ -297,6 +297,23 @@ Status GgufSource::Init() {
       return s;
     }
   }
+  // Each layer has 9 tensors in the file, so a block count the file cannot
+  // hold is found before anything is sized by it: the first missing tensor
+  // then lies within the first tensors().size() / 9 + 1 layers.
+  const uint64_t needed = 9 * uint64_t(c.n_layers);
+  if (needed > file_->tensors().size()) {
+    for (int l = 0; l < c.n_layers; ++l) {
+      for (TensorClass t : kLayerClasses) {
+        if (file_->FindTensor(TensorName(t, l)) == nullptr) {
+          return DataLoss(fn + ": missing tensor '" + TensorName(t, l) +
+                          "' (llama.block_count is " +
+                          std::to_string(c.n_layers) + ", the file has " +
+                          std::to_string(file_->tensors().size()) +
+                          " tensors)");
+        }
+      }
+    }
+  }
   layers_.assign(c.n_layers, std::vector<const GgufTensorInfo*>(12, nullptr));
   for (int l = 0; l < c.n_layers; ++l) {
     for (TensorClass t : kLayerClasses) {

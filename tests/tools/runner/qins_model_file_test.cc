@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -315,6 +316,29 @@ TEST_F(ModelFileMalformedTest, EveryCorruptionGivesItsError) {
   Expect(With<float>(At<uint64_t>(with_params + 72), INFINITY), "finite",
          "Inf row parameter");
   EXPECT_GE(cases_, 50);
+}
+
+// Every prefix is an error (exact-size copies, so AddressSanitizer sees any
+// over-read), and single-byte corruptions of the header, vocab and directory
+// never crash.
+TEST_F(ModelFileMalformedTest, EveryTruncationAndByteFlipIsSafe) {
+  for (size_t cut = 0; cut < good_.size(); cut += 1 + cut / 64) {
+    std::unique_ptr<uint8_t[]> b(new uint8_t[cut + 1]);
+    std::memcpy(b.get(), good_.data(), cut);
+    StatusOr<ModelWeights> r = ParseModelFile(b.get(), cut, "cut");
+    ASSERT_FALSE(r.ok()) << cut;
+  }
+  const size_t end = dir_ + 96 * (9 * w_.config.n_layers + 3);
+  int errors = 0;
+  for (size_t at = 0; at < end; ++at) {
+    if (good_[at] == 0xff) continue;
+    std::vector<uint8_t> b = good_;
+    b[at] = 0xff;
+    StatusOr<ModelWeights> r = ParseModelFile(b.data(), b.size(), "flip");
+    errors += !r.ok();
+  }
+  // Most bytes matter; vocab text and float fields may change silently.
+  EXPECT_GT(errors, static_cast<int>(end / 4));
 }
 
 TEST(ModelFileOpenTest, NamesMissingAndEmptyFiles) {
