@@ -133,6 +133,14 @@ def tiny_model():
              (T_STR, ['<unk>', '<s>', '</s>', '\u2581a']))
     m.set_kv('tokenizer.ggml.bos_token_id', T_U32, 1)
     m.set_kv('tokenizer.ggml.eos_token_id', T_U32, 2)
+    # Every other value kind, for the reader's tests.
+    m.set_kv('test.nested', T_ARR, (T_ARR, [(T_STR, ['a', 'bc']),
+                                             (T_STR, [])]))
+    m.set_kv('test.i16s', T_ARR, (T_I16, [-1, 2, -300]))
+    m.set_kv('test.f64', T_F64, 2.5)
+    m.set_kv('test.bool', T_BOOL, 1)
+    m.set_kv('test.i64', T_I64, -5)
+    m.set_kv('test.u8', T_U8, 7)
 
     def mat(name, rows, cols):
         a = rng.normal(0, 0.02, (rows, cols)).astype(np.float32)

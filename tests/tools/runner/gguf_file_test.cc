@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,48 @@ TEST(GgufFileTest, HalfToFloatIsExactOnEveryClass) {
                               : std::ldexp(1.0f + m / 1024.0f, e - 15);
     ASSERT_EQ(HalfToFloat(static_cast<uint16_t>(h)), want) << h;
   }
+}
+
+TEST(GgufFileTest, ReadsEveryValueKind) {
+  StatusOr<std::unique_ptr<GgufFile>> f =
+      GgufFile::Open(kDir + "tiny_llama.gguf");
+  ASSERT_TRUE(f.ok());
+  const GgufFile& g = **f;
+  const GgufValue* nested = g.Find("test.nested");
+  ASSERT_NE(nested, nullptr);
+  EXPECT_EQ(nested->type, GgufType::kArray);
+  EXPECT_EQ(nested->elem_type, GgufType::kArray);
+  ASSERT_EQ(nested->arrays.size(), 2u);
+  ASSERT_EQ(nested->arrays[0].strings.size(), 2u);
+  EXPECT_EQ(nested->arrays[0].strings[1], "bc");
+  EXPECT_EQ(nested->arrays[1].count, 0u);
+  EXPECT_FALSE(g.GetStringArray("test.nested").ok());
+  const GgufValue* i16 = g.Find("test.i16s");
+  ASSERT_NE(i16, nullptr);
+  ASSERT_EQ(i16->count, 3u);
+  int16_t last = 0;
+  std::memcpy(&last, i16->numeric + 4, 2);
+  EXPECT_EQ(last, -300);
+  EXPECT_EQ(*g.GetFloat("test.f64"), 2.5);
+  EXPECT_EQ(*g.GetBool("test.bool"), true);
+  EXPECT_EQ(*g.GetUint("test.u8"), 7u);
+  StatusOr<uint64_t> neg = g.GetUint("test.i64");
+  ASSERT_FALSE(neg.ok());
+  EXPECT_NE(neg.status().message().find("'test.i64' is negative (-5)"),
+            std::string::npos);
+  EXPECT_EQ(g.Find("test.i64")->i, -5);
+}
+
+TEST(GgufFileTest, AcceptsVersion2) {
+  std::ifstream in(kDir + "tiny_llama.gguf", std::ios::binary);
+  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_GT(b.size(), 8u);
+  b[4] = 2;  // v2 differs from v3 only by allowing big-endian files in v3
+  StatusOr<std::unique_ptr<GgufFile>> f =
+      GgufFile::Parse(b.data(), b.size(), "v2");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ((*f)->version(), 2u);
+  EXPECT_EQ((*f)->tensors().size(), 11u);
 }
 
 TEST(GgufFileTest, ParseFromMemoryRejectsTinyBuffers) {
