@@ -442,9 +442,13 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
       return err(eo + 8, what + ": " + format.status().message());
     }
     std::vector<float> row_params(uint64_t{ppr} * rows), tensor_params(ntp);
-    std::memcpy(row_params.data(), d + params_off, 4 * row_params.size());
-    std::memcpy(tensor_params.data(), d + params_off + 4 * row_params.size(),
-                4 * tensor_params.size());
+    if (!row_params.empty()) {  // memcpy from/to null is undefined even for 0
+      std::memcpy(row_params.data(), d + params_off, 4 * row_params.size());
+    }
+    if (!tensor_params.empty()) {
+      std::memcpy(tensor_params.data(), d + params_off + 4 * row_params.size(),
+                  4 * tensor_params.size());
+    }
     StatusOr<QuantizedMatrix> m = QuantizedMatrix::FromParts(
         *format, rows, cols, payload, payload_bytes, row_params, tensor_params);
     if (!m.ok()) {
