@@ -1,0 +1,138 @@
+// qins-convert: converts a model into weight formats and writes the
+// converted-model file (docs/qins-model-file.md) that qins-run maps without
+// re-encoding.
+//
+//   qins-convert (--gguf FILE | --synthetic NAME) --format NAME --out FILE
+//                [--threads N] [--quiet]
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "qins/qins.h"
+#include "tools/runner/convert_simple_for_gguf_branch.h"
+#include "tools/runner/gguf_source.h"
+#include "tools/runner/qins_model_file.h"
+#include "tools/runner/synthetic_source.h"
+
+namespace {
+
+void Usage(FILE* f) {
+  std::string presets;
+  for (const std::string& p : qins::runner::SyntheticPresetNames()) {
+    presets += (presets.empty() ? "" : ", ") + p;
+  }
+  std::fprintf(
+      f,
+      "Usage: qins-convert (--gguf FILE | --synthetic NAME) --format NAME\n"
+      "                    --out FILE [--threads N] [--quiet]\n"
+      "Converts every linear weight of a model into one weight format (norms\n"
+      "stay f32) and writes a converted-model file (docs/qins-model-file.md)\n"
+      "that qins-run maps without re-encoding.\n"
+      "  --gguf FILE       a GGUF v2/v3 file of the llama architecture with\n"
+      "                    F32, F16, BF16 or Q8_0 tensors\n"
+      "  --synthetic NAME  deterministic random weights of a real model's\n"
+      "                    shape: %s\n"
+      "  --format NAME     the weight format (qins-info --formats lists them)\n"
+      "  --out FILE        the file to write (replaced if it exists)\n"
+      "  --threads N       encoding threads (default: QINS_THREADS or all)\n"
+      "  --quiet           no progress on stderr\n"
+      "A model that would not fit in 90%% of MemAvailable is refused.\n",
+      presets.c_str());
+}
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "qins-convert: %s\n", msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string gguf, synthetic, format_name, out;
+  int threads = 0;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= argc) return false;
+      *v = argv[++i];
+      return true;
+    };
+    std::string t;
+    if (a == "--help" || a == "-h") {
+      Usage(stdout);
+      return 0;
+    } else if (a == "--gguf") {
+      if (!value(&gguf)) return Fail("--gguf needs a file");
+    } else if (a == "--synthetic") {
+      if (!value(&synthetic)) return Fail("--synthetic needs a preset name");
+    } else if (a == "--format") {
+      if (!value(&format_name)) return Fail("--format needs a name");
+    } else if (a == "--out") {
+      if (!value(&out)) return Fail("--out needs a file");
+    } else if (a == "--threads") {
+      if (!value(&t)) return Fail("--threads needs a number");
+      char* end = nullptr;
+      const long n = std::strtol(t.c_str(), &end, 10);
+      if (*end != '\0' || n < 1 || n > 4096) {
+        return Fail("--threads: '" + t + "' is not a thread count");
+      }
+      threads = static_cast<int>(n);
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else {
+      Usage(stderr);
+      return Fail("unknown argument '" + a + "'");
+    }
+  }
+  if (gguf.empty() == synthetic.empty()) {
+    Usage(stderr);
+    return Fail("give exactly one of --gguf and --synthetic");
+  }
+  if (format_name.empty() || out.empty()) {
+    Usage(stderr);
+    return Fail("--format and --out are required");
+  }
+  qins::StatusOr<qins::Format> format = qins::ParseFormat(format_name);
+  if (!format.ok()) return Fail(format.status().message());
+
+  qins::StatusOr<std::unique_ptr<qins::runner::ModelSource>> src =
+      gguf.empty() ? qins::runner::OpenSyntheticSource(synthetic)
+                   : qins::runner::OpenGgufSource(gguf);
+  if (!src.ok()) return Fail(src.status().ToString());
+  const qins::runner::ModelConfig& c = (*src)->config();
+
+  qins::StatusOr<uint64_t> avail = qins::runner::ReadMemAvailable();
+  if (avail.ok()) {
+    const qins::Status fits = qins::runner::CheckFitsInMemory(
+        c, qins::GetFormatInfo(*format).bytes_per_weight, *avail,
+        (*src)->Describe() + " in " + format_name);
+    if (!fits.ok()) return Fail(fits.message());
+  } else if (!quiet) {
+    std::fprintf(stderr, "qins-convert: memory check skipped: %s\n",
+                 avail.status().message().c_str());
+  }
+
+  qins::ContextOptions opt;
+  opt.num_threads = threads;
+  qins::StatusOr<qins::Context> ctx = qins::Context::Create(opt);
+  if (!ctx.ok()) return Fail(ctx.status().ToString());
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "%s: dim %d, hidden %d, %d layers, %d heads (%d KV), vocab "
+                 "%d -> %s\n",
+                 (*src)->Describe().c_str(), c.dim, c.hidden_dim, c.n_layers,
+                 c.n_heads, c.n_kv_heads, c.vocab_size, format_name.c_str());
+  }
+  // TEMPORARY: the runner's ConvertModel (tools/runner/convert.h) replaces
+  // this call at merge.
+  qins::StatusOr<qins::runner::ModelWeights> w =
+      qins::runner::ConvertSimpleForGgufBranch(*ctx, **src, *format, !quiet);
+  if (!w.ok()) return Fail(w.status().ToString());
+  const qins::Status s = qins::runner::WriteModelFile(*w, out);
+  if (!s.ok()) return Fail(s.ToString());
+  if (!quiet) std::fprintf(stderr, "wrote %s\n", out.c_str());
+  return 0;
+}
