@@ -29,13 +29,16 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
   const int total = 2 + 7 * c.n_layers;
   int done = 0;
   bool printed = false;
+  double last_print = 0;
   auto progress = [&](const std::string& what) {
     ++done;
     if (!opt.progress) return;
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
-    if (s > 1.0 || (printed && done == total)) {
+    // After the first second, at most 4 lines a second (and the last).
+    if ((s > 1.0 && s - last_print > 0.25) || (printed && done == total)) {
+      last_print = s;
       std::fprintf(stderr, "\rconverting (%s): %d/%d tensors, %s, %.1f s   ",
                    policy.name.c_str(), done, total, what.c_str(), s);
       printed = true;

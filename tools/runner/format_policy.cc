@@ -55,7 +55,8 @@ StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
     bool found = false;
     std::string valid;
     for (TensorClass t : kLinearClasses) {
-      valid += std::string(valid.empty() ? "" : ", ") + TensorClassName(t);
+      if (!valid.empty()) valid += ", ";
+      valid += TensorClassName(t);
       if (cls == TensorClassName(t)) {
         auto f = ParseFormat(item.substr(eq + 1));
         if (!f.ok()) return f.status();
@@ -67,7 +68,8 @@ StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
       return InvalidArgument("--format-map: unknown tensor class '" +
                              std::string(cls) + "' (valid: " + valid + ")");
     }
-    p.name += "," + std::string(item);
+    p.name += ',';
+    p.name.append(item);
   }
   return p;
 }

@@ -95,10 +95,11 @@ std::string Tokenizer::Decode(int prev_token, int token) const {
 }
 
 StatusOr<std::vector<int>> Tokenizer::Encode(std::string_view text, bool bos,
-                                             bool eos) const {
+                                             bool eos,
+                                             bool dummy_prefix) const {
   std::vector<int> tokens;
   if (bos) tokens.push_back(1);
-  if (!text.empty()) {
+  if (!text.empty() && dummy_prefix) {
     const int space = Lookup(" ");
     if (space < 0) {
       return InvalidArgument(

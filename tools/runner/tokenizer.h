@@ -36,8 +36,10 @@ class Tokenizer {
   // UTF-8 code point (or its bytes + 3), then repeatedly merges the adjacent
   // pair whose concatenation is a piece with the highest score (first pair
   // on ties), [EOS]. Errors when a needed piece (" " or a byte) is missing.
-  StatusOr<std::vector<int>> Encode(std::string_view text, bool bos,
-                                    bool eos) const;
+  // dummy_prefix = false leaves out the " " piece (to score a text file's
+  // bytes as they are).
+  StatusOr<std::vector<int>> Encode(std::string_view text, bool bos, bool eos,
+                                    bool dummy_prefix = true) const;
 
  private:
   int Lookup(const std::string& s) const;  // -1 if absent
