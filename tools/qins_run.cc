@@ -247,6 +247,13 @@ std::vector<int> PromptTokens(const Args& a, const Tokenizer* tok,
   if (a.have_prompt_ids) {
     std::vector<int> ids = ParseIdList("--prompt-ids", a.prompt_ids);
     if (ids.empty()) Die("--prompt-ids: no ids");
+    for (int id : ids) {
+      if (id >= c.vocab_size) {
+        Die("--prompt-ids: token id " + std::to_string(id) +
+            " outside the vocabulary [0, " + std::to_string(c.vocab_size) +
+            ")");
+      }
+    }
     return ids;
   }
   return {};
