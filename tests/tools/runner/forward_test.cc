@@ -81,9 +81,18 @@ TEST(ForwardTest, Kjv1MMatchesDoubleReference) {
 }
 
 std::vector<int> Greedy(const std::string& path, int threads,
-                        const std::vector<int>& prompt, int n) {
+                        const std::vector<int>& prompt, int n,
+                        const char* format = "f32") {
   const Context ctx = MakeContext(threads);
-  ModelWeights w = LoadF32(path, ctx);
+  auto src = OpenLlama2cSource(path);
+  EXPECT_TRUE(src.ok());
+  auto policy = ParseFormatPolicy(format, "", "");
+  EXPECT_TRUE(policy.ok());
+  ConvertOptions co;
+  co.progress = false;
+  auto conv = ConvertModel(ctx, **src, *policy, co);
+  EXPECT_TRUE(conv.ok()) << conv.status().ToString();
+  ModelWeights w = std::move(*conv);
   auto t = Transformer::Create(ctx, &w);
   EXPECT_TRUE(t.ok());
   Sampler greedy(w.config.vocab_size, 0.0f, 0.0f, 1);
@@ -96,10 +105,12 @@ std::vector<int> Greedy(const std::string& path, int threads,
 
 TEST(ForwardTest, GreedyIsTheSameOnOneAndTwoThreads) {
   for (const std::string& path : {kStories, kKjv}) {
-    const std::vector<int> one = Greedy(path, 1, {1}, 200);
-    const std::vector<int> two = Greedy(path, 2, {1}, 200);
-    EXPECT_FALSE(one.empty());
-    EXPECT_EQ(one, two) << path;
+    for (const char* format : {"f32", "qins8", "q4_0"}) {
+      const std::vector<int> one = Greedy(path, 1, {1}, 200, format);
+      const std::vector<int> two = Greedy(path, 2, {1}, 200, format);
+      EXPECT_FALSE(one.empty());
+      EXPECT_EQ(one, two) << path << " " << format;
+    }
   }
 }
 
