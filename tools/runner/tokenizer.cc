@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <queue>
 
 #include "tools/runner/mapped_file.h"
 
@@ -133,25 +134,50 @@ StatusOr<std::vector<int>> Tokenizer::Encode(std::string_view text, bool bos,
     }
     cp.clear();
   }
-  // Greedy merges: each pass scans all adjacent pairs (O(n) lookups of the
-  // concatenation) and merges the best one; O(n^2) overall, as run.c.
-  const size_t first = 0;
-  while (true) {
-    float best_score = -1e10f;
-    int best_id = -1;
-    size_t best_idx = 0;
-    for (size_t i = first; i + 1 < tokens.size(); ++i) {
-      const int id = Lookup(pieces_[tokens[i]] + pieces_[tokens[i + 1]]);
-      if (id >= 0 && scores_[id] > best_score) {
-        best_score = scores_[id];
-        best_id = id;
-        best_idx = i;
-      }
+  // run.c repeatedly scans all adjacent pairs and merges the one whose
+  // concatenation is the piece with the highest score (the leftmost on
+  // ties; scores <= -1e10 never merge): O(n^2) for n tokens. The same merge
+  // order comes from a heap of candidate pairs keyed by (score, leftmost):
+  // merging never reorders tokens, so "leftmost" is the smaller original
+  // index; entries whose tokens have changed since are skipped when popped.
+  // O(n log n) lookups, so long texts (eval) encode quickly.
+  const int n = static_cast<int>(tokens.size());
+  std::vector<int> prev(n), next(n);
+  std::vector<bool> alive(n, true);
+  for (int i = 0; i < n; ++i) prev[i] = i - 1, next[i] = i + 1;
+  struct Pair {
+    float score;
+    int left, right, left_id, right_id, merged;
+    bool operator<(const Pair& o) const {  // max-heap: best score, leftmost
+      return score != o.score ? score < o.score : left > o.left;
     }
-    if (best_id < 0) break;
-    tokens[best_idx] = best_id;
-    tokens.erase(tokens.begin() + best_idx + 1);
+  };
+  std::priority_queue<Pair> heap;
+  auto consider = [&](int left, int right) {
+    if (left < 0 || right >= n) return;
+    const int id = Lookup(pieces_[tokens[left]] + pieces_[tokens[right]]);
+    if (id >= 0 && scores_[id] > -1e10f)
+      heap.push({scores_[id], left, right, tokens[left], tokens[right], id});
+  };
+  for (int i = 0; i + 1 < n; ++i) consider(i, i + 1);
+  while (!heap.empty()) {
+    const Pair p = heap.top();
+    heap.pop();
+    if (!alive[p.left] || !alive[p.right] || next[p.left] != p.right ||
+        tokens[p.left] != p.left_id || tokens[p.right] != p.right_id)
+      continue;
+    tokens[p.left] = p.merged;
+    alive[p.right] = false;
+    next[p.left] = next[p.right];
+    if (next[p.right] < n) prev[next[p.right]] = p.left;
+    consider(prev[p.left], p.left);
+    consider(p.left, next[p.left]);
   }
+  std::vector<int> merged;
+  merged.reserve(n);
+  for (int i = 0; i < n; ++i)
+    if (alive[i]) merged.push_back(tokens[i]);
+  tokens = std::move(merged);
   if (eos) tokens.push_back(2);
   return tokens;
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,65 @@ TEST(TokenizerTest, MergesTheBestScoringPairFirst) {
   EXPECT_EQ(*ids, (std::vector<int>{1, 8, 6}));
   // A byte without a piece and no room for byte fallback is an error.
   EXPECT_FALSE(t->Encode("z", false, false).ok());
+}
+
+// run.c's encode, verbatim in structure (O(n^2) scans), over a piece table.
+std::vector<int> RunCEncode(const std::vector<std::string>& pieces,
+                            const std::vector<float>& scores,
+                            const std::string& text) {
+  auto lookup = [&](const std::string& s) {
+    for (size_t i = 0; i < pieces.size(); ++i)
+      if (pieces[i] == s) return static_cast<int>(i);
+    return -1;
+  };
+  std::vector<int> t = {1};
+  if (!text.empty()) t.push_back(lookup(" "));
+  for (char c : text) t.push_back(lookup(std::string(1, c)));
+  while (true) {
+    float best = -1e10f;
+    int best_id = -1, best_idx = -1;
+    for (size_t i = 0; i + 1 < t.size(); ++i) {
+      const int id = lookup(pieces[t[i]] + pieces[t[i + 1]]);
+      if (id != -1 && scores[id] > best) {
+        best = scores[id];
+        best_id = id;
+        best_idx = static_cast<int>(i);
+      }
+    }
+    if (best_idx == -1) break;
+    t[best_idx] = best_id;
+    t.erase(t.begin() + best_idx + 1);
+  }
+  return t;
+}
+
+TEST(TokenizerTest, HeapMergesEqualRunCsScansIncludingTies) {
+  // Pieces: specials, " ", a..d, then every 2- and 3-letter string over
+  // " abcd" with scores from a small set (many ties).
+  std::vector<std::string> pieces = {"<unk>", "<s>", "</s>", " ",
+                                     "a",     "b",   "c",    "d"};
+  const std::string alphabet = " abcd";
+  std::mt19937 rng(7);
+  for (char x : alphabet)
+    for (char y : alphabet) {
+      pieces.push_back(std::string{x, y});
+      for (char z : alphabet)
+        if (rng() % 3 == 0) pieces.push_back(std::string{x, y, z});
+    }
+  std::vector<float> scores(pieces.size(), 0.0f);
+  for (size_t i = 8; i < pieces.size(); ++i)
+    scores[i] = static_cast<float>(rng() % 5);
+  const std::string path = WriteTokenizer(pieces, scores, "ties_tok.bin");
+  auto t = Tokenizer::Load(path, static_cast<int>(pieces.size()));
+  ASSERT_TRUE(t.ok());
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    const int len = rng() % 40;
+    for (int i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    auto got = t->Encode(text, true, false);
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(*got, RunCEncode(pieces, scores, text)) << "'" << text << "'";
+  }
 }
 
 TEST(TokenizerTest, MalformedFilesAreDataLoss) {
