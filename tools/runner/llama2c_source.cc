@@ -18,12 +18,12 @@ class Llama2cSource : public ModelSource {
   Llama2cSource(std::shared_ptr<const MappedFile> file, ModelConfig config)
       : file_(std::move(file)), config_(config) {}
 
-  // Lays out the tensors after the header; returns the total bytes the
-  // layout needs (all arithmetic in uint64 on header values already bounded,
-  // so it cannot overflow).
-  uint64_t Layout() {
+  // Lays out the tensors after the header in the order of the file's
+  // version; returns the total bytes the layout needs (all arithmetic in
+  // uint64 on header values already bounded, so it cannot overflow).
+  uint64_t Layout(int version, uint64_t header_bytes) {
     const ModelConfig& c = config_;
-    uint64_t off = kHeaderBytes;
+    uint64_t off = header_bytes;
     auto take = [&](TensorClass t, int count) {
       size_t rows, cols;
       TensorShape(c, t, &rows, &cols);
@@ -35,19 +35,33 @@ class Llama2cSource : public ModelSource {
       }
     };
     const int L = c.n_layers;
-    take(TensorClass::kEmbedding, 1);
-    take(TensorClass::kAttnNorm, L);
-    take(TensorClass::kAttnQ, L);
-    take(TensorClass::kAttnK, L);
-    take(TensorClass::kAttnV, L);
-    take(TensorClass::kAttnO, L);
-    take(TensorClass::kFfnNorm, L);
-    take(TensorClass::kFfnGate, L);  // w1
-    take(TensorClass::kFfnDown, L);  // w2
-    take(TensorClass::kFfnUp, L);    // w3
-    take(TensorClass::kFinalNorm, 1);
-    // freq_cis_real and freq_cis_imag: seq_len x head_dim / 2 each, unused.
-    off += 2 * uint64_t(c.seq_len) * uint64_t(c.head_dim() / 2) * 4;
+    if (version == 0) {  // export.py legacy_export
+      take(TensorClass::kEmbedding, 1);
+      take(TensorClass::kAttnNorm, L);
+      take(TensorClass::kAttnQ, L);
+      take(TensorClass::kAttnK, L);
+      take(TensorClass::kAttnV, L);
+      take(TensorClass::kAttnO, L);
+      take(TensorClass::kFfnNorm, L);
+      take(TensorClass::kFfnGate, L);  // w1
+      take(TensorClass::kFfnDown, L);  // w2
+      take(TensorClass::kFfnUp, L);    // w3
+      take(TensorClass::kFinalNorm, 1);
+      // freq_cis_real and freq_cis_imag: seq_len x head_dim / 2 each.
+      off += 2 * uint64_t(c.seq_len) * uint64_t(c.head_dim() / 2) * 4;
+    } else {  // export.py version1_export: norms first, no freq_cis
+      take(TensorClass::kAttnNorm, L);
+      take(TensorClass::kFfnNorm, L);
+      take(TensorClass::kFinalNorm, 1);
+      take(TensorClass::kEmbedding, 1);
+      take(TensorClass::kAttnQ, L);
+      take(TensorClass::kAttnK, L);
+      take(TensorClass::kAttnV, L);
+      take(TensorClass::kAttnO, L);
+      take(TensorClass::kFfnGate, L);  // w1
+      take(TensorClass::kFfnDown, L);  // w2
+      take(TensorClass::kFfnUp, L);    // w3
+    }
     if (!c.tied_classifier) take(TensorClass::kOutput, 1);
     return off;
   }
@@ -107,8 +121,41 @@ StatusOr<std::unique_ptr<ModelSource>> OpenLlama2cSource(
     return DataLoss(path + ": " + std::to_string(f.size()) +
                     " bytes, too small for a llama2.c header (28 bytes)");
   }
+  // Version 1 (export.py version1_export): uint32 magic "ak42", int32
+  // version, the 7 int32 parameters, uint8 shared_classifier, zero padding
+  // to 256 bytes. Version 0 (legacy): the 7 int32 parameters alone (its
+  // first value, dim, can never equal the magic within the bounds below).
+  constexpr uint32_t kMagic = 0x616b3432;
+  uint32_t magic;
+  std::memcpy(&magic, f.data(), 4);
+  int version = 0;
+  uint64_t header_bytes = kHeaderBytes;
   int32_t h[7];
-  std::memcpy(h, f.data(), sizeof(h));
+  bool shared_flag = false;
+  if (magic == kMagic) {
+    int32_t v;
+    std::memcpy(&v, f.data() + 4, 4);
+    if (v != 1) {
+      return Unsupported(path + ": llama2.c checkpoint version " +
+                         std::to_string(v) +
+                         " (only version 0, legacy, and version 1, float32, "
+                         "are read)");
+    }
+    if (f.size() < 256) {
+      return DataLoss(path + ": " + std::to_string(f.size()) +
+                      " bytes, too small for a version-1 header (256 bytes)");
+    }
+    version = 1;
+    header_bytes = 256;
+    std::memcpy(h, f.data() + 8, sizeof(h));
+    shared_flag = f.data()[36] != 0;
+    if (h[5] <= 0) {
+      return DataLoss(path + ": bad llama2.c version-1 header: vocab_size " +
+                      std::to_string(h[5]) + " must be positive");
+    }
+  } else {
+    std::memcpy(h, f.data(), sizeof(h));
+  }
   auto bad = [&](const std::string& what) {
     return DataLoss(path + ": bad llama2.c header: " + what);
   };
@@ -133,14 +180,14 @@ StatusOr<std::unique_ptr<ModelSource>> OpenLlama2cSource(
   c.n_heads = h[3];
   c.n_kv_heads = h[4];
   c.vocab_size = std::abs(h[5]);
-  c.tied_classifier = h[5] > 0;
+  c.tied_classifier = version == 1 ? shared_flag : h[5] > 0;
   c.seq_len = h[6];
   c.bos_id = 1;
   c.eos_id = c.vocab_size > 2 ? 2 : -1;
   Status st = ValidateConfig(c);
   if (!st.ok()) return bad(st.message());
   auto src = std::make_unique<Llama2cSource>(*file, c);
-  const uint64_t need = src->Layout();
+  const uint64_t need = src->Layout(version, header_bytes);
   if (f.size() < need) {
     return DataLoss(path + ": truncated: the header (dim " +
                     std::to_string(c.dim) + ", " + std::to_string(c.n_layers) +
@@ -152,8 +199,8 @@ StatusOr<std::unique_ptr<ModelSource>> OpenLlama2cSource(
     return DataLoss(path + ": " + std::to_string(f.size() - need) +
                     " unexpected trailing bytes after the " +
                     std::to_string(need) +
-                    " the header describes (not a version-0 llama2.c "
-                    "checkpoint?)");
+                    " the header describes (not a llama2.c version-" +
+                    std::to_string(version) + " checkpoint?)");
   }
   return std::unique_ptr<ModelSource>(std::move(src));
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -85,6 +86,100 @@ TEST(Llama2cSourceTest, TensorsComeFromTheirFileOffsets) {
   auto s = OpenLlama2cSource(kStories);
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE((*s)->ReadTensor(TensorClass::kOutput, 0, w.data()).ok());
+}
+
+// Rewrites a version-0 checkpoint in export.py's version-1 layout, from
+// the byte offsets of the version-0 sections.
+std::vector<char> ToVersion1(const std::vector<char>& v0) {
+  int32_t h[7];
+  std::memcpy(h, v0.data(), 28);
+  const size_t dim = h[0], hidden = h[1], L = h[2], heads = h[3],
+               kv = h[4] * (dim / heads), vocab = std::abs(h[5]), seq = h[6];
+  const bool shared = h[5] > 0;
+  // Section sizes in floats, in version-0 order.
+  enum {
+    kEmb,
+    kRmsAtt,
+    kWq,
+    kWk,
+    kWv,
+    kWo,
+    kRmsFfn,
+    kW1,
+    kW2,
+    kW3,
+    kRmsFin,
+    kFreq,
+    kCls,
+    kN
+  };
+  const size_t sizes[kN] = {vocab * dim,
+                            L * dim,
+                            L * dim * dim,
+                            L * kv * dim,
+                            L * kv * dim,
+                            L * dim * dim,
+                            L * dim,
+                            L * hidden * dim,
+                            L * dim * hidden,
+                            L * hidden * dim,
+                            dim,
+                            seq * (dim / heads),
+                            shared ? 0 : vocab * dim};
+  size_t off[kN];
+  size_t o = 28;
+  for (int i = 0; i < kN; ++i) off[i] = o, o += 4 * sizes[i];
+  std::vector<char> v1(256, 0);
+  const uint32_t magic = 0x616b3432;
+  const int32_t version = 1;
+  int32_t h1[7];
+  std::memcpy(h1, h, sizeof(h));
+  h1[5] = static_cast<int32_t>(vocab);
+  std::memcpy(v1.data(), &magic, 4);
+  std::memcpy(v1.data() + 4, &version, 4);
+  std::memcpy(v1.data() + 8, h1, 28);
+  v1[36] = shared ? 1 : 0;
+  for (int i : {kRmsAtt, kRmsFfn, kRmsFin, kEmb, kWq, kWk, kWv, kWo, kW1, kW2,
+                kW3, kCls}) {
+    v1.insert(v1.end(), v0.begin() + off[i],
+              v0.begin() + off[i] + 4 * sizes[i]);
+  }
+  return v1;
+}
+
+TEST(Llama2cSourceTest, Version1HoldsTheSameTensorsAsVersion0) {
+  for (const std::string& path : {kStories, kKjv}) {
+    SCOPED_TRACE(path);
+    const std::string v1_path = WriteTemp("v1.bin", ToVersion1(ReadAll(path)));
+    auto a = OpenLlama2cSource(path);
+    auto b = OpenLlama2cSource(v1_path);
+    ASSERT_TRUE(a.ok());
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    const ModelConfig& c = (*a)->config();
+    EXPECT_EQ(c.tied_classifier, (*b)->config().tied_classifier);
+    EXPECT_EQ(c.vocab_size, (*b)->config().vocab_size);
+    for (int t = 0; t <= static_cast<int>(TensorClass::kFinalNorm); ++t) {
+      const TensorClass tc = static_cast<TensorClass>(t);
+      if (tc == TensorClass::kOutput && c.tied_classifier) continue;
+      size_t rows, cols;
+      TensorShape(c, tc, &rows, &cols);
+      std::vector<float> x(rows * cols), y(rows * cols);
+      for (int l = 0; l < c.n_layers; ++l) {
+        ASSERT_TRUE((*a)->ReadTensor(tc, l, x.data()).ok());
+        ASSERT_TRUE((*b)->ReadTensor(tc, l, y.data()).ok());
+        ASSERT_EQ(x, y) << TensorClassName(tc) << " layer " << l;
+      }
+    }
+  }
+  // Truncated, and other versions.
+  std::vector<char> v1 = ToVersion1(ReadAll(kStories));
+  ExpectDataLoss(std::vector<char>(v1.begin(), v1.begin() + 200),
+                 "too small for a version-1 header");
+  ExpectDataLoss(std::vector<char>(v1.begin(), v1.end() - 4), "truncated");
+  v1[4] = 2;
+  auto s = OpenLlama2cSource(WriteTemp("v2.bin", v1));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kUnsupported);
 }
 
 TEST(Llama2cSourceTest, MissingFileIsAClearError) {
