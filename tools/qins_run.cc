@@ -1,5 +1,6 @@
 // qins-run: a thin Llama-architecture runner on libqinskernels.
 //   qins-run generate|eval|bench --model FILE [options]   (--help for all)
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -294,12 +295,17 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   const FormatPolicy policy =
       OrDie(ParseFormatPolicy(a.format, a.format_map, a.policy));
   ModelWeights w = OrDie(ConvertModel(ctx, src, policy));
-  Transformer t = OrDie(Transformer::Create(ctx, &w));
   std::vector<int> prompt = PromptTokens(a, tok, c);
   if (prompt.empty()) prompt = {c.bos_id};
   Sampler sampler(c.vocab_size, a.temp, a.top_p, a.seed);
   GenerateOptions g;
   g.max_new_tokens = a.n < 0 ? 256 : a.n;
+  // The KV cache holds only the positions this run can reach (a 4096-token
+  // context of a 7B model would otherwise take 4 GiB).
+  const long long positions =
+      std::min<long long>(c.seq_len, prompt.size() + g.max_new_tokens);
+  Transformer t =
+      OrDie(Transformer::Create(ctx, &w, static_cast<int>(positions)));
   std::vector<float> logits;
   if (!a.dump_logits.empty()) g.logits_out = &logits;
   // Like run.c: the prompt's pieces (after BOS) are printed, then each
