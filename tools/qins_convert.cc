@@ -2,8 +2,10 @@
 // converted-model file (docs/qins-model-file.md) that qins-run maps without
 // re-encoding.
 //
-//   qins-convert (--gguf FILE | --synthetic NAME) --format NAME --out FILE
-//                [--threads N] [--quiet]
+//   qins-convert (--model FILE | --synthetic NAME)
+//                (--format NAME [--format-map MAP] | --policy seed-adaptive)
+//                --out FILE [--threads N] [--quiet]
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,8 +13,9 @@
 #include <string>
 
 #include "qins/qins.h"
-#include "tools/runner/convert_simple_for_gguf_branch.h"
-#include "tools/runner/gguf_source.h"
+#include "tools/runner/convert.h"
+#include "tools/runner/format_policy.h"
+#include "tools/runner/open_model.h"
 #include "tools/runner/qins_model_file.h"
 #include "tools/runner/synthetic_source.h"
 
@@ -25,16 +28,26 @@ void Usage(FILE* f) {
   }
   std::fprintf(
       f,
-      "Usage: qins-convert (--gguf FILE | --synthetic NAME) --format NAME\n"
-      "                    --out FILE [--threads N] [--quiet]\n"
-      "Converts every linear weight of a model into one weight format (norms\n"
+      "Usage: qins-convert (--model FILE | --synthetic NAME)\n"
+      "                    (--format NAME [--format-map MAP] |\n"
+      "                     --policy seed-adaptive) --out FILE\n"
+      "                    [--threads N] [--quiet]\n"
+      "Converts the linear weights of a model into weight formats (norms\n"
       "stay f32) and writes a converted-model file (docs/qins-model-file.md)\n"
-      "that qins-run maps without re-encoding.\n"
-      "  --gguf FILE       a GGUF v2/v3 file of the llama architecture with\n"
-      "                    F32, F16, BF16 or Q8_0 tensors\n"
+      "that qins-run --model loads without re-encoding.\n"
+      "  --model FILE      a llama2.c checkpoint, or a GGUF v2/v3 file of the\n"
+      "                    llama architecture with F32, F16, BF16 or Q8_0\n"
+      "                    tensors (sniffed by its magic)\n"
+      "  --gguf FILE       the same as --model\n"
       "  --synthetic NAME  deterministic random weights of a real model's\n"
       "                    shape: %s\n"
-      "  --format NAME     the weight format (qins-info --formats lists them)\n"
+      "  --format NAME     the format of every linear weight (qins-info lists\n"
+      "                    them)\n"
+      "  --format-map MAP  per-class overrides: class=format,... (classes\n"
+      "                    embedding, attn_q, attn_k, attn_v, attn_o,\n"
+      "                    ffn_gate, ffn_up, ffn_down, output)\n"
+      "  --policy seed-adaptive  the design documents' adaptive FPINS depths\n"
+      "                    (docs/runner.md)\n"
       "  --out FILE        the file to write (replaced if it exists)\n"
       "  --threads N       encoding threads (default: QINS_THREADS or all)\n"
       "  --quiet           no progress on stderr\n"
@@ -50,7 +63,7 @@ int Fail(const std::string& msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string gguf, synthetic, format_name, out;
+  std::string gguf, synthetic, format_name, format_map, policy_name, out;
   int threads = 0;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
@@ -64,8 +77,12 @@ int main(int argc, char** argv) {
     if (a == "--help" || a == "-h") {
       Usage(stdout);
       return 0;
-    } else if (a == "--gguf") {
-      if (!value(&gguf)) return Fail("--gguf needs a file");
+    } else if (a == "--gguf" || a == "--model") {
+      if (!value(&gguf)) return Fail(a + " needs a file");
+    } else if (a == "--format-map") {
+      if (!value(&format_map)) return Fail("--format-map needs a map");
+    } else if (a == "--policy") {
+      if (!value(&policy_name)) return Fail("--policy needs a name");
     } else if (a == "--synthetic") {
       if (!value(&synthetic)) return Fail("--synthetic needs a preset name");
     } else if (a == "--format") {
@@ -89,26 +106,33 @@ int main(int argc, char** argv) {
   }
   if (gguf.empty() == synthetic.empty()) {
     Usage(stderr);
-    return Fail("give exactly one of --gguf and --synthetic");
+    return Fail("give exactly one of --model and --synthetic");
   }
-  if (format_name.empty() || out.empty()) {
+  if ((format_name.empty() && policy_name.empty()) || out.empty()) {
     Usage(stderr);
-    return Fail("--format and --out are required");
+    return Fail("--format (or --policy) and --out are required");
   }
-  qins::StatusOr<qins::Format> format = qins::ParseFormat(format_name);
-  if (!format.ok()) return Fail(format.status().message());
+  if (format_name == "stored") return Fail("--format stored: nothing to do");
+  qins::StatusOr<qins::runner::FormatPolicy> policy =
+      qins::runner::ParseFormatPolicy(format_name, format_map, policy_name);
+  if (!policy.ok()) return Fail(policy.status().message());
 
   qins::StatusOr<std::unique_ptr<qins::runner::ModelSource>> src =
       gguf.empty() ? qins::runner::OpenSyntheticSource(synthetic)
-                   : qins::runner::OpenGgufSource(gguf);
+                   : qins::runner::OpenModelSource(gguf);
   if (!src.ok()) return Fail(src.status().ToString());
   const qins::runner::ModelConfig& c = (*src)->config();
 
+  double bytes_per_weight = 0;
+  for (qins::runner::TensorClass t : qins::runner::kLinearClasses) {
+    bytes_per_weight = std::max(
+        bytes_per_weight, qins::GetFormatInfo(policy->For(t)).bytes_per_weight);
+  }
   qins::StatusOr<uint64_t> avail = qins::runner::ReadMemAvailable();
   if (avail.ok()) {
     const qins::Status fits = qins::runner::CheckFitsInMemory(
-        c, qins::GetFormatInfo(*format).bytes_per_weight, *avail,
-        (*src)->Describe() + " in " + format_name);
+        c, bytes_per_weight, *avail,
+        (*src)->Describe() + " in " + policy->name);
     if (!fits.ok()) return Fail(fits.message());
   } else if (!quiet) {
     std::fprintf(stderr, "qins-convert: memory check skipped: %s\n",
@@ -124,12 +148,12 @@ int main(int argc, char** argv) {
                  "%s: dim %d, hidden %d, %d layers, %d heads (%d KV), vocab "
                  "%d -> %s\n",
                  (*src)->Describe().c_str(), c.dim, c.hidden_dim, c.n_layers,
-                 c.n_heads, c.n_kv_heads, c.vocab_size, format_name.c_str());
+                 c.n_heads, c.n_kv_heads, c.vocab_size, policy->name.c_str());
   }
-  // TEMPORARY: the runner's ConvertModel (tools/runner/convert.h) replaces
-  // this call at merge.
+  qins::runner::ConvertOptions copt;
+  copt.progress = !quiet;
   qins::StatusOr<qins::runner::ModelWeights> w =
-      qins::runner::ConvertSimpleForGgufBranch(*ctx, **src, *format, !quiet);
+      qins::runner::ConvertModel(*ctx, **src, *policy, copt);
   if (!w.ok()) return Fail(w.status().ToString());
   const qins::Status s = qins::runner::WriteModelFile(*w, out);
   if (!s.ok()) return Fail(s.ToString());

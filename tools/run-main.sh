@@ -3,7 +3,9 @@
 # Release, prints what this machine is (qins-info), runs a short bench_gemv
 # sweep whose JSON lands in out/bench_gemv.json and plots it
 # (tools/plot_sweep: out/gemv_roofline.png, out/gemv_sizes.png) and tabulates
-# it (tools/sweep_table: out/gemv_table.md). Incremental:
+# it (tools/sweep_table: out/gemv_table.md), then a short qins-run bench
+# (f32, qins8) and eval (a slice of the held-out text) on the bundled kjv1M
+# model (out/runner_bench.*, out/runner_eval.*). Incremental:
 # fast when nothing changed.
 #
 #   tools/run-main.sh [--help]
@@ -27,4 +29,14 @@ build/release/bench/bench_gemv --qins_quick \
 echo
 tools/plot_sweep out/bench_gemv.json --out-dir out
 tools/sweep_table out/bench_gemv.json --all-strategies | tee out/gemv_table.md
+echo
+build/release/tools/qins-run bench --model models/kjv1M.bin \
+  --formats f32,qins8 --threads 2 --prompt-len 16 -n 128 --reps 5 \
+  --json out/runner_bench.json --markdown out/runner_bench.md
+echo
+build/release/tools/qins-run eval --model models/kjv1M.bin \
+  --tokenizer models/kjv1M_tok.bin --text models/kjv_heldout.txt \
+  --max-tokens 4080 --ctx 256 --formats f32,qins8,qins4,q8_0,q4_0 \
+  --threads 2 -n 64 --json out/runner_eval.json --markdown out/runner_eval.md
 echo "run-main: bench JSON in out/bench_gemv.json, table in out/gemv_table.md, plots in out/gemv_roofline.png and out/gemv_sizes.png"
+echo "run-main: qins-run results in out/runner_bench.{json,md} and out/runner_eval.{json,md}"

@@ -80,6 +80,14 @@ QINS_API StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
 QINS_API Status Dequantize(const Context& ctx, const QuantizedMatrix& m,
                            float* out, size_t out_row_stride = 0);
 
+// Decodes rows [row_begin, row_begin + row_count) into out (row_count rows,
+// `out_row_stride` floats apart; 0 means cols), on the calling thread with
+// ctx's SIMD target: the same bits Dequantize writes for those rows. A range
+// outside the matrix is an error (e.g. an embedding lookup of a bad token).
+QINS_API Status DequantizeRows(const Context& ctx, const QuantizedMatrix& m,
+                               size_t row_begin, size_t row_count, float* out,
+                               size_t out_row_stride = 0);
+
 // The scalar reference decoder (no SIMD): what every SIMD decoder and kernel
 // is tested against.
 QINS_API Status DequantizeReference(const QuantizedMatrix& m, float* out,

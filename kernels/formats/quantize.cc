@@ -304,4 +304,23 @@ Status Dequantize(const Context& ctx, const QuantizedMatrix& m, float* out,
   return Status::Ok();
 }
 
+Status DequantizeRows(const Context& ctx, const QuantizedMatrix& m,
+                      size_t row_begin, size_t row_count, float* out,
+                      size_t out_row_stride) {
+  Status st = CheckOut(m, out, &out_row_stride);
+  if (!st.ok()) return st;
+  if (row_begin > m.rows() || row_count > m.rows() - row_begin) {
+    return OutOfRange("DequantizeRows: rows [" + std::to_string(row_begin) +
+                      ", " + std::to_string(row_begin) + " + " +
+                      std::to_string(row_count) + ") outside a matrix of " +
+                      std::to_string(m.rows()) + " rows");
+  }
+  DecodeRowFn decode =
+      GetDecodeKernels(ctx.target()).row[static_cast<int>(m.format().kind)];
+  if (decode == nullptr) decode = GetCodec(m.format().kind).decode_row;
+  for (size_t i = 0; i < row_count; ++i)
+    decode(m.data(), row_begin + i, out + i * out_row_stride);
+  return Status::Ok();
+}
+
 }  // namespace qins

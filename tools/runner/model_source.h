@@ -15,6 +15,8 @@
 
 namespace qins::runner {
 
+struct ModelWeights;
+
 // Llama-architecture hyperparameters.
 struct ModelConfig {
   int dim = 0;         // embedding width
@@ -75,6 +77,10 @@ class ModelSource {
   virtual std::vector<std::string> Vocab() const { return {}; }
   // One line for logs: "llama2.c stories260K.bin", "gguf ...", "synthetic".
   virtual std::string Describe() const = 0;
+  // A converted-model file (qins-convert) holds weights already in their
+  // formats: ConvertModel with the "stored" policy returns them without
+  // re-encoding. Other sources: null.
+  virtual const ModelWeights* Stored() const { return nullptr; }
 };
 
 }  // namespace qins::runner

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -541,6 +542,89 @@ StatusOr<ModelWeights> ReadModelFile(const std::string& path) {
       ParseModelFile(static_cast<const uint8_t*>(map), size, path);
   ::munmap(map, size);
   return w;
+}
+
+namespace {
+
+class ModelFileSource : public ModelSource {
+ public:
+  ModelFileSource(ModelWeights w, std::string path)
+      : w_(std::move(w)), path_(std::move(path)) {}
+  const ModelConfig& config() const override { return w_.config; }
+  Status ReadTensor(TensorClass t, int layer, float* out) const override {
+    const ModelConfig& c = w_.config;
+    const bool per_layer = t != TensorClass::kEmbedding &&
+                           t != TensorClass::kOutput &&
+                           t != TensorClass::kFinalNorm;
+    if (per_layer && (layer < 0 || layer >= c.n_layers)) {
+      return InvalidArgument(path_ + ": no layer " + std::to_string(layer));
+    }
+    const LayerWeights* l = per_layer ? &w_.layers[layer] : nullptr;
+    const std::vector<float>* norm = nullptr;
+    const QuantizedMatrix* m = nullptr;
+    switch (t) {
+      case TensorClass::kEmbedding:
+        m = &w_.token_embedding;
+        break;
+      case TensorClass::kOutput:
+        m = &w_.classifier();
+        break;
+      case TensorClass::kAttnQ:
+        m = &l->wq;
+        break;
+      case TensorClass::kAttnK:
+        m = &l->wk;
+        break;
+      case TensorClass::kAttnV:
+        m = &l->wv;
+        break;
+      case TensorClass::kAttnO:
+        m = &l->wo;
+        break;
+      case TensorClass::kFfnGate:
+        m = &l->w_gate;
+        break;
+      case TensorClass::kFfnUp:
+        m = &l->w_up;
+        break;
+      case TensorClass::kFfnDown:
+        m = &l->w_down;
+        break;
+      case TensorClass::kAttnNorm:
+        norm = &l->attn_norm;
+        break;
+      case TensorClass::kFfnNorm:
+        norm = &l->ffn_norm;
+        break;
+      case TensorClass::kFinalNorm:
+        norm = &w_.final_norm;
+        break;
+    }
+    if (norm != nullptr) {
+      std::copy(norm->begin(), norm->end(), out);
+      return Status::Ok();
+    }
+    return DequantizeReference(*m, out);
+  }
+  std::vector<std::string> Vocab() const override { return w_.vocab; }
+  std::string Describe() const override {
+    return "converted " + path_ + " (from " + w_.source + ")";
+  }
+  const ModelWeights* Stored() const override { return &w_; }
+
+ private:
+  ModelWeights w_;
+  std::string path_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ModelSource>> OpenModelFileSource(
+    const std::string& path) {
+  StatusOr<ModelWeights> w = ReadModelFile(path);
+  if (!w.ok()) return w.status();
+  return std::unique_ptr<ModelSource>(
+      std::make_unique<ModelFileSource>(std::move(*w), path));
 }
 
 }  // namespace qins::runner

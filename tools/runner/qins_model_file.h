@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "qins/status.h"
@@ -30,6 +31,13 @@ StatusOr<ModelWeights> ReadModelFile(const std::string& path);
 // messages.
 StatusOr<ModelWeights> ParseModelFile(const uint8_t* data, size_t size,
                                       const std::string& name);
+
+// A converted-model file as a ModelSource: Stored() returns its weights (the
+// runner's "stored" policy uses them as they are); ReadTensor dequantizes a
+// tensor, so any other policy re-encodes the stored (already quantized)
+// values, which Describe() says.
+StatusOr<std::unique_ptr<ModelSource>> OpenModelFileSource(
+    const std::string& path);
 
 }  // namespace qins::runner
 

@@ -2,7 +2,9 @@
 // bounds, and the parallel decoder against the scalar reference.
 #include "qins/quantize.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -174,6 +176,41 @@ TEST_P(DequantizeTest, SimdDecodeEqualsReferenceBitForBit) {
         ASSERT_EQ(got[r * (cols + 1) + cols], -1.0f);  // stride gap untouched
       }
     }
+  }
+}
+
+TEST_P(DequantizeTest, DequantizeRowsEqualsDequantizeAndChecksBounds) {
+  const size_t rows = 37, cols = 45;
+  const std::vector<float> w = RandomFloats(rows * cols, 5, 0.02f);
+  const Context ctx = testing::MakeContext(target(), 2);
+  for (Format f : AllFormats()) {
+    SCOPED_TRACE(FormatName(f));
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
+    ASSERT_TRUE(q.ok());
+    std::vector<float> all(rows * cols);
+    ASSERT_TRUE(Dequantize(ctx, *q, all.data()).ok());
+    for (size_t begin : {size_t{0}, size_t{13}, rows - 1}) {
+      const size_t count = std::min<size_t>(5, rows - begin);
+      std::vector<float> got(count * (cols + 2), -1.0f);
+      ASSERT_TRUE(
+          DequantizeRows(ctx, *q, begin, count, got.data(), cols + 2).ok());
+      for (size_t i = 0; i < count; ++i) {
+        ASSERT_EQ(0, std::memcmp(&all[(begin + i) * cols],
+                                 &got[i * (cols + 2)], cols * 4))
+            << "row " << begin + i;
+        ASSERT_EQ(got[i * (cols + 2) + cols], -1.0f);
+      }
+    }
+    std::vector<float> out(2 * cols);
+    EXPECT_TRUE(DequantizeRows(ctx, *q, rows, 0, out.data()).ok());
+    EXPECT_EQ(DequantizeRows(ctx, *q, rows - 1, 2, out.data()).code(),
+              StatusCode::kOutOfRange);
+    EXPECT_EQ(DequantizeRows(ctx, *q, rows, 1, out.data()).code(),
+              StatusCode::kOutOfRange);
+    EXPECT_EQ(DequantizeRows(ctx, *q, SIZE_MAX, 2, out.data()).code(),
+              StatusCode::kOutOfRange);
+    EXPECT_EQ(DequantizeRows(ctx, *q, 0, 1, nullptr).code(),
+              StatusCode::kInvalidArgument);
   }
 }
 

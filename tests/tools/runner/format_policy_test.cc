@@ -1,0 +1,48 @@
+// Format policies: --format, --format-map and the seed-adaptive rule.
+#include "tools/runner/format_policy.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace qins::runner {
+namespace {
+
+TEST(FormatPolicyTest, SeedAdaptiveIsTheDocumentsRule) {
+  auto p = ParseFormatPolicy("", "", "seed-adaptive");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(FormatName(p->For(TensorClass::kOutput)), "fpins3-seed");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kAttnQ)), "fpins2-seed");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kAttnK)), "fpins2-seed");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kAttnV)), "fpins2-seed");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kEmbedding)), "fpins1-seed");
+  for (TensorClass t : {TensorClass::kAttnO, TensorClass::kFfnGate,
+                        TensorClass::kFfnUp, TensorClass::kFfnDown}) {
+    EXPECT_EQ(FormatName(p->For(t)), "fpins0-seed") << TensorClassName(t);
+  }
+  EXPECT_EQ(FormatName(p->ForTiedEmbedding()), "fpins3-seed");
+  EXPECT_FALSE(ParseFormatPolicy("qins8", "", "seed-adaptive").ok());
+  EXPECT_FALSE(ParseFormatPolicy("", "", "adaptive").ok());
+}
+
+TEST(FormatPolicyTest, FormatAndMap) {
+  auto p = ParseFormatPolicy("qins8", "output=f32,ffn_down=q4_0", "");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(FormatName(p->For(TensorClass::kAttnQ)), "qins8");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kEmbedding)), "qins8");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kOutput)), "f32");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kFfnDown)), "q4_0");
+  EXPECT_EQ(p->name, "qins8,output=f32,ffn_down=q4_0");
+  auto d = ParseFormatPolicy("", "", "");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(FormatName(d->For(TensorClass::kAttnO)), "f32");
+  auto bad_class = ParseFormatPolicy("", "attn=f32", "");
+  ASSERT_FALSE(bad_class.ok());
+  EXPECT_NE(bad_class.status().message().find("attn_q"), std::string::npos);
+  EXPECT_FALSE(ParseFormatPolicy("", "output", "").ok());
+  EXPECT_FALSE(ParseFormatPolicy("", "output=nope", "").ok());
+  EXPECT_FALSE(ParseFormatPolicy("nope", "", "").ok());
+}
+
+}  // namespace
+}  // namespace qins::runner

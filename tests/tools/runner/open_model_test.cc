@@ -1,0 +1,85 @@
+// OpenModelSource picks the loader by the file's magic.
+#include "tools/runner/open_model.h"
+
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "qins/context.h"
+#include "tools/runner/convert.h"
+#include "tools/runner/format_policy.h"
+#include "tools/runner/qins_model_file.h"
+
+namespace qins::runner {
+namespace {
+
+TEST(OpenModelTest, LlamaCheckpointOpens) {
+  auto s = OpenModelSource(QINS_MODELS_DIR "/stories260K.bin");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->config().dim, 64);
+  EXPECT_NE((*s)->Describe().find("llama2.c"), std::string::npos);
+}
+
+TEST(OpenModelTest, GgufMagicSelectsTheGgufLoader) {
+  auto s = OpenModelSource(QINS_TEST_DATA_DIR "/gguf/stories260K_f32.gguf");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->config().dim, 64);
+  EXPECT_NE((*s)->Describe().find("gguf"), std::string::npos)
+      << (*s)->Describe();
+  // A truncated GGUF header is the GGUF loader's error, not llama2.c's.
+  const std::string path = ::testing::TempDir() + "/model.gguf";
+  std::ofstream(path, std::ios::binary) << "GGUF\x03\x00\x00\x00 and more";
+  auto bad = OpenModelSource(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("version"), std::string::npos)
+      << bad.status().message();
+}
+
+// A converted-model file opens as a source whose weights are used as
+// stored: the "stored" policy returns the same matrices, no re-encoding.
+TEST(OpenModelTest, ConvertedFileRunsInItsStoredFormats) {
+  auto src = OpenModelSource(QINS_MODELS_DIR "/stories260K.bin");
+  ASSERT_TRUE(src.ok());
+  StatusOr<Context> ctx = Context::Create({.num_threads = 1});
+  ASSERT_TRUE(ctx.ok());
+  auto w = ConvertModel(*ctx, **src, *ParseFormatPolicy("q8_0", "", ""));
+  ASSERT_TRUE(w.ok());
+  const std::string path = ::testing::TempDir() + "/stories260K_q8_0.qins";
+  ASSERT_TRUE(WriteModelFile(*w, path).ok());
+  auto conv = OpenModelSource(path);
+  ASSERT_TRUE(conv.ok()) << conv.status().ToString();
+  ASSERT_NE((*conv)->Stored(), nullptr);
+  auto back = ConvertModel(*ctx, **conv, *ParseFormatPolicy("stored", "", ""));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->layers[2].wq.format(), *ParseFormat("q8_0"));
+  EXPECT_EQ(back->layers[2].wq.payload_bytes(),
+            w->layers[2].wq.payload_bytes());
+  // "stored" on a source without stored weights is a clear error.
+  auto none = ConvertModel(*ctx, **src, *ParseFormatPolicy("stored", "", ""));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("converted-model file"),
+            std::string::npos);
+}
+
+TEST(OpenModelTest, TinyAndMissingFilesAreClearErrors) {
+  const std::string path = ::testing::TempDir() + "/tiny.bin";
+  std::ofstream(path, std::ios::binary) << "GG";
+  auto s = OpenModelSource(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(OpenModelSource("/nonexistent.bin").ok());
+  EXPECT_FALSE(OpenModelSource(::testing::TempDir()).ok());  // a directory
+}
+
+TEST(OpenModelTest, SyntheticPresetsOpenAndUnknownOnesAreErrors) {
+  auto s = OpenSyntheticModelSource("phi-3.5-mini");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->config().dim, 3072);
+  EXPECT_EQ((*s)->config().vocab_size, 32064);
+  auto bad = OpenSyntheticModelSource("gpt-9");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("gpt-9"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qins::runner

@@ -1,0 +1,448 @@
+// qins-run: a thin Llama-architecture runner on libqinskernels.
+//   qins-run generate|eval|bench --model FILE [options]   (--help for all)
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "qins/context.h"
+#include "qins/format.h"
+#include "qins/targets.h"
+#include "tools/runner/bench.h"
+#include "tools/runner/convert.h"
+#include "tools/runner/eval.h"
+#include "tools/runner/forward.h"
+#include "tools/runner/generate.h"
+#include "tools/runner/open_model.h"
+#include "tools/runner/sampler.h"
+#include "tools/runner/synthetic_source.h"
+#include "tools/runner/tokenizer.h"
+
+namespace qins::runner {
+namespace {
+
+constexpr char kUsage[] =
+    R"(qins-run: run a Llama-architecture model with its weights in any
+libqinskernels format, and measure its speed and quality.
+
+usage: qins-run MODE --model FILE [options]
+       qins-run MODE --synthetic NAME [options]
+
+modes:
+  generate   text (or token ids) from a prompt
+  eval       perplexity, KL divergence, top-1 agreement and greedy match of
+             several formats against FP32 on the same model
+  bench      prefill/decode speed, time to first token, memory, effective
+             bandwidth and time shares per format
+
+common options:
+  --model FILE        llama2.c checkpoint, GGUF v2/v3 (llama), or a
+                      converted-model file from qins-convert (each sniffed
+                      by its magic; a converted file runs in its own formats
+                      unless --format/--formats asks for others)
+  --synthetic NAME    real-size model with deterministic random weights:
+                      phi-3.5-mini, llama-2-7b, tinyllama-1.1b, stories15m,
+                      stories260k-shape (refused if it does not fit in RAM)
+  --tokenizer FILE    llama2.c tokenizer.bin (for text prompts and output)
+  --threads N         worker threads (default: QINS_THREADS or all)
+  --target NAME       SIMD target (default: QINS_TARGET or the best)
+  -h, --help          this text
+
+generate:
+  --prompt TEXT       encoded as llama2.c's run.c does (needs --tokenizer)
+  --prompt-ids LIST   comma-separated token ids (default: BOS alone)
+  -n N                tokens to generate after the prompt (default 256)
+  --temp T            temperature; 0 = greedy (default 1.0, as run.c)
+  --top-p P           nucleus sampling cut-off in (0,1) (default 0.9)
+  --seed S            sampler seed (default 42)
+  --format NAME       weight format of every linear weight (default f32;
+                      "stored": a converted file's own formats)
+  --format-map MAP    per-class overrides: class=format,... with classes
+                      embedding, attn_q, attn_k, attn_v, attn_o, ffn_gate,
+                      ffn_up, ffn_down, output
+  --policy seed-adaptive   the design documents' adaptive FPINS depths
+  --dump-logits FILE  raw float32 logits of every position (positions x vocab)
+  Generation stops when the model produces BOS (run.c's rule), after -n
+  tokens, or at the end of the context.
+
+eval:
+  --formats LIST      formats to compare with FP32, comma-separated format
+                      names, "seed-adaptive" or "all" (default f32,qins8)
+  --policy seed-adaptive   adds the adaptive policy to the list
+  --text FILE | --ids FILE   scored text (tokenized without run.c's dummy
+                      prefix) or whitespace/comma-separated token ids
+  --max-tokens N      score only the first N tokens (default: all)
+  --ctx N             window length including its BOS (default
+                      min(256, seq_len))
+  --prompt TEXT | --prompt-ids LIST   greedy-match prompt (default: BOS +
+                      the first 16 scored tokens)
+  -n N                greedy-match length (default 64)
+  --json FILE, --markdown FILE   also write the results there
+
+bench:
+  --formats LIST      as for eval (default f32)
+  --policy seed-adaptive   adds the adaptive policy
+  --prompt-len P      prefill tokens (default 16)
+  -n N                decode tokens (default 128)
+  --reps R            timed repetitions (default 5)
+  --json FILE, --markdown FILE   also write the results there
+)";
+
+struct Args {
+  std::string mode;
+  std::string model, synthetic, tokenizer, target;
+  int threads = 0;
+  std::string prompt, prompt_ids;
+  bool have_prompt = false, have_prompt_ids = false;
+  int n = -1;
+  float temp = 1.0f, top_p = 0.9f;
+  unsigned long long seed = 42;
+  std::string format, format_map, policy, formats;
+  std::string dump_logits, text, ids, json, markdown;
+  long long max_tokens = -1;
+  int ctx = 0, prompt_len = 16, reps = 5;
+};
+
+[[noreturn]] void Die(const std::string& msg) {
+  std::fprintf(stderr, "qins-run: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+long long ParseInt(const std::string& flag, const std::string& v, long long lo,
+                   long long hi) {
+  char* end = nullptr;
+  errno = 0;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || x < lo || x > hi) {
+    Die(flag + " expects an integer in [" + std::to_string(lo) + ", " +
+        std::to_string(hi) + "], got '" + v + "'");
+  }
+  return x;
+}
+
+float ParseFloat(const std::string& flag, const std::string& v, float lo,
+                 float hi) {
+  char* end = nullptr;
+  const float x = std::strtof(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(x >= lo && x <= hi)) {
+    Die(flag + " expects a number in [" + std::to_string(lo) + ", " +
+        std::to_string(hi) + "], got '" + v + "'");
+  }
+  return x;
+}
+
+Args ParseArgs(int argc, char** argv) {
+  Args a;
+  if (argc < 2) Die("missing MODE (generate, eval or bench); see --help");
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+  }
+  a.mode = argv[1];
+  if (a.mode != "generate" && a.mode != "eval" && a.mode != "bench")
+    Die("unknown mode '" + a.mode + "' (generate, eval or bench)");
+  for (int i = 2; i < argc; ++i) {
+    const std::string f = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) Die(f + " needs a value");
+      return argv[++i];
+    };
+    if (f == "--model")
+      a.model = value();
+    else if (f == "--synthetic")
+      a.synthetic = value();
+    else if (f == "--tokenizer")
+      a.tokenizer = value();
+    else if (f == "--target")
+      a.target = value();
+    else if (f == "--threads")
+      a.threads = ParseInt(f, value(), 1, 1024);
+    else if (f == "--prompt")
+      a.prompt = value(), a.have_prompt = true;
+    else if (f == "--prompt-ids")
+      a.prompt_ids = value(), a.have_prompt_ids = true;
+    else if (f == "-n")
+      a.n = ParseInt(f, value(), 0, 1 << 24);
+    else if (f == "--temp")
+      a.temp = ParseFloat(f, value(), 0.0f, 100.0f);
+    else if (f == "--top-p")
+      a.top_p = ParseFloat(f, value(), 0.0f, 1.0f);
+    else if (f == "--seed")
+      a.seed = ParseInt(f, value(), 0, INT64_MAX);
+    else if (f == "--format")
+      a.format = value();
+    else if (f == "--format-map")
+      a.format_map = value();
+    else if (f == "--policy")
+      a.policy = value();
+    else if (f == "--formats")
+      a.formats = value();
+    else if (f == "--dump-logits")
+      a.dump_logits = value();
+    else if (f == "--text")
+      a.text = value();
+    else if (f == "--ids")
+      a.ids = value();
+    else if (f == "--json")
+      a.json = value();
+    else if (f == "--markdown")
+      a.markdown = value();
+    else if (f == "--max-tokens")
+      a.max_tokens = ParseInt(f, value(), 1, INT64_MAX);
+    else if (f == "--ctx")
+      a.ctx = ParseInt(f, value(), 2, 1 << 24);
+    else if (f == "--prompt-len")
+      a.prompt_len = ParseInt(f, value(), 1, 1 << 24);
+    else if (f == "--reps")
+      a.reps = ParseInt(f, value(), 1, 1 << 20);
+    else
+      Die("unknown option '" + f + "'; see --help");
+  }
+  if (a.model.empty() == a.synthetic.empty())
+    Die("give exactly one of --model FILE and --synthetic NAME");
+  if (a.have_prompt && a.have_prompt_ids)
+    Die("give --prompt or --prompt-ids, not both");
+  return a;
+}
+
+std::vector<int> ParseIdList(const std::string& flag, const std::string& s) {
+  std::vector<int> ids;
+  std::string tok;
+  std::istringstream in(s);
+  while (std::getline(in, tok, ',')) {
+    std::istringstream ws(tok);
+    std::string w;
+    while (ws >> w) ids.push_back(ParseInt(flag, w, 0, INT32_MAX));
+  }
+  return ids;
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) Die("cannot open '" + path + "'");
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+template <class T>
+T OrDie(StatusOr<T> v) {
+  if (!v.ok()) Die(v.status().ToString());
+  return std::move(*v);
+}
+
+void WriteOrDie(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::binary);
+  f << data;
+  if (!f) Die("cannot write '" + path + "'");
+}
+
+// The prompt of generate/eval: text through the tokenizer, ids as given.
+std::vector<int> PromptTokens(const Args& a, const Tokenizer* tok,
+                              const ModelConfig& c) {
+  if (a.have_prompt) {
+    if (tok == nullptr) Die("--prompt TEXT needs --tokenizer FILE");
+    return OrDie(tok->Encode(a.prompt, true, false));
+  }
+  if (a.have_prompt_ids) {
+    std::vector<int> ids = ParseIdList("--prompt-ids", a.prompt_ids);
+    if (ids.empty()) Die("--prompt-ids: no ids");
+    for (int id : ids) {
+      if (id >= c.vocab_size) {
+        Die("--prompt-ids: token id " + std::to_string(id) +
+            " outside the vocabulary [0, " + std::to_string(c.vocab_size) +
+            ")");
+      }
+    }
+    return ids;
+  }
+  return {};
+}
+
+// Refuses a model whose converted weights (in the heaviest format any of
+// the policies uses) would not fit in 90% of MemAvailable; eval also holds
+// the FP32 reference. Converted files are already in memory.
+void CheckFits(const ModelSource& src, const std::vector<FormatPolicy>& ps,
+               bool with_f32) {
+  if (src.Stored() != nullptr) return;
+  double bpw = with_f32 ? 4.0 : 0.0;
+  for (const FormatPolicy& p : ps) {
+    for (TensorClass t : kLinearClasses)
+      bpw = std::max(bpw, GetFormatInfo(p.For(t)).bytes_per_weight);
+  }
+  StatusOr<uint64_t> avail = ReadMemAvailable();
+  if (!avail.ok()) return;  // not Linux: no check
+  const Status st =
+      CheckFitsInMemory(src.config(), bpw, *avail, src.Describe());
+  if (!st.ok()) Die(st.message());
+}
+
+// --formats LIST (+ --policy seed-adaptive) as policies.
+std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
+  std::vector<FormatPolicy> out;
+  std::string list =
+      a.formats.empty() && a.policy.empty() ? fallback : a.formats;
+  if (list == "all") {
+    list.clear();
+    for (Format f : AllFormats()) {
+      if (!list.empty()) list += ',';
+      list += FormatName(f);
+    }
+    list += ",seed-adaptive";
+  }
+  std::istringstream in(list);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (name.empty()) continue;
+    out.push_back(name == "seed-adaptive"
+                      ? OrDie(ParseFormatPolicy("", "", name))
+                      : OrDie(ParseFormatPolicy(name, "", "")));
+  }
+  if (!a.policy.empty())
+    out.push_back(OrDie(ParseFormatPolicy("", "", a.policy)));
+  if (!a.format.empty() || !a.format_map.empty())
+    Die("eval and bench take --formats LIST (and --policy), not --format");
+  if (out.empty()) Die("--formats: no formats");
+  return out;
+}
+
+int Generate(const Args& a, const Context& ctx, const ModelSource& src,
+             const Tokenizer* tok) {
+  const ModelConfig& c = src.config();
+  const bool stored = src.Stored() != nullptr && a.format.empty() &&
+                      a.format_map.empty() && a.policy.empty();
+  const FormatPolicy policy = OrDie(
+      ParseFormatPolicy(stored ? "stored" : a.format, a.format_map, a.policy));
+  CheckFits(src, {policy}, false);
+  ModelWeights w = OrDie(ConvertModel(ctx, src, policy));
+  std::vector<int> prompt = PromptTokens(a, tok, c);
+  if (prompt.empty()) prompt = {c.bos_id};
+  Sampler sampler(c.vocab_size, a.temp, a.top_p, a.seed);
+  GenerateOptions g;
+  g.max_new_tokens = a.n < 0 ? 256 : a.n;
+  // The KV cache holds only the positions this run can reach (a 4096-token
+  // context of a 7B model would otherwise take 4 GiB).
+  const long long positions =
+      std::min<long long>(c.seq_len, prompt.size() + g.max_new_tokens);
+  Transformer t =
+      OrDie(Transformer::Create(ctx, &w, static_cast<int>(positions)));
+  std::vector<float> logits;
+  if (!a.dump_logits.empty()) g.logits_out = &logits;
+  // Like run.c: the prompt's pieces (after BOS) are printed, then each
+  // generated piece as it comes; without a tokenizer, ids.
+  auto print = [&](int prev, int id) {
+    if (tok != nullptr) {
+      const std::string piece = tok->Decode(prev, id);
+      // run.c's safe_printf: skip single unprintable bytes.
+      if (piece.size() == 1 &&
+          !std::isprint(static_cast<unsigned char>(piece[0])) &&
+          !std::isspace(static_cast<unsigned char>(piece[0])))
+        return;
+      std::fwrite(piece.data(), 1, piece.size(), stdout);
+    } else {
+      std::printf("%d ", id);
+    }
+    std::fflush(stdout);
+  };
+  for (size_t i = 1; i < prompt.size(); ++i) print(prompt[i - 1], prompt[i]);
+  g.on_token = print;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<int> out = OrDie(Generate(t, prompt, sampler, g));
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  std::printf("\n");
+  std::fprintf(stderr,
+               "%zu prompt + %zu generated tokens in %.3f s (%.1f tokens/s), "
+               "format %s\n",
+               prompt.size(), out.size(), s,
+               (prompt.size() - 1 + out.size()) / s, policy.name.c_str());
+  if (!a.dump_logits.empty()) {
+    std::ofstream f(a.dump_logits, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(logits.data()),
+            static_cast<std::streamsize>(logits.size() * sizeof(float)));
+    if (!f) Die("cannot write '" + a.dump_logits + "'");
+    std::fprintf(stderr, "logits: %zu positions x %d floats in %s\n",
+                 logits.size() / c.vocab_size, c.vocab_size,
+                 a.dump_logits.c_str());
+  }
+  return 0;
+}
+
+int Eval(const Args& a, const Context& ctx, const ModelSource& src,
+         const Tokenizer* tok) {
+  const ModelConfig& c = src.config();
+  EvalOptions opt;
+  opt.policies = PolicyList(a, "f32,qins8");
+  CheckFits(src, opt.policies, true);
+  if (a.text.empty() == a.ids.empty())
+    Die("eval needs exactly one of --text FILE and --ids FILE");
+  if (!a.text.empty()) {
+    if (tok == nullptr) Die("--text needs --tokenizer FILE (or use --ids)");
+    opt.tokens = OrDie(tok->Encode(ReadFileOrDie(a.text), false, false,
+                                   /*dummy_prefix=*/false));
+  } else {
+    opt.tokens = ParseIdList("--ids", ReadFileOrDie(a.ids));
+  }
+  if (a.max_tokens > 0 && opt.tokens.size() > size_t(a.max_tokens))
+    opt.tokens.resize(a.max_tokens);
+  opt.ctx = a.ctx > 0 ? a.ctx : std::min(256, c.seq_len);
+  opt.prompt = PromptTokens(a, tok, c);
+  opt.greedy_tokens = a.n < 0 ? 64 : a.n;
+  EvalResult r = OrDie(RunEval(ctx, src, opt));
+  const std::string md = EvalMarkdown(r);
+  std::fputs(md.c_str(), stdout);
+  if (!a.markdown.empty()) WriteOrDie(a.markdown, md);
+  if (!a.json.empty()) WriteOrDie(a.json, EvalJson(r));
+  return 0;
+}
+
+int Bench(const Args& a, const Context& ctx, const ModelSource& src) {
+  BenchOptions opt;
+  opt.policies = PolicyList(a, src.Stored() != nullptr ? "stored" : "f32");
+  CheckFits(src, opt.policies, false);
+  opt.prompt_len = a.prompt_len;
+  opt.decode_tokens = a.n < 0 ? 128 : a.n;
+  opt.reps = a.reps;
+  BenchResult r = OrDie(RunBench(ctx, src, opt));
+  const std::string md = BenchMarkdown(r);
+  std::fputs(md.c_str(), stdout);
+  if (!a.markdown.empty()) WriteOrDie(a.markdown, md);
+  if (!a.json.empty()) WriteOrDie(a.json, BenchJson(r));
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  const Args a = ParseArgs(argc, argv);
+  ContextOptions co;
+  co.num_threads = a.threads;
+  co.target = a.target;
+  const Context ctx = OrDie(Context::Create(co));
+  std::unique_ptr<ModelSource> src =
+      a.synthetic.empty() ? OrDie(OpenModelSource(a.model))
+                          : OrDie(OpenSyntheticModelSource(a.synthetic));
+  std::unique_ptr<Tokenizer> tok;
+  if (!a.tokenizer.empty()) {
+    tok = std::make_unique<Tokenizer>(
+        OrDie(Tokenizer::Load(a.tokenizer, src->config().vocab_size)));
+  } else if (!src->Vocab().empty()) {
+    tok = std::make_unique<Tokenizer>(Tokenizer::FromPieces(src->Vocab()));
+  }
+  if (a.mode == "generate") return Generate(a, ctx, *src, tok.get());
+  if (a.mode == "eval") return Eval(a, ctx, *src, tok.get());
+  return Bench(a, ctx, *src);
+}
+
+}  // namespace
+}  // namespace qins::runner
+
+int main(int argc, char** argv) { return qins::runner::Main(argc, argv); }

@@ -1,0 +1,26 @@
+// Converts a ModelSource into ModelWeights under a FormatPolicy, one tensor
+// at a time: each tensor is read as f32 into one reused buffer and quantized,
+// so peak memory is the converted model plus the largest tensor in f32.
+#ifndef QINS_TOOLS_RUNNER_CONVERT_H_
+#define QINS_TOOLS_RUNNER_CONVERT_H_
+
+#include "qins/context.h"
+#include "tools/runner/format_policy.h"
+#include "tools/runner/model_source.h"
+#include "tools/runner/model_weights.h"
+
+namespace qins::runner {
+
+struct ConvertOptions {
+  // Progress lines on stderr once conversion has taken more than 1 s.
+  bool progress = true;
+};
+
+// Errors name the tensor (class and layer) and the format.
+StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
+                                    const FormatPolicy& policy,
+                                    const ConvertOptions& opt = {});
+
+}  // namespace qins::runner
+
+#endif  // QINS_TOOLS_RUNNER_CONVERT_H_

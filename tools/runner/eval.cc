@@ -1,0 +1,228 @@
+#include "tools/runner/eval.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "tools/runner/convert.h"
+#include "tools/runner/forward.h"
+#include "tools/runner/generate.h"
+#include "tools/runner/report.h"
+#include "tools/runner/sampler.h"
+
+namespace qins::runner {
+namespace {
+
+// log softmax in double: O(vocab) exp/log.
+void LogSoftmax(const float* logits, int n, std::vector<double>* out) {
+  out->resize(n);
+  double mx = logits[0];
+  for (int i = 1; i < n; ++i) mx = std::max(mx, double(logits[i]));
+  double sum = 0;
+  for (int i = 0; i < n; ++i) sum += std::exp(double(logits[i]) - mx);
+  const double lse = mx + std::log(sum);
+  for (int i = 0; i < n; ++i) (*out)[i] = double(logits[i]) - lse;
+}
+
+struct Candidate {
+  EvalRow row;
+  ModelWeights weights;
+  std::unique_ptr<Transformer> model;
+  std::vector<double> kl;  // per scored position
+  double nll_sum = 0;
+  size_t agree = 0;
+};
+
+}  // namespace
+
+StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
+                             const EvalOptions& opt) {
+  const ModelConfig& c = src.config();
+  if (opt.ctx < 2 || opt.ctx > c.seq_len) {
+    return InvalidArgument("--ctx " + std::to_string(opt.ctx) +
+                           " must be in [2, " + std::to_string(c.seq_len) +
+                           "] (the model's seq_len)");
+  }
+  if (opt.tokens.empty()) return InvalidArgument("eval: no tokens to score");
+  for (int t : opt.tokens) {
+    if (t < 0 || t >= c.vocab_size) {
+      return InvalidArgument("eval: token id " + std::to_string(t) +
+                             " outside the vocabulary [0, " +
+                             std::to_string(c.vocab_size) + ")");
+    }
+  }
+  std::vector<int> prompt = opt.prompt;
+  if (prompt.empty()) {
+    prompt.push_back(c.bos_id);
+    prompt.insert(prompt.end(), opt.tokens.begin(),
+                  opt.tokens.begin() + std::min<size_t>(16, opt.tokens.size()));
+  }
+  const int positions = std::min(
+      c.seq_len,
+      std::max(opt.ctx, static_cast<int>(prompt.size()) + opt.greedy_tokens));
+
+  // FP32 reference plus one candidate per policy (the candidates include an
+  // f32 entry when asked: it must give KL 0 and agreement 1).
+  std::vector<Candidate> cands(opt.policies.size() + 1);
+  cands[0].row.name = "f32 (reference)";
+  FormatPolicy f32;
+  f32.default_format = Format{FormatKind::kF32, 0};
+  f32.name = "f32";
+  for (size_t i = 0; i < cands.size(); ++i) {
+    const FormatPolicy& p = i == 0 ? f32 : opt.policies[i - 1];
+    if (i > 0) cands[i].row.name = p.name;
+    ConvertOptions co;
+    co.progress = opt.progress;
+    auto w = ConvertModel(ctx, src, p, co);
+    if (!w.ok()) return w.status();
+    cands[i].weights = std::move(*w);
+    cands[i].row.weight_bytes = WeightBytes(cands[i].weights);
+    cands[i].row.weights = WeightCount(cands[i].weights);
+    auto t = Transformer::Create(ctx, &cands[i].weights, positions);
+    if (!t.ok()) return t.status();
+    cands[i].model = std::make_unique<Transformer>(std::move(*t));
+  }
+
+  EvalResult r;
+  r.model = src.Describe();
+  r.ctx = opt.ctx;
+  std::vector<double> lp, lq;
+  const int vocab = c.vocab_size;
+  const auto start = std::chrono::steady_clock::now();
+  const size_t per_window = static_cast<size_t>(opt.ctx - 1);
+  const size_t n_windows = (opt.tokens.size() + per_window - 1) / per_window;
+  std::vector<int> seq;
+  for (size_t w0 = 0; w0 < opt.tokens.size(); w0 += per_window) {
+    const size_t len = std::min(per_window, opt.tokens.size() - w0);
+    seq.assign(1, c.bos_id);
+    seq.insert(seq.end(), opt.tokens.begin() + w0,
+               opt.tokens.begin() + w0 + len);
+    for (size_t pos = 0; pos < len; ++pos) {
+      const int target = seq[pos + 1];
+      auto ref = cands[0].model->Forward(seq[pos], static_cast<int>(pos));
+      if (!ref.ok()) return ref.status();
+      LogSoftmax(*ref, vocab, &lp);
+      const int ref_top = Argmax(*ref, vocab);
+      cands[0].nll_sum -= lp[target];
+      for (size_t i = 1; i < cands.size(); ++i) {
+        auto q = cands[i].model->Forward(seq[pos], static_cast<int>(pos));
+        if (!q.ok()) return q.status();
+        LogSoftmax(*q, vocab, &lq);
+        cands[i].nll_sum -= lq[target];
+        double kl = 0;
+        for (int v = 0; v < vocab; ++v) kl += std::exp(lp[v]) * (lp[v] - lq[v]);
+        cands[i].kl.push_back(std::max(0.0, kl));
+        cands[i].agree += Argmax(*q, vocab) == ref_top;
+      }
+      ++r.scored_tokens;
+    }
+    ++r.windows;
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    if (opt.progress && s > 1.0) {
+      std::fprintf(stderr, "\reval: window %d/%zu, %.1f s   ", r.windows,
+                   n_windows, s);
+      if (static_cast<size_t>(r.windows) == n_windows) std::fputc('\n', stderr);
+    }
+  }
+
+  // Greedy match.
+  std::vector<int> ref_greedy;
+  for (size_t i = 0; i < cands.size(); ++i) {
+    Sampler greedy(vocab, 0.0f, 0.0f, 1);
+    GenerateOptions g;
+    g.max_new_tokens = opt.greedy_tokens;
+    auto out = Generate(*cands[i].model, prompt, greedy, g);
+    if (!out.ok()) return out.status();
+    if (i == 0) ref_greedy = *out;
+    size_t m = 0;
+    while (m < out->size() && m < ref_greedy.size() &&
+           (*out)[m] == ref_greedy[m])
+      ++m;
+    cands[i].row.greedy_match = static_cast<int>(m);
+  }
+  r.greedy_tokens = static_cast<int>(ref_greedy.size());
+
+  for (size_t i = 0; i < cands.size(); ++i) {
+    EvalRow& row = cands[i].row;
+    row.nll = cands[i].nll_sum / r.scored_tokens;
+    row.perplexity = std::exp(row.nll);
+    if (i == 0) {
+      row.top1_agreement = 1.0;
+      r.reference = row;
+      continue;
+    }
+    std::vector<double>& kl = cands[i].kl;
+    double sum = 0;
+    for (double k : kl) sum += k;
+    row.kl_mean = sum / kl.size();
+    // p99: the value at rank ceil(0.99 n) - 1 of the sorted KLs.
+    const size_t rank = static_cast<size_t>(std::ceil(0.99 * kl.size())) - 1;
+    std::nth_element(kl.begin(), kl.begin() + rank, kl.end());
+    row.kl_p99 = kl[rank];
+    row.top1_agreement = double(cands[i].agree) / r.scored_tokens;
+    r.rows.push_back(row);
+  }
+  return r;
+}
+
+std::string EvalMarkdown(const EvalResult& r) {
+  std::string s;
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "eval: %s, %d windows of <= %d tokens (BOS + text), %zu "
+                "scored tokens; greedy match over %d tokens\n\n",
+                r.model.c_str(), r.windows, r.ctx, r.scored_tokens,
+                r.greedy_tokens);
+  s += buf;
+  s += "| format | weight MiB | B/weight | perplexity | vs f32 | mean KL | "
+       "p99 KL | top-1 agree | greedy match |\n"
+       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  auto line = [&](const EvalRow& x) {
+    std::snprintf(buf, sizeof(buf),
+                  "| %s | %.3f | %.3f | %.4f | %+.2f%% | %.3g | %.3g | %.4f | "
+                  "%d/%d |\n",
+                  x.name.c_str(), x.weight_bytes / 1048576.0,
+                  double(x.weight_bytes) / x.weights, x.perplexity,
+                  100.0 * (x.perplexity / r.reference.perplexity - 1.0),
+                  x.kl_mean, x.kl_p99, x.top1_agreement, x.greedy_match,
+                  r.greedy_tokens);
+    s += buf;
+  };
+  line(r.reference);
+  for (const EvalRow& x : r.rows) line(x);
+  return s;
+}
+
+std::string EvalJson(const EvalResult& r) {
+  std::string s =
+      "{\n  \"mode\": \"eval\",\n  \"model\": " + JsonString(r.model) + ",\n";
+  char buf[1024];
+  std::snprintf(buf, sizeof(buf),
+                "  \"ctx\": %d,\n  \"windows\": %d,\n  \"scored_tokens\": "
+                "%zu,\n  \"greedy_tokens\": %d,\n  \"rows\": [\n",
+                r.ctx, r.windows, r.scored_tokens, r.greedy_tokens);
+  s += buf;
+  std::vector<const EvalRow*> all = {&r.reference};
+  for (const EvalRow& x : r.rows) all.push_back(&x);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const EvalRow& x = *all[i];
+    std::snprintf(
+        buf, sizeof(buf),
+        "    {\"format\": %s, \"reference\": %s, \"weight_bytes\": %zu, "
+        "\"weights\": %zu, \"nll\": %.9g, \"perplexity\": %.9g, "
+        "\"kl_mean\": %.9g, \"kl_p99\": %.9g, \"top1_agreement\": %.9g, "
+        "\"greedy_match\": %d}%s\n",
+        JsonString(x.name).c_str(), i == 0 ? "true" : "false", x.weight_bytes,
+        x.weights, x.nll, x.perplexity, x.kl_mean, x.kl_p99, x.top1_agreement,
+        x.greedy_match, i + 1 < all.size() ? "," : "");
+    s += buf;
+  }
+  return s + "  ]\n}\n";
+}
+
+}  // namespace qins::runner

@@ -1,0 +1,56 @@
+// Which weight format each tensor class gets when a model is converted:
+// one format for all linear weights (--format), per-class overrides
+// (--format-map class=fmt,...), or the design documents' adaptive depth rule
+// (--policy seed-adaptive, docs/runner.md).
+#ifndef QINS_TOOLS_RUNNER_FORMAT_POLICY_H_
+#define QINS_TOOLS_RUNNER_FORMAT_POLICY_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "qins/format.h"
+#include "tools/runner/model_source.h"
+
+namespace qins::runner {
+
+struct FormatPolicy {
+  Format default_format;                    // f32 unless chosen
+  std::map<TensorClass, Format> per_class;  // overrides
+  std::string name;                         // for tables: "qins8", ...
+  // "stored": the formats a converted-model file already holds, used as
+  // they are (ConvertModel copies no weights and encodes nothing).
+  bool stored = false;
+
+  Format For(TensorClass t) const {
+    auto it = per_class.find(t);
+    return it == per_class.end() ? default_format : it->second;
+  }
+  // A tied embedding/classifier is one matrix; it takes the output's format
+  // (the classifier GEMV reads it every token; the embedding reads one row).
+  Format ForTiedEmbedding() const { return For(TensorClass::kOutput); }
+};
+
+// The linear-weight classes, in model order.
+inline constexpr TensorClass kLinearClasses[] = {
+    TensorClass::kEmbedding, TensorClass::kAttnQ,   TensorClass::kAttnK,
+    TensorClass::kAttnV,     TensorClass::kAttnO,   TensorClass::kFfnGate,
+    TensorClass::kFfnUp,     TensorClass::kFfnDown, TensorClass::kOutput};
+
+// The documents' adaptive depth (chapter 9 of 001_*.txt): output
+// fpins3-seed, attention q/k/v fpins2-seed, embedding fpins1-seed, every
+// other linear weight (attn_o, ffn gate/up/down) fpins0-seed.
+FormatPolicy SeedAdaptivePolicy();
+
+// Builds a policy from the command-line options: `format` (may be empty:
+// f32; "stored": the converted-model file's own formats), `format_map`
+// "class=fmt,..." (may be empty) and `policy` ("" or "seed-adaptive", which
+// excludes the other two). Unknown class or format
+// names are errors listing the valid ones.
+StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
+                                         std::string_view format_map,
+                                         std::string_view policy);
+
+}  // namespace qins::runner
+
+#endif  // QINS_TOOLS_RUNNER_FORMAT_POLICY_H_

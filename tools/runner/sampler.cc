@@ -1,0 +1,80 @@
+#include "tools/runner/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace qins::runner {
+
+int Argmax(const float* logits, int n) {
+  int best = 0;
+  for (int i = 1; i < n; ++i)
+    if (logits[i] > logits[best]) best = i;
+  return best;
+}
+
+Sampler::Sampler(int vocab_size, float temperature, float top_p, uint64_t seed)
+    : vocab_size_(vocab_size),
+      temperature_(temperature),
+      top_p_(top_p),
+      state_(seed == 0 ? 1 : seed) {}
+
+float Sampler::RandomF32() {
+  // run.c's random_u32: xorshift64*, top 32 bits.
+  state_ ^= state_ >> 12;
+  state_ ^= state_ << 25;
+  state_ ^= state_ >> 27;
+  const uint32_t u =
+      static_cast<uint32_t>((state_ * 0x2545F4914F6CDD1Dull) >> 32);
+  return (u >> 8) / 16777216.0f;
+}
+
+int Sampler::Sample(float* logits) {
+  const int n = vocab_size_;
+  if (temperature_ == 0.0f) return Argmax(logits, n);
+  float max_logit = -INFINITY;
+  for (int i = 0; i < n; ++i) {
+    logits[i] /= temperature_;
+    max_logit = std::max(max_logit, logits[i]);
+  }
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    logits[i] = std::exp(logits[i] - max_logit);
+    sum += logits[i];
+  }
+  for (int i = 0; i < n; ++i) logits[i] /= sum;
+  const float coin = RandomF32();
+  if (top_p_ <= 0.0f || top_p_ >= 1.0f) {
+    float cdf = 0.0f;
+    for (int i = 0; i < n; ++i) {
+      cdf += logits[i];
+      if (coin < cdf) return i;
+    }
+    return n - 1;  // rounding
+  }
+  // Nucleus: candidates above (1 - top_p) / (n - 1) as run.c, sorted by
+  // probability (descending), cut where the cumulative mass exceeds top_p.
+  const float cutoff = (1.0f - top_p_) / (n - 1);
+  candidates_.clear();
+  for (int i = 0; i < n; ++i)
+    if (logits[i] >= cutoff) candidates_.push_back({logits[i], i});
+  std::sort(candidates_.begin(), candidates_.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  float cum = 0.0f;
+  size_t last = candidates_.size() - 1;
+  for (size_t i = 0; i < candidates_.size(); ++i) {
+    cum += candidates_[i].first;
+    if (cum > top_p_) {
+      last = i;
+      break;
+    }
+  }
+  const float r = coin * cum;
+  float cdf = 0.0f;
+  for (size_t i = 0; i <= last; ++i) {
+    cdf += candidates_[i].first;
+    if (r < cdf) return candidates_[i].second;
+  }
+  return candidates_[last].second;
+}
+
+}  // namespace qins::runner
