@@ -1,12 +1,7 @@
 // libFuzzer target: arbitrary bytes as a GGUF file. Opening must return a
 // Status (never crash, never read out of bounds, never allocate more than a
 // small multiple of the input); an opened source must read every tensor.
-// Manual build (until the hardening issue wires fuzzers into CMake):
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     -Iinclude tests/fuzz/gguf_source_fuzzer.cc tools/runner/gguf_file.cc \
-//     tools/runner/gguf_source.cc tools/runner/model_source.cc \
-//     -o gguf_source_fuzzer
-//   ./gguf_source_fuzzer -rss_limit_mb=512 tests/data/gguf/malformed
+// Built by the fuzz preset; run by tools/run-fuzzers.sh.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -1,5 +1,7 @@
 #include "tools/runner/tokenizer.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <queue>
@@ -38,12 +40,19 @@ StatusOr<Tokenizer> Tokenizer::Load(const std::string& path, int vocab_size) {
                     std::to_string(max_len) + " must be positive");
   }
   Tokenizer t;
-  t.pieces_.reserve(vocab_size < (1 << 22) ? vocab_size : 0);
+  // Each piece takes at least 8 bytes of the file: a 1 KB file claiming a
+  // huge vocabulary reserves little before it runs out.
+  t.pieces_.reserve(std::min<size_t>(vocab_size, size / 8));
   for (int id = 0; id < vocab_size; ++id) {
     float score;
     int32_t len;
     if (!(st = read32(&score, "score", id)).ok()) return st;
     if (!(st = read32(&len, "piece length", id)).ok()) return st;
+    if (!std::isfinite(score)) {
+      return DataLoss("tokenizer " + path + ": score of id " +
+                      std::to_string(id) + " at byte " +
+                      std::to_string(off - 8) + " is not finite");
+    }
     if (len < 0 || static_cast<size_t>(len) > size - off) {
       return DataLoss("tokenizer " + path + ": piece length " +
                       std::to_string(len) + " of id " + std::to_string(id) +
