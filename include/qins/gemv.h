@@ -50,6 +50,12 @@ QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
 // choice after kAuto).
 QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 
+// What kAuto runs for format f on target t: the first strategy after kAuto
+// in GemvStrategies(f), except q4_0, which takes kRegtable on AVX-512
+// targets (one 16-lane permute) and kDirect elsewhere (docs/gemv.md has the
+// measurements behind both rules).
+QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
+
 struct GemvOptions {
   GemvStrategy strategy = GemvStrategy::kAuto;
 };

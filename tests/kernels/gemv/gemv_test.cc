@@ -3,6 +3,7 @@
 // strategy within the f32 summation bound of a double-precision reference.
 #include "qins/gemv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -155,6 +156,31 @@ TEST_P(GemvTest, Qins8BitbuildAtExtremeActivationScales) {
   x[5] = NAN;
   ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), o).ok());
   for (size_t i = 0; i < rows; ++i) EXPECT_TRUE(std::isnan(y[i])) << i;
+}
+
+// auto runs exactly the strategy GemvAutoStrategy names, bit for bit.
+TEST_P(GemvTest, AutoRunsTheStrategyGemvAutoStrategyNames) {
+  const size_t rows = 37, cols = 300;
+  const std::vector<float> w = testing::RandomFloats(rows * cols, 11, 0.02f);
+  const std::vector<float> x = testing::RandomFloats(cols, 12);
+  const Context ctx = testing::MakeContext(target(), 1);
+  for (Format f : AllFormats()) {
+    if (f.kind == FormatKind::kFpinsNearest && f.level > 1) continue;
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
+    ASSERT_TRUE(q.ok());
+    const GemvStrategy s = GemvAutoStrategy(f, target());
+    ASSERT_NE(s, GemvStrategy::kAuto);
+    const std::vector<GemvStrategy> have = GemvStrategies(f);
+    ASSERT_NE(std::find(have.begin(), have.end(), s), have.end());
+    std::vector<float> ya(rows), ys(rows);
+    GemvOptions o;
+    ASSERT_TRUE(Gemv(ctx, *q, x.data(), ya.data(), o).ok());
+    o.strategy = s;
+    ASSERT_TRUE(Gemv(ctx, *q, x.data(), ys.data(), o).ok());
+    EXPECT_EQ(0, std::memcmp(ya.data(), ys.data(), rows * 4)) << FormatName(f);
+  }
+  EXPECT_EQ(GemvAutoStrategy(*ParseFormat("qins8"), target()),
+            GemvStrategy::kBitbuild);
 }
 
 TEST_P(GemvTest, UnavailableStrategyIsAnErrorNamingTheAvailableOnes) {
