@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
@@ -189,32 +190,36 @@ void EncodeRowsQins8(const float* w, size_t stride, QuantizedMatrix::Data& d,
   auto codes = hwy::AllocateAligned<uint8_t>(n);
   for (size_t r = r0; r < r1; ++r) {
     const float* x = w + r * stride;
-    memcpy(xs.get(), x, cols * sizeof(float));
-    memset(xs.get() + cols, 0, (n - cols) * sizeof(float));
-    auto vmax = hn::Zero(df);
-    for (size_t c = 0; c < n; c += hn::Lanes(df)) {
-      const auto a = hn::Abs(hn::Load(df, xs.get() + c));
-      hn::Store(a, df, ax.get() + c);
-      vmax = hn::Max(vmax, a);
-    }
-    float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
+    float amax = 0;
+    for (size_t c = 0; c < cols; ++c) amax = std::max(amax, std::fabs(x[c]));
     float* p = d.mutable_row_params(r);
     if (amax == 0) {  // all zero: codes stay 0
       p[0] = 1.0f;
       p[1] = 1.0f;
       continue;
     }
-    // Rows of tiny weights (amax < 2^-64) are searched scaled by 2^64
-    // (exact), so that 1 / s stays finite; s is scaled back at the end.
-    float unscale = 1.0f;
-    if (amax < 0x1p-64f) {
-      for (size_t c = 0; c < n; ++c) {
-        xs[c] *= 0x1p64f;
-        ax[c] *= 0x1p64f;
-      }
-      amax *= 0x1p64f;
-      unscale = 0x1p-64f;
+    // The row is searched scaled by 2^k, amax * 2^k in [1, 2), and s scaled
+    // back by 2^-k at the end. Scaling by a power of two is exact (products
+    // and quotients round the same), so the codes and s are those of the
+    // unscaled search; but the f32 squared differences neither overflow
+    // (weights ~1e20) nor lose precision as subnormals (weights ~1e-20),
+    // and 1 / s stays finite. 2^k is applied as two normal factors (k = 149
+    // for a subnormal amax: amax * 2^k in [1, 2^23)).
+    const int k = 127 - static_cast<int>(F32Bits(amax) >> 23);  // amax normal
+    const int k_lo = (amax < 0x1p-126f ? 149 : k) / 2;
+    const int k_hi = (amax < 0x1p-126f ? 149 : k) - k_lo;
+    const float up_lo = std::ldexp(1.0f, k_lo), up_hi = std::ldexp(1.0f, k_hi);
+    const auto v_up_lo = hn::Set(df, up_lo), v_up_hi = hn::Set(df, up_hi);
+    for (size_t c = 0; c + hn::Lanes(df) <= cols; c += hn::Lanes(df)) {
+      const auto v = hn::Mul(hn::Mul(hn::LoadU(df, x + c), v_up_lo), v_up_hi);
+      hn::Store(v, df, xs.get() + c);
+      hn::Store(hn::Abs(v), df, ax.get() + c);
     }
+    for (size_t c = cols / hn::Lanes(df) * hn::Lanes(df); c < n; ++c) {
+      xs[c] = c < cols ? x[c] * up_lo * up_hi : 0.0f;
+      ax[c] = std::fabs(xs[c]);
+    }
+    amax = amax * up_lo * up_hi;
     // The candidate search of docs/formats.md, with the same float
     // arithmetic for the multipliers. Candidates whose s equals one already
     // evaluated for this E (the fine grid's delta ~ 0, mult clamped to 1)
@@ -276,7 +281,7 @@ void EncodeRowsQins8(const float* w, size_t stride, QuantizedMatrix::Data& d,
         Qins8WriteCodes<3>(xs.get(), n, best_s, codes.get());
     }
     memcpy(d.mutable_row(r), codes.get(), cols);
-    p[0] = best_s * unscale;
+    p[0] = best_s / up_lo / up_hi;
     p[1] = static_cast<float>(best_e);
   }
 }
