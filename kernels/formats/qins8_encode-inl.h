@@ -55,6 +55,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 // The virtual lane count of the error sum and the chunk flushed to f64.
 constexpr size_t kQins8SumLanes = 16;
 constexpr size_t kQins8SumChunk = 256;
+// Lanes(Qins8Tag()) is a power of two <= 16 on every target (Highway's SVE
+// lane counts are powers of two too), so 16 / N vectors cover the 16
+// virtual lanes exactly.
 using Qins8Tag = hn::CappedTag<float, kQins8SumLanes>;
 
 // Rounding a = |x| / s (finite, >= 0) to the nearest code, as
