@@ -160,7 +160,7 @@ StatusOr<QuantizedMatrix> Quantize(Format format, const float* w, size_t rows,
                                    const QuantizeOptions& opt) {
   ContextOptions one;
   one.num_threads = 1;
-  one.target = TargetName(BestTarget());  // encoders are scalar: no env lookup
+  one.target = TargetName(BestTarget());  // no QINS_TARGET lookup
   StatusOr<Context> ctx = Context::Create(one);
   if (!ctx.ok()) return ctx.status();
   return Quantize(*ctx, format, w, rows, cols, row_stride, opt);
