@@ -25,7 +25,8 @@ struct Codec {
   // (validated); `stride` is in floats.
   Status (*prepare)(const float* w, size_t stride, QuantizedMatrix::Data& d);
   // Encodes rows [r0, r1) of W into d (storage allocated and zeroed, prepare
-  // done). Called concurrently for disjoint row ranges.
+  // done). Called concurrently for disjoint row ranges. Null for formats
+  // whose encoder is per target (dispatch/encode_kernels.h: qins8).
   void (*encode_rows)(const float* w, size_t stride, QuantizedMatrix::Data& d,
                       size_t r0, size_t r1);
   // Decodes row r into out[0, cols).

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dispatch/decode_kernels.h"
+#include "dispatch/encode_kernels.h"
 #include "dispatch/parallel.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/matrix_data.h"
@@ -159,7 +160,7 @@ StatusOr<QuantizedMatrix> Quantize(Format format, const float* w, size_t rows,
                                    const QuantizeOptions& opt) {
   ContextOptions one;
   one.num_threads = 1;
-  one.target = TargetName(BestTarget());  // encoders are scalar: no env lookup
+  one.target = TargetName(BestTarget());  // no QINS_TARGET lookup
   StatusOr<Context> ctx = Context::Create(one);
   if (!ctx.ok()) return ctx.status();
   return Quantize(*ctx, format, w, rows, cols, row_stride, opt);
@@ -224,8 +225,13 @@ StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
       return Status(st.code(), "Quantize(" + name + "): " + st.message());
   }
   QuantizedMatrix::Data& data = *d;
+  // The context's target's SIMD encoder where the format has one (it gives
+  // the same result on every target), else the codec's scalar encoder.
+  EncodeRowsFn encode =
+      GetEncodeKernels(ctx.target()).rows[static_cast<int>(format.kind)];
+  if (encode == nullptr) encode = codec.encode_rows;
   ParallelFor(ctx, rows, 1, [&](size_t r0, size_t r1) {
-    codec.encode_rows(w, row_stride, data, r0, r1);
+    encode(w, row_stride, data, r0, r1);
   });
   // Finite weights can still overflow a format's scale (an f16 block scale
   // of q8_0/q4_0/iq4_nl/qins4 beyond 65504, found by the quantize fuzzer):
