@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
@@ -284,20 +285,25 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
   const size_t N = hn::Lanes(d);
   const size_t blocks = (m.cols + 31) / 32;
   const size_t bp = (blocks + N - 1) / N * N;
-  auto scales = hwy::AllocateAligned<float>(4 * bp);
-  auto bits = hwy::AllocateAligned<uint16_t>(bp);
-  auto select = hwy::AllocateAligned<uint8_t>(4 * bp);
+  // Per-thread scratch, grown once: small matrices (a 128-column layer of a
+  // tiny model) would otherwise pay three allocations per call.
+  thread_local std::vector<float> scales;
+  thread_local std::vector<uint16_t> bits;
+  thread_local std::vector<uint8_t> select;
+  if (scales.size() < 4 * bp) scales.resize(4 * bp);
+  if (select.size() < 4 * bp) select.resize(4 * bp);
+  if (bits.size() < bp) bits.resize(bp);
   HWY_ALIGN float stored[4][16];
   const hn::Rebind<hwy::float16_t, DB> dh;
-  std::fill(bits.get(), bits.get() + bp, uint16_t{0});
+  std::fill(bits.begin(), bits.begin() + bp, uint16_t{0});
   float out[4];
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
     BlockParams p;
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + (i < n ? i : 0);
-      float* sc = scales.get() + i * bp;
-      uint8_t* sel = select.get() + i * bp;
+      float* sc = scales.data() + i * bp;
+      uint8_t* sel = select.data() + i * bp;
       const uint8_t* w = m.row(row);
       for (size_t b = 0; b < blocks; ++b) {
         uint16_t h;
@@ -306,11 +312,11 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
         sel[b] = Header::Select(h);
       }
       for (size_t b = 0; b < bp; b += N) {
-        hn::Store(hn::PromoteTo(
-                      d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(
-                                           bits.get()) +
-                                           b)),
-                  d, sc + b);
+        hn::StoreU(hn::PromoteTo(
+                       d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(
+                                            bits.data()) +
+                                            b)),
+                   d, sc + b);
       }
       p.scale[i] = sc;
       p.select[i] = sel;
