@@ -1,10 +1,5 @@
 #include "tools/runner/qins_model_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -15,6 +10,7 @@
 #include <vector>
 
 #include "qins/format.h"
+#include "tools/runner/mapped_file.h"
 
 namespace qins::runner {
 namespace {
@@ -517,31 +513,11 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
 }
 
 StatusOr<ModelWeights> ReadModelFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return InvalidArgument(path + ": cannot open: " + std::strerror(errno));
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return InvalidArgument(path + ": not a regular file");
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (size == 0) {
-    ::close(fd);
-    return DataLoss(path + ": file is empty (0 bytes)");
-  }
-  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_errno = errno;
-  ::close(fd);
-  if (map == MAP_FAILED) {
-    return Status(StatusCode::kResourceExhausted,
-                  path + ": mmap failed: " + std::strerror(map_errno));
-  }
-  StatusOr<ModelWeights> w =
-      ParseModelFile(static_cast<const uint8_t*>(map), size, path);
-  ::munmap(map, size);
-  return w;
+  StatusOr<std::shared_ptr<const MappedFile>> f = MappedFile::Open(path);
+  if (!f.ok()) return f.status();
+  if ((*f)->size() == 0) return DataLoss(path + ": file is empty (0 bytes)");
+  // The weights are rebuilt (copied) by FromParts; the mapping ends here.
+  return ParseModelFile((*f)->data(), (*f)->size(), path);
 }
 
 namespace {
