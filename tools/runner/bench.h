@@ -28,7 +28,7 @@ struct BenchRow {
   size_t weight_bytes = 0, weights = 0;
   MeanSpread prefill_tps, decode_tps, ttft_ms, ms_per_token;
   double effective_gbps = 0;       // weight_bytes x mean decode tok/s
-  double read_gbps_same_size = 0;  // hot read of a weight-sized buffer
+  double read_gbps_same_size = 0;  // read of the weights themselves, GB/s
   double read_gbps_dram = 0;       // rotated buffers > 4x LLC
   double gemv_share = 0, attention_share = 0, other_share = 0;
   size_t peak_rss_bytes = 0;    // VmHWM during this policy's run
