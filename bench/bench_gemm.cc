@@ -70,10 +70,8 @@ HWY_AFTER_NAMESPACE();
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "bench/bench_support.h"
@@ -130,28 +128,6 @@ struct Shape {
   size_t n, k;
 };
 
-// `copies` independent copies of one quantized matrix; each (format, shape)
-// is quantized once per process (some encoders take seconds).
-std::vector<QuantizedMatrix> MakeMatrices(Format f, Shape s, size_t copies) {
-  static std::map<std::tuple<int, int, size_t, size_t>, QuantizedMatrix> cache;
-  const auto key = std::make_tuple(static_cast<int>(f.kind), f.level, s.n, s.k);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    std::vector<float> w(s.n * s.k);
-    FillUniform(w.data(), w.size(), 100, 0.05f);
-    const Context ctx = MakeBenchContext(0);
-    StatusOr<QuantizedMatrix> q = Quantize(ctx, f, w.data(), s.n, s.k);
-    if (!q.ok()) {
-      std::fprintf(stderr, "bench_gemm: %s\n", q.status().ToString().c_str());
-      std::exit(2);
-    }
-    it = cache.emplace(key, *q).first;
-  }
-  std::vector<QuantizedMatrix> out;
-  for (size_t c = 0; c < copies; ++c) out.push_back(it->second.Clone());
-  return out;
-}
-
 void RunGemm(benchmark::State& state, Format f, Shape s, size_t m,
              int threads) {
   const size_t weights = s.n * s.k;
@@ -161,7 +137,7 @@ void RunGemm(benchmark::State& state, Format f, Shape s, size_t m,
   // the run to seconds; its figures are not the cold-W measurement.
   const size_t copies = GetFlags().quick ? 2 : ColdCopies(bytes);
   const Context ctx = MakeBenchContext(threads);
-  const std::vector<QuantizedMatrix> w = MakeMatrices(f, s, copies);
+  const std::vector<QuantizedMatrix> w = QuantizedCopies(f, s.n, s.k, copies);
   std::vector<float> x(m * s.k), y(m * s.n);
   FillUniform(x.data(), x.size(), 7);
   for (const QuantizedMatrix& q : w) {  // warm-up: page faults, thread start

@@ -27,11 +27,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "bench/bench_support.h"
@@ -46,31 +44,6 @@ struct Shape {
   size_t rows, cols;
 };
 
-// `copies` independent copies of one quantized matrix (Clone()), so that the
-// cold state streams distinct memory. Each (format, shape) is quantized once
-// per process and reused by every strategy, thread count and cache state:
-// some encoders take seconds per matrix.
-std::vector<QuantizedMatrix> MakeMatrices(Format f, Shape s, size_t copies) {
-  static std::map<std::tuple<int, int, size_t, size_t>, QuantizedMatrix> cache;
-  const auto key =
-      std::make_tuple(static_cast<int>(f.kind), f.level, s.rows, s.cols);
-  auto it = cache.find(key);
-  if (it == cache.end()) {
-    std::vector<float> w(s.rows * s.cols);
-    FillUniform(w.data(), w.size(), 100, 0.05f);
-    const Context ctx = MakeBenchContext(0);
-    StatusOr<QuantizedMatrix> q = Quantize(ctx, f, w.data(), s.rows, s.cols);
-    if (!q.ok()) {
-      std::fprintf(stderr, "bench_gemv: %s\n", q.status().ToString().c_str());
-      std::exit(2);
-    }
-    it = cache.emplace(key, *q).first;
-  }
-  std::vector<QuantizedMatrix> out;
-  for (size_t c = 0; c < copies; ++c) out.push_back(it->second.Clone());
-  return out;
-}
-
 void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
              int threads, bool cold) {
   const size_t weights = s.rows * s.cols;
@@ -79,7 +52,8 @@ void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
       static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
   const size_t copies = cold ? ColdCopies(bytes) : 1;
   const Context ctx = MakeBenchContext(threads);
-  const std::vector<QuantizedMatrix> m = MakeMatrices(f, s, copies);
+  const std::vector<QuantizedMatrix> m =
+      QuantizedCopies(f, s.rows, s.cols, copies);
   std::vector<float> x(s.cols), y(s.rows);
   FillUniform(x.data(), x.size(), 7);
   GemvOptions opt;

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "qins/cpu_info.h"
@@ -286,6 +287,28 @@ void FillUniform(float* p, size_t n, uint64_t seed, float scale) {
     s ^= s << 17;
     p[i] = scale * (static_cast<float>(s >> 40) * (2.0f / 16777216.0f) - 1.0f);
   }
+}
+
+std::vector<QuantizedMatrix> QuantizedCopies(Format f, size_t rows, size_t cols,
+                                             size_t copies) {
+  static std::map<std::tuple<int, int, size_t, size_t>, QuantizedMatrix> cache;
+  const auto key =
+      std::make_tuple(static_cast<int>(f.kind), f.level, rows, cols);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    std::vector<float> w(rows * cols);
+    FillUniform(w.data(), w.size(), 100, 0.05f);
+    const Context ctx = MakeBenchContext(0);
+    StatusOr<QuantizedMatrix> q = Quantize(ctx, f, w.data(), rows, cols);
+    if (!q.ok()) {
+      std::fprintf(stderr, "bench: %s\n", q.status().ToString().c_str());
+      std::exit(2);
+    }
+    it = cache.emplace(key, *q).first;
+  }
+  std::vector<QuantizedMatrix> out;
+  for (size_t c = 0; c < copies; ++c) out.push_back(it->second.Clone());
+  return out;
 }
 
 }  // namespace qins::bench

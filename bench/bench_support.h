@@ -16,6 +16,7 @@
 #include "qins/bandwidth.h"
 #include "qins/context.h"
 #include "qins/perf_counters.h"
+#include "qins/quantize.h"
 
 namespace qins::bench {
 
@@ -39,6 +40,13 @@ const Flags& GetFlags();
 // Context with `threads` threads on the target chosen by QINS_TARGET (or the
 // best). Exits with a message if it cannot be made.
 Context MakeBenchContext(int threads);
+
+// `copies` independent deep copies (QuantizedMatrix::Clone) of one random
+// rows x cols matrix (uniform, scale 0.05, fixed seed) quantized into f.
+// Each (format, shape) is quantized once per process and cached: some
+// encoders take seconds per matrix. Exits with a message if Quantize fails.
+std::vector<QuantizedMatrix> QuantizedCopies(Format f, size_t rows, size_t cols,
+                                             size_t copies);
 
 // Number of buffers of `bytes` each for the "cold" cache state: at least 4,
 // and their total exceeds 4x the last-level cache plus two buffers, so that a
