@@ -252,17 +252,25 @@ HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
   }
 }
 
+// A qins8 bits loader for rows [r, r + n) of a group: each row's shift
+// 23 - M = 16 + E (E from its parameters).
+template <class Loader>
+HWY_INLINE Loader Qins8ShiftLoader(const QuantizedMatrix::Data& m, size_t r,
+                                   size_t n) {
+  Loader ld;
+  for (size_t i = 0; i < 4; ++i) {
+    const size_t row = r + (i < n ? i : 0);
+    ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
+  }
+  return ld;
+}
+
 HWY_NOINLINE void GemvQins8Bits(const QuantizedMatrix::Data& m, const float* x,
                                 size_t padded, float* y, size_t r0, size_t r1) {
   FusedGemvRows(
       m, x, padded, y, r0, r1,
       [&](size_t r, size_t n) {
-        Qins8BitsLoader ld;
-        for (size_t i = 0; i < 4; ++i) {
-          const size_t row = r + (i < n ? i : 0);
-          ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
-        }
-        return ld;
+        return Qins8ShiftLoader<Qins8BitsLoader>(m, r, n);
       },
       [&](size_t r) { return m.row_params_of(r)[0]; });
 }
@@ -276,12 +284,7 @@ HWY_NOINLINE void GemvQins8BitsScaledX(const QuantizedMatrix::Data& m,
   FusedGemvRows(
       m, x, padded, y, r0, r1,
       [&](size_t r, size_t n) {
-        Qins8BitsXsLoader ld;
-        for (size_t i = 0; i < 4; ++i) {
-          const size_t row = r + (i < n ? i : 0);
-          ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
-        }
-        return ld;
+        return Qins8ShiftLoader<Qins8BitsXsLoader>(m, r, n);
       },
       [&](size_t r) { return y_factor * m.row_params_of(r)[0]; });
 }
