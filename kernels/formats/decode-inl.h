@@ -21,6 +21,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins4_tables.h"
 
@@ -166,11 +167,9 @@ void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
 }
 
 void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  static const float kTable[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                   1,    13,   25,  38,  53,  69,  89,  113};
   DecodeRowNibbles(m, r, out, [](const uint8_t* blk, float* t) {
     const float d = BlockF16Scale(blk);
-    for (int q = 0; q < 16; ++q) t[q] = d * kTable[q];
+    for (int q = 0; q < 16; ++q) t[q] = d * kIQ4NLValues[q];
   });
 }
 

@@ -15,12 +15,9 @@
 #include "kernels/formats/block_rows.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 
 namespace qins {
-
-extern const int8_t kIQ4NLValues[16];
-const int8_t kIQ4NLValues[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                 1,    13,   25,  38,  53,  69,  89,  113};
 
 namespace {
 

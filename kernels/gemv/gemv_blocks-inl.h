@@ -27,6 +27,7 @@
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins4_tables.h"
 
@@ -172,12 +173,10 @@ struct Int4Tables {
 
 inline const Int4Tables& GetInt4Tables() {
   static const Int4Tables t = [] {
-    static const int8_t kIQ4[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                    1,    13,   25,  38,  53,  69,  89,  113};
     Int4Tables r;
     for (int q = 0; q < 16; ++q) {
       r.q4_0[q] = static_cast<float>(q - 8);
-      r.iq4_nl[q] = kIQ4[q];
+      r.iq4_nl[q] = kIQ4NLValues[q];
     }
     for (int s = 0; s < 16; ++s) {
       r.qins4[s][0] = r.qins4[s][8] = 0.0f;

@@ -5,11 +5,10 @@
 
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "qins/quantize.h"
 
 namespace qins {
-
-extern const int8_t kIQ4NLValues[16];
 
 namespace {
 
