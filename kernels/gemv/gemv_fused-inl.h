@@ -178,6 +178,18 @@ struct HalfLoader {
 // 2 cols) of the row. `gather`: the 256 magnitudes of the row's (or
 // tensor's) log range in a table; per vector: zero-extending load, gather,
 // sign-extending load, convert, multiply, FMA: 6 ops.
+// The signs -1/0/+1 of weights [k, k + N) of a qins8-seed row as f32: its
+// sign bytes follow its `cols` code bytes. Sign-extending load, convert.
+HWY_INLINE hn::Vec<DF> Qins8SeedSigns(const uint8_t* row, size_t cols,
+                                      size_t k) {
+  const hn::Rebind<int8_t, DF> ds8;
+  return hn::ConvertTo(
+      DF(),
+      hn::PromoteTo(
+          DI(),
+          hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
+}
+
 struct Qins8SeedGatherLoader {
   const float* table[4];
   size_t cols;
@@ -187,14 +199,9 @@ struct Qins8SeedGatherLoader {
                               hn::Vec<DI>) const {
     const DF d;
     const hn::Rebind<uint8_t, DF> d8;
-    const hn::Rebind<int8_t, DF> ds8;
     const auto idx = hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
                                                      hn::LoadU(d8, row + k)));
-    const auto sign = hn::ConvertTo(
-        d,
-        hn::PromoteTo(
-            DI(),
-            hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
+    const auto sign = Qins8SeedSigns(row, cols, k);
     return hn::Mul(sign, hn::GatherIndex(d, table[i], idx));
   }
 };
@@ -213,18 +220,13 @@ struct Qins8SeedArithLoader {
                               hn::Vec<DI>) const {
     const DF d;
     const hn::Rebind<uint8_t, DF> d8;
-    const hn::Rebind<int8_t, DF> ds8;
     const auto q = hn::ConvertTo(
         d, hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
                                            hn::LoadU(d8, row + k))));
     const auto n = hn::Div(hn::Sub(hn::Set(d, 255.0f), q), hn::Set(d, 254.0f));
     const auto mag =
         hn::Exp(d, hn::Add(hn::Set(d, lo[i]), hn::Mul(n, hn::Set(d, span[i]))));
-    const auto sign = hn::ConvertTo(
-        d,
-        hn::PromoteTo(
-            DI(),
-            hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
+    const auto sign = Qins8SeedSigns(row, cols, k);
     return hn::Mul(sign, mag);
   }
 };
