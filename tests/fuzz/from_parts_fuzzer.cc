@@ -14,18 +14,8 @@
 #include "qins/context.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
+#include "tests/fuzz/fuzz_checks.h"
 #include "tests/fuzz/fuzz_input.h"
-
-namespace {
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "from_parts_fuzzer: check failed: %s\n", what);
-    std::abort();
-  }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace qins;
@@ -43,17 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
       f, rows, cols, in.data(), in.size(), row_params, tensor_params);
   if (!q.ok()) return 0;
-  std::vector<float> a(rows * cols), b(rows * cols);
-  Check(Dequantize(ctx, *q, a.data()).ok(), "Dequantize");
-  Check(DequantizeReference(*q, b.data()).ok(), "DequantizeReference");
-  Check(std::memcmp(a.data(), b.data(), a.size() * 4) == 0,
-        "SIMD Dequantize differs from the reference");
-  for (float v : a) Check(std::isfinite(v), "non-finite weight accepted");
-  std::vector<float> x(cols, 0.5f), y(rows);
-  for (GemvStrategy s : GemvStrategies(f)) {
-    GemvOptions o;
-    o.strategy = s;
-    Check(Gemv(ctx, *q, x.data(), y.data(), o).ok(), "Gemv");
-  }
+  fuzz::CheckDecodesAndRuns(ctx, *q, 0.5f);
   return 0;
 }

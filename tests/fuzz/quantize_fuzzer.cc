@@ -21,18 +21,8 @@
 #include "qins/context.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
+#include "tests/fuzz/fuzz_checks.h"
 #include "tests/fuzz/fuzz_input.h"
-
-namespace {
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "quantize_fuzzer: check failed: %s\n", what);
-    std::abort();
-  }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace qins;
@@ -51,30 +41,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (float v : w) finite = finite && std::isfinite(v);
   StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
   if (!finite) {
-    Check(!q.ok(), "Quantize accepted NaN/Inf");
+    fuzz::Check(!q.ok(), "Quantize accepted NaN/Inf");
     return 0;
   }
   if (!q.ok()) {
     // Finite weights are refused only as out of the format's range (f16
     // values, or f16 block scales, beyond 65504), never when |w| <= 1e4.
-    Check(q.status().code() == StatusCode::kOutOfRange,
-          "Quantize refused finite weights with a code other than OutOfRange");
+    fuzz::Check(
+        q.status().code() == StatusCode::kOutOfRange,
+        "Quantize refused finite weights with a code other than OutOfRange");
     float amax = 0;
     for (float v : w) amax = std::max(amax, std::fabs(v));
-    Check(amax > 1e4f, "Quantize refused finite weights with |w| <= 1e4");
+    fuzz::Check(amax > 1e4f, "Quantize refused finite weights with |w| <= 1e4");
     return 0;
   }
-  std::vector<float> a(rows * cols), b(rows * cols);
-  Check(Dequantize(ctx, *q, a.data()).ok(), "Dequantize");
-  Check(DequantizeReference(*q, b.data()).ok(), "DequantizeReference");
-  Check(std::memcmp(a.data(), b.data(), a.size() * 4) == 0,
-        "SIMD Dequantize differs from the reference");
-  for (float v : a) Check(std::isfinite(v), "non-finite dequantized weight");
-  std::vector<float> x(cols, 1.0f), y(rows);
-  for (GemvStrategy s : GemvStrategies(f)) {
-    GemvOptions o;
-    o.strategy = s;
-    Check(Gemv(ctx, *q, x.data(), y.data(), o).ok(), "Gemv");
-  }
+  fuzz::CheckDecodesAndRuns(ctx, *q, 1.0f);
   return 0;
 }
