@@ -145,21 +145,9 @@ void RunGemm(benchmark::State& state, Format f, Shape s, size_t m,
   }
   const double peak = FmaPeakGflops(ctx, GetFlags().quick ? 0.002 : 0.05);
   SideBySide timing(ctx, copies);
-  for (auto _ : state) {
-    const auto t0 = Clock::now();
-    const Status st =
-        Gemm(ctx, w[timing.kernel_copy()], x.data(), m, s.k, y.data(), s.n);
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!st.ok()) {
-      state.SkipWithError(st.ToString().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    // The read pass streams another copy's code rows (as bench_gemv).
-    const QuantizedMatrix& rc = w[timing.read_copy()];
-    timing.Next(state, dt, rc.row(0), rc.rows() * rc.row_stride());
-  }
+  RunSideBySide(state, timing, w, y.data(), [&](const QuantizedMatrix& q) {
+    return Gemm(ctx, q, x.data(), m, s.k, y.data(), s.n);
+  });
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
   const double flops = 2.0 * static_cast<double>(m) * weights *

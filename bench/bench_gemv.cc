@@ -25,7 +25,6 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -61,26 +60,12 @@ void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
   for (const QuantizedMatrix& q : m) {
     (void)Gemv(ctx, q, x.data(), y.data(), opt);  // warm-up
   }
-  using Clock = std::chrono::steady_clock;
   SideBySide timing(ctx, copies);
-  for (auto _ : state) {
-    const auto t0 = Clock::now();
-    const Status st =
-        Gemv(ctx, m[timing.kernel_copy()], x.data(), y.data(), opt);
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!st.ok()) {
-      state.SkipWithError(st.ToString().c_str());
-      break;
-    }
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-    // The read pass streams the same copy's code rows (rows x row_stride
-    // bytes, padding included; per-row parameters live elsewhere and are
-    // not read). bw is computed from the bytes it read; frac_bw compares
-    // that rate with the kernel's rate over the format's own bytes.
-    const QuantizedMatrix& rc = m[timing.read_copy()];
-    timing.Next(state, dt, rc.row(0), rc.rows() * rc.row_stride());
-  }
+  // bw is computed from the bytes the read pass read; frac_bw compares that
+  // rate with the kernel's rate over the format's own bytes.
+  RunSideBySide(state, timing, m, y.data(), [&](const QuantizedMatrix& q) {
+    return Gemv(ctx, q, x.data(), y.data(), opt);
+  });
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
   state.SetLabel(TargetName(ctx.target()) +

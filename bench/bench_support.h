@@ -4,6 +4,7 @@
 #ifndef QINS_BENCH_BENCH_SUPPORT_H_
 #define QINS_BENCH_BENCH_SUPPORT_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -105,6 +106,32 @@ class SideBySide {
   double kernel_s_ = 0, read_s_ = 0, read_bytes_ = 0;
   uint32_t sink_ = 0;
 };
+
+// The benchmark loop shared by bench_gemv and bench_gemm: each iteration
+// times kernel(copies[timing.kernel_copy()]) (a callable returning a Status),
+// keeps `out` alive, then streams the code rows (rows x row_stride bytes,
+// padding included; per-row parameters live elsewhere) of
+// copies[timing.read_copy()] for the side-by-side read bandwidth. A kernel
+// error ends the run with SkipWithError.
+template <class Kernel>
+void RunSideBySide(benchmark::State& state, SideBySide& timing,
+                   const std::vector<QuantizedMatrix>& copies, float* out,
+                   Kernel&& kernel) {
+  using Clock = std::chrono::steady_clock;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    const Status st = kernel(copies[timing.kernel_copy()]);
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!st.ok()) {
+      state.SkipWithError(st.ToString().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(out);
+    benchmark::ClobberMemory();
+    const QuantizedMatrix& rc = copies[timing.read_copy()];
+    timing.Next(state, dt, rc.row(0), rc.rows() * rc.row_stride());
+  }
+}
 
 // TSC ticks per second (x86), measured once against the steady clock; empty
 // where there is no TSC.
