@@ -23,13 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     buf.resize(m.rows() * m.cols());
     (void)Dequantize(ctx, m, buf.data());
   };
-  decode(w->token_embedding);
-  decode(w->output);
-  for (const runner::LayerWeights& l : w->layers) {
-    for (const QuantizedMatrix* m :
-         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      decode(*m);
-  }
+  for (const QuantizedMatrix* m : w->Matrices()) decode(*m);
   StatusOr<runner::Transformer> t = runner::Transformer::Create(ctx, &*w, 2);
   if (!t.ok()) return 0;
   (void)t->Forward(w->config.bos_id, 0);

@@ -25,13 +25,7 @@ using Clock = std::chrono::steady_clock;
 // pass; each pass reads every matrix's rows (row padding included).
 StatusOr<double> WeightReadGbps(const Context& ctx, const ModelWeights& w,
                                 int reps = 5) {
-  std::vector<const QuantizedMatrix*> ms = {&w.token_embedding};
-  if (!w.output.empty()) ms.push_back(&w.output);
-  for (const LayerWeights& l : w.layers) {
-    for (const QuantizedMatrix* m :
-         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      ms.push_back(m);
-  }
+  const std::vector<const QuantizedMatrix*> ms = w.Matrices();
   size_t bytes = 0;
   uint32_t sink = 0;
   auto pass = [&] {

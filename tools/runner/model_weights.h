@@ -22,10 +22,22 @@ struct ModelWeights {
   ModelConfig config;
   QuantizedMatrix token_embedding;  // vocab x dim
   std::vector<LayerWeights> layers;
-  std::vector<float> final_norm;    // dim
-  QuantizedMatrix output;           // vocab x dim; empty when tied
-  std::vector<std::string> vocab;   // token pieces; may be empty
-  std::string source;               // ModelSource::Describe() of the origin
+  std::vector<float> final_norm;   // dim
+  QuantizedMatrix output;          // vocab x dim; empty when tied
+  std::vector<std::string> vocab;  // token pieces; may be empty
+  std::string source;              // ModelSource::Describe() of the origin
+  // Every linear weight matrix, in model order: the embedding, the output
+  // when untied, then per layer q, k, v, o, gate, up, down.
+  std::vector<const QuantizedMatrix*> Matrices() const {
+    std::vector<const QuantizedMatrix*> ms = {&token_embedding};
+    if (!output.empty()) ms.push_back(&output);
+    for (const LayerWeights& l : layers) {
+      for (const QuantizedMatrix* m :
+           {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
+        ms.push_back(m);
+    }
+    return ms;
+  }
   // The classifier the forward pass uses.
   const QuantizedMatrix& classifier() const {
     return config.tied_classifier ? token_embedding : output;

@@ -59,26 +59,16 @@ bool ResetPeakRss() {
 }
 
 size_t WeightBytes(const ModelWeights& w) {
-  size_t b = w.token_embedding.payload_bytes() + w.final_norm.size() * 4;
-  if (!w.output.empty()) b += w.output.payload_bytes();
-  for (const LayerWeights& l : w.layers) {
-    for (const QuantizedMatrix* m :
-         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      b += m->payload_bytes();
+  size_t b = w.final_norm.size() * 4;
+  for (const QuantizedMatrix* m : w.Matrices()) b += m->payload_bytes();
+  for (const LayerWeights& l : w.layers)
     b += (l.attn_norm.size() + l.ffn_norm.size()) * 4;
-  }
   return b;
 }
 
 size_t WeightCount(const ModelWeights& w) {
-  auto n = [](const QuantizedMatrix& m) { return m.rows() * m.cols(); };
-  size_t c = n(w.token_embedding);
-  if (!w.output.empty()) c += n(w.output);
-  for (const LayerWeights& l : w.layers) {
-    for (const QuantizedMatrix* m :
-         {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-      c += n(*m);
-  }
+  size_t c = 0;
+  for (const QuantizedMatrix* m : w.Matrices()) c += m->rows() * m->cols();
   return c;
 }
 
