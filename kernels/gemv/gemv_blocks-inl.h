@@ -294,28 +294,35 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
   if (bits.size() < bp) bits.resize(bp);
   HWY_ALIGN float stored[4][16];
   const hn::Rebind<hwy::float16_t, DB> dh;
-  std::fill(bits.begin(), bits.begin() + bp, uint16_t{0});
+  // Plain pointers from here on: each use of a thread_local in this shared
+  // library is a __tls_get_addr call, which the compiler does not hoist out
+  // of the block loop (measured: 15.2 -> 10.4 Gw/s, q4_0 hot).
+  float* const scale_base = scales.data();
+  uint8_t* const select_base = select.data();
+  uint16_t* const bits_p = bits.data();
+  std::fill(bits_p, bits_p + bp, uint16_t{0});
   float out[4];
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
     BlockParams p;
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + (i < n ? i : 0);
-      float* sc = scales.data() + i * bp;
-      uint8_t* sel = select.data() + i * bp;
+      float* sc = scale_base + i * bp;
+      uint8_t* sel = select_base + i * bp;
       const uint8_t* w = m.row(row);
       for (size_t b = 0; b < blocks; ++b) {
         uint16_t h;
         memcpy(&h, w + b * block_bytes, 2);
-        bits[b] = Header::ScaleBits(h);
+        bits_p[b] = Header::ScaleBits(h);
         sel[b] = Header::Select(h);
       }
       for (size_t b = 0; b < bp; b += N) {
-        hn::StoreU(hn::PromoteTo(
-                       d, hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(
-                                            bits.data()) +
-                                            b)),
-                   d, sc + b);
+        hn::StoreU(
+            hn::PromoteTo(
+                d,
+                hn::LoadU(dh,
+                          reinterpret_cast<const hwy::float16_t*>(bits_p) + b)),
+            d, sc + b);
       }
       p.scale[i] = sc;
       p.select[i] = sel;
