@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "tools/runner/convert.h"
 #include "tools/runner/eval.h"
 #include "tools/runner/forward.h"
+#include "tools/runner/forward_profiler.h"
 #include "tools/runner/generate.h"
 #include "tools/runner/open_model.h"
 #include "tools/runner/sampler.h"
@@ -55,6 +57,14 @@ common options:
   --tokenizer FILE    llama2.c tokenizer.bin (for text prompts and output)
   --threads N         worker threads (default: QINS_THREADS or all)
   --target NAME       SIMD target (default: QINS_TARGET or the best)
+  --profile           generate and bench: per-region breakdown of the
+                      forward pass (GEMV/GEMM per tensor class and format,
+                      attention, norms, RoPE, SwiGLU, residuals, embedding,
+                      sampling): time, share, modelled bytes moved, GB/s,
+                      GFLOP/s, and perf counters where the kernel allows them
+                      (unavailable ones are listed with the reason)
+  --no-counters       with --profile: time, bytes and FLOPs only
+  --profile-json FILE with --profile: also write the breakdown as JSON
   -h, --help          this text
 
 generate:
@@ -110,6 +120,8 @@ struct Args {
   std::string dump_logits, text, ids, json, markdown;
   long long max_tokens = -1;
   int ctx = 0, prompt_len = 16, reps = 5;
+  bool profile = false, counters = true;
+  std::string profile_json;
 };
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -204,6 +216,12 @@ Args ParseArgs(int argc, char** argv) {
       a.ctx = ParseInt(f, value(), 2, 1 << 24);
     else if (f == "--prompt-len")
       a.prompt_len = ParseInt(f, value(), 1, 1 << 24);
+    else if (f == "--profile")
+      a.profile = true;
+    else if (f == "--no-counters")
+      a.counters = false;
+    else if (f == "--profile-json")
+      a.profile_json = value();
     else if (f == "--reps")
       a.reps = ParseInt(f, value(), 1, 1 << 20);
     else
@@ -213,6 +231,10 @@ Args ParseArgs(int argc, char** argv) {
     Die("give exactly one of --model FILE and --synthetic NAME");
   if (a.have_prompt && a.have_prompt_ids)
     Die("give --prompt or --prompt-ids, not both");
+  if (!a.profile && (!a.counters || !a.profile_json.empty()))
+    Die("--no-counters and --profile-json go with --profile");
+  if (a.profile && a.mode == "eval")
+    Die("--profile works with generate and bench, not eval");
   return a;
 }
 
@@ -316,7 +338,7 @@ std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
 }
 
 int Generate(const Args& a, const Context& ctx, const ModelSource& src,
-             const Tokenizer* tok) {
+             const Tokenizer* tok, ForwardProfiler* prof) {
   const ModelConfig& c = src.config();
   const bool stored = src.Stored() != nullptr && a.format.empty() &&
                       a.format_map.empty() && a.policy.empty();
@@ -355,6 +377,10 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   };
   for (size_t i = 1; i < prompt.size(); ++i) print(prompt[i - 1], prompt[i]);
   g.on_token = print;
+  if (prof != nullptr) {
+    prof->Reset();
+    t.set_profiler(prof);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<int> out = OrDie(Generate(t, prompt, sampler, g));
   const double s =
@@ -374,6 +400,16 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
     std::fprintf(stderr, "logits: %zu positions x %d floats in %s\n",
                  logits.size() / c.vocab_size, c.vocab_size,
                  a.dump_logits.c_str());
+  }
+  if (prof != nullptr) {
+    const std::string md =
+        prof->Markdown("profile: generate, format " + policy.name + ", " +
+                       std::to_string(prompt.size()) + " prompt + " +
+                       std::to_string(out.size()) + " generated tokens, " +
+                       std::to_string(ctx.num_threads()) + " threads, target " +
+                       TargetName(ctx.target()));
+    std::fputs(md.c_str(), stderr);
+    if (!a.profile_json.empty()) WriteOrDie(a.profile_json, prof->Json());
   }
   return 0;
 }
@@ -406,15 +442,25 @@ int Eval(const Args& a, const Context& ctx, const ModelSource& src,
   return 0;
 }
 
-int Bench(const Args& a, const Context& ctx, const ModelSource& src) {
+int Bench(const Args& a, const Context& ctx, const ModelSource& src,
+          ForwardProfiler* prof) {
   BenchOptions opt;
   opt.policies = PolicyList(a, src.Stored() != nullptr ? "stored" : "f32");
   CheckFits(src, opt.policies, false);
   opt.prompt_len = a.prompt_len;
   opt.decode_tokens = a.n < 0 ? 128 : a.n;
   opt.reps = a.reps;
+  opt.profiler = prof;
   BenchResult r = OrDie(RunBench(ctx, src, opt));
-  const std::string md = BenchMarkdown(r);
+  std::string md = BenchMarkdown(r);
+  if (prof != nullptr) {
+    std::string json = "[";
+    for (const BenchRow& row : r.rows) {
+      md += "\n" + row.profile_markdown;
+      json += (json.size() > 1 ? ", " : "") + row.profile_json;
+    }
+    if (!a.profile_json.empty()) WriteOrDie(a.profile_json, json + "]\n");
+  }
   std::fputs(md.c_str(), stdout);
   if (!a.markdown.empty()) WriteOrDie(a.markdown, md);
   if (!a.json.empty()) WriteOrDie(a.json, BenchJson(r));
@@ -423,6 +469,11 @@ int Bench(const Args& a, const Context& ctx, const ModelSource& src) {
 
 int Main(int argc, char** argv) {
   const Args a = ParseArgs(argc, argv);
+  // The profiler opens its counters with perf's inherit flag before the
+  // Context's worker threads exist, so that they are counted too.
+  std::optional<ForwardProfiler> prof;
+  if (a.profile) prof.emplace(OrDie(ForwardProfiler::Create(a.counters)));
+  ForwardProfiler* p = prof ? &*prof : nullptr;
   ContextOptions co;
   co.num_threads = a.threads;
   co.target = a.target;
@@ -437,9 +488,9 @@ int Main(int argc, char** argv) {
   } else if (!src->Vocab().empty()) {
     tok = std::make_unique<Tokenizer>(Tokenizer::FromPieces(src->Vocab()));
   }
-  if (a.mode == "generate") return Generate(a, ctx, *src, tok.get());
+  if (a.mode == "generate") return Generate(a, ctx, *src, tok.get(), p);
   if (a.mode == "eval") return Eval(a, ctx, *src, tok.get());
-  return Bench(a, ctx, *src);
+  return Bench(a, ctx, *src, p);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,26 +69,29 @@ struct RunTimes {
   double prefill_s = 0, ttft_s = 0, decode_s = 0;
 };
 
-// One run from position 0: prefill the prompt, pick the first token
-// (greedy), then decode `n` tokens, feeding back each argmax.
+// One run from position 0: prefill the prompt (one Gemm per weight per
+// batch), pick the first token (greedy), then decode `n` tokens, feeding
+// back each argmax.
 StatusOr<RunTimes> RunOnce(Transformer& t, const std::vector<int>& prompt,
                            int n) {
   const int vocab = t.config().vocab_size;
+  ForwardProfiler* prof = t.profiler();
+  auto sampled = [&] {
+    if (prof) prof->Lap(prof->Region(RegionKind::kSampling), 4.0 * vocab);
+  };
   RunTimes r;
   const Clock::time_point t0 = Clock::now();
-  const float* logits = nullptr;
-  for (size_t p = 0; p < prompt.size(); ++p) {
-    auto l = t.Forward(prompt[p], static_cast<int>(p));
-    if (!l.ok()) return l.status();
-    logits = *l;
-  }
+  auto logits = t.Prefill(prompt.data(), static_cast<int>(prompt.size()), 0);
+  if (!logits.ok()) return logits.status();
   const Clock::time_point t1 = Clock::now();
-  int token = Argmax(logits, vocab);
+  int token = Argmax(*logits, vocab);
+  sampled();
   const Clock::time_point t2 = Clock::now();
   for (int i = 0; i < n; ++i) {
     auto l = t.Forward(token, static_cast<int>(prompt.size()) + i);
     if (!l.ok()) return l.status();
     token = Argmax(*l, vocab);
+    sampled();
   }
   const Clock::time_point t3 = Clock::now();
   r.prefill_s = Seconds(t0, t1);
@@ -149,16 +153,34 @@ StatusOr<BenchResult> RunBench(const Context& ctx, const ModelSource& src,
       mspt.push_back(1e3 * times->decode_s / opt.decode_tokens);
     }
     // One more run with region timers on (kept out of the timed reps: the
-    // timers add ~15 clock reads per layer).
-    t->set_profiling(true);
-    auto prof = RunOnce(*t, prompt, opt.decode_tokens);
-    if (!prof.ok()) return prof.status();
-    const ForwardProfile& fp = t->profile();
-    const double total = fp.gemv_s + fp.attention_s + fp.other_s;
+    // timers add ~15 clock reads per layer, and counter reads ~1 us each).
+    std::optional<ForwardProfiler> local;
+    ForwardProfiler* prof = opt.profiler;
+    if (prof == nullptr) {
+      auto p = ForwardProfiler::Create(/*counters=*/false);
+      if (!p.ok()) return p.status();
+      local.emplace(std::move(*p));
+      prof = &*local;
+    }
+    prof->Reset();
+    t->set_profiler(prof);
+    auto profiled = RunOnce(*t, prompt, opt.decode_tokens);
+    t->set_profiler(nullptr);
+    if (!profiled.ok()) return profiled.status();
+    const double total = prof->TotalSeconds();
     if (total > 0) {
-      row.gemv_share = fp.gemv_s / total;
-      row.attention_share = fp.attention_s / total;
-      row.other_share = fp.other_s / total;
+      row.gemv_share = prof->KindSeconds(RegionKind::kGemv) / total;
+      row.gemm_share = prof->KindSeconds(RegionKind::kGemm) / total;
+      row.attention_share = prof->KindSeconds(RegionKind::kAttention) / total;
+      row.other_share =
+          1.0 - row.gemv_share - row.gemm_share - row.attention_share;
+    }
+    if (opt.profiler != nullptr) {
+      row.profile_markdown =
+          prof->Markdown("profile: " + p.name + ", one run of " +
+                         std::to_string(opt.prompt_len) + " prefill + " +
+                         std::to_string(opt.decode_tokens) + " decode tokens");
+      row.profile_json = prof->Json();
     }
     row.prefill_tps = Summarize(prefill);
     row.decode_tps = Summarize(decode);
@@ -197,14 +219,15 @@ std::string BenchMarkdown(const BenchResult& r) {
   s += buf;
   s += "| format | weight MiB | B/weight | prefill t/s | decode t/s | TTFT ms "
        "| ms/token | eff GB/s | of read BW (same size) | of DRAM BW | "
-       "GEMV % | attn % | other % | peak RSS MiB |\n"
+       "GEMV % | GEMM % | attn % | other % | peak RSS MiB |\n"
        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-       "---:|\n";
+       "---:|---:|\n";
   for (const BenchRow& x : r.rows) {
     std::snprintf(
         buf, sizeof(buf),
         "| %s | %.3f | %.3f | %.0f +- %.0f | %.0f +- %.0f | %.3f +- %.3f | "
-        "%.4f +- %.4f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f%s |\n",
+        "%.4f +- %.4f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | %.1f | "
+        "%.1f%s |\n",
         x.name.c_str(), x.weight_bytes / 1048576.0,
         double(x.weight_bytes) / x.weights, x.prefill_tps.mean,
         x.prefill_tps.stddev, x.decode_tps.mean, x.decode_tps.stddev,
@@ -212,7 +235,7 @@ std::string BenchMarkdown(const BenchResult& r) {
         x.ms_per_token.stddev, x.effective_gbps,
         x.effective_gbps / x.read_gbps_same_size,
         x.effective_gbps / x.read_gbps_dram, 100 * x.gemv_share,
-        100 * x.attention_share, 100 * x.other_share,
+        100 * x.gemm_share, 100 * x.attention_share, 100 * x.other_share,
         x.peak_rss_bytes / 1048576.0, x.peak_rss_reset ? "" : " (process)");
     s += buf;
   }
@@ -245,15 +268,18 @@ std::string BenchJson(const BenchResult& r) {
         "\"prefill_tokens_per_s\": %s, \"decode_tokens_per_s\": %s, "
         "\"ttft_ms\": %s, \"ms_per_token\": %s, \"effective_gbps\": %.9g, "
         "\"read_gbps_same_size\": %.9g, \"read_gbps_dram\": %.9g, "
-        "\"gemv_share\": %.6f, \"attention_share\": %.6f, \"other_share\": "
-        "%.6f, \"peak_rss_bytes\": %zu, \"peak_rss_per_format\": %s}%s\n",
+        "\"gemv_share\": %.6f, \"gemm_share\": %.6f, \"attention_share\": "
+        "%.6f, \"other_share\": %.6f, \"peak_rss_bytes\": %zu, "
+        "\"peak_rss_per_format\": %s",
         JsonString(x.name).c_str(), x.weight_bytes, x.weights,
         ms(x.prefill_tps).c_str(), ms(x.decode_tps).c_str(),
         ms(x.ttft_ms).c_str(), ms(x.ms_per_token).c_str(), x.effective_gbps,
-        x.read_gbps_same_size, x.read_gbps_dram, x.gemv_share,
+        x.read_gbps_same_size, x.read_gbps_dram, x.gemv_share, x.gemm_share,
         x.attention_share, x.other_share, x.peak_rss_bytes,
-        x.peak_rss_reset ? "true" : "false", i + 1 < r.rows.size() ? "," : "");
+        x.peak_rss_reset ? "true" : "false");
     s += buf;
+    if (!x.profile_json.empty()) s += ", \"profile\": " + x.profile_json;
+    s += i + 1 < r.rows.size() ? "},\n" : "}\n";
   }
   return s + "  ]\n}\n";
 }

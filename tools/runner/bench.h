@@ -1,7 +1,8 @@
 // bench mode: speed and memory of one model under several format policies.
 // Per policy: convert, then `reps` timed runs of a prefill of `prompt_len`
-// tokens (one forward per token until a GEMM lands) and `decode_tokens`
-// greedy decode steps, then one extra profiled run for the time shares.
+// tokens (Transformer::Prefill: GEMM over batches of the prompt) and
+// `decode_tokens` greedy decode steps (GEMV), then one extra profiled run for
+// the time shares (and, with a profiler, its per-region report).
 #ifndef QINS_TOOLS_RUNNER_BENCH_H_
 #define QINS_TOOLS_RUNNER_BENCH_H_
 
@@ -10,6 +11,7 @@
 
 #include "qins/context.h"
 #include "tools/runner/format_policy.h"
+#include "tools/runner/forward_profiler.h"
 #include "tools/runner/model_source.h"
 #include "tools/runner/report.h"
 
@@ -21,6 +23,9 @@ struct BenchOptions {
   int decode_tokens = 128;  // generated tokens (BOS does not stop a bench)
   int reps = 5;
   bool progress = true;  // conversion progress on stderr
+  // --profile: the profiled run's regions are charged here (reset per
+  // policy) and each row keeps its report. Null: shares only.
+  ForwardProfiler* profiler = nullptr;
 };
 
 struct BenchRow {
@@ -30,9 +35,13 @@ struct BenchRow {
   double effective_gbps = 0;       // weight_bytes x mean decode tok/s
   double read_gbps_same_size = 0;  // read of the weights themselves, GB/s
   double read_gbps_dram = 0;       // rotated buffers > 4x LLC
-  double gemv_share = 0, attention_share = 0, other_share = 0;
-  size_t peak_rss_bytes = 0;    // VmHWM during this policy's run
-  bool peak_rss_reset = false;  // false: HWM since process start
+  // Time shares of the profiled run (prefill + decode): GEMV (decode),
+  // GEMM (prefill), attention, the rest (norms, RoPE, SwiGLU, residuals,
+  // embedding, sampling).
+  double gemv_share = 0, gemm_share = 0, attention_share = 0, other_share = 0;
+  std::string profile_markdown, profile_json;  // with BenchOptions::profiler
+  size_t peak_rss_bytes = 0;                   // VmHWM during this policy's run
+  bool peak_rss_reset = false;                 // false: HWM since process start
 };
 
 struct BenchResult {

@@ -95,28 +95,38 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
   const size_t per_window = static_cast<size_t>(opt.ctx - 1);
   const size_t n_windows = (opt.tokens.size() + per_window - 1) / per_window;
   std::vector<int> seq;
+  std::vector<float> ref_logits;
   for (size_t w0 = 0; w0 < opt.tokens.size(); w0 += per_window) {
     const size_t len = std::min(per_window, opt.tokens.size() - w0);
     seq.assign(1, c.bos_id);
     seq.insert(seq.end(), opt.tokens.begin() + w0,
                opt.tokens.begin() + w0 + len);
-    for (size_t pos = 0; pos < len; ++pos) {
-      const int target = seq[pos + 1];
-      auto ref = cands[0].model->Forward(seq[pos], static_cast<int>(pos));
-      if (!ref.ok()) return ref.status();
-      LogSoftmax(*ref, vocab, &lp);
-      const int ref_top = Argmax(*ref, vocab);
-      cands[0].nll_sum -= lp[target];
-      for (size_t i = 1; i < cands.size(); ++i) {
-        auto q = cands[i].model->Forward(seq[pos], static_cast<int>(pos));
-        if (!q.ok()) return q.status();
-        LogSoftmax(*q, vocab, &lq);
+    // Each model runs the window as one prefill (GEMM over batches) and
+    // returns the logits of every position.
+    auto ref = cands[0].model->Prefill(seq.data(), static_cast<int>(len), 0,
+                                       /*all_logits=*/true);
+    if (!ref.ok()) return ref.status();
+    ref_logits.assign(*ref, *ref + len * vocab);
+    for (size_t i = 1; i < cands.size(); ++i) {
+      auto q = cands[i].model->Prefill(seq.data(), static_cast<int>(len), 0,
+                                       /*all_logits=*/true);
+      if (!q.ok()) return q.status();
+      for (size_t pos = 0; pos < len; ++pos) {
+        const int target = seq[pos + 1];
+        const float* lr = ref_logits.data() + pos * vocab;
+        const float* lq_row = *q + pos * vocab;
+        LogSoftmax(lr, vocab, &lp);
+        LogSoftmax(lq_row, vocab, &lq);
         cands[i].nll_sum -= lq[target];
         double kl = 0;
         for (int v = 0; v < vocab; ++v) kl += std::exp(lp[v]) * (lp[v] - lq[v]);
         cands[i].kl.push_back(std::max(0.0, kl));
-        cands[i].agree += Argmax(*q, vocab) == ref_top;
+        cands[i].agree += Argmax(lq_row, vocab) == Argmax(lr, vocab);
       }
+    }
+    for (size_t pos = 0; pos < len; ++pos) {
+      LogSoftmax(ref_logits.data() + pos * vocab, vocab, &lp);
+      cands[0].nll_sum -= lp[seq[pos + 1]];
       ++r.scored_tokens;
     }
     ++r.windows;

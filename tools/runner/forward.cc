@@ -1,17 +1,15 @@
 #include "tools/runner/forward.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <string>
 
 #include "dispatch/parallel.h"
+#include "qins/gemm.h"
 #include "qins/gemv.h"
 
 namespace qins::runner {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // out = w * x / sqrt(mean(x^2) + eps), as llama2.c's rmsnorm.
 void RmsNorm(float* out, const float* x, const float* w, int n, float eps) {
@@ -30,6 +28,44 @@ float Dot(const float* a, const float* b, int n) {
     for (int j = 0; j < 8; ++j) s[j] += a[i + j] * b[i + j];
   for (; i < n; ++i) s[0] += a[i] * b[i];
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+// Rotates each adjacent pair (2i, 2i+1) of every head of q (dim floats) and
+// k (kv_dim floats) by pos * inv_freq[i], as run.c does.
+void Rope(float* q, float* k, int dim, int kv_dim, int hs, const float* cos_,
+          const float* sin_) {
+  for (int i = 0; i < hs / 2; ++i) {
+    const float fcr = cos_[i], fci = sin_[i];
+    for (int base = 0; base < dim; base += hs) {
+      float* p = q + base + 2 * i;
+      const float a = p[0], b = p[1];
+      p[0] = a * fcr - b * fci;
+      p[1] = a * fci + b * fcr;
+      if (base < kv_dim) {
+        float* r = k + base + 2 * i;
+        const float ka = r[0], kb = r[1];
+        r[0] = ka * fcr - kb * fci;
+        r[1] = ka * fci + kb * fcr;
+      }
+    }
+  }
+}
+
+// SwiGLU in place: h = silu(h) * h2.
+void SwiGlu(float* h, const float* h2, int n) {
+  for (int i = 0; i < n; ++i) {
+    const float g = h[i];
+    h[i] = g / (1.0f + std::exp(-g)) * h2[i];
+  }
+}
+
+void AddInPlace(float* x, const float* y, int n) {
+  for (int i = 0; i < n; ++i) x[i] += y[i];
+}
+
+// Bytes of a matrix as the kernels read it (rows x row stride).
+double MatrixBytes(const QuantizedMatrix& w) {
+  return static_cast<double>(w.rows()) * w.row_stride();
 }
 
 }  // namespace
@@ -72,58 +108,70 @@ StatusOr<Transformer> Transformer::Create(const Context& ctx,
   return t;
 }
 
-void Transformer::Attention(int layer, int pos) {
+void Transformer::AttendHead(int layer, int pos, int h, const float* q,
+                             float* out, float* att) const {
   const ModelConfig& c = w_->config;
   const int hs = c.head_dim(), kv_dim = c.kv_dim();
   const int group = c.n_heads / c.n_kv_heads;
-  const size_t layer_off = size_t(layer) * max_positions_ * kv_dim;
+  const size_t kv_off =
+      size_t(layer) * max_positions_ * kv_dim + size_t(h / group) * hs;
   const float scale = 1.0f / std::sqrt(float(hs));
-  auto heads = [&](size_t h0, size_t h1) {
-    for (size_t h = h0; h < h1; ++h) {
-      const float* q = q_.data() + h * hs;
-      float* att = att_.data() + h * max_positions_;
-      const size_t kv_off = layer_off + (h / group) * hs;
-      // Scores: (pos + 1) dot products of head_dim.
-      float max_score = -INFINITY;
-      for (int t = 0; t <= pos; ++t) {
-        att[t] =
-            Dot(q, key_cache_.data() + kv_off + size_t(t) * kv_dim, hs) * scale;
-        max_score = std::max(max_score, att[t]);
-      }
-      float sum = 0.0f;
-      // exp(d) for d < -40 (< 4.3e-18 of the largest term, which
-      // contributes 1 to the sum: below f32 resolution unless ~10^10 terms
-      // add up) is taken as 0. Such values, and their products with V,
-      // would otherwise reach the subnormal range, where x86 arithmetic
-      // costs ~100 cycles per operation; peaked attention in small trained
-      // models produces many of them.
-      for (int t = 0; t <= pos; ++t) {
-        const float d = att[t] - max_score;
-        att[t] = d < -40.0f ? 0.0f : std::exp(d);
-        sum += att[t];
-      }
-      const float inv = 1.0f / sum;
-      // Weighted sum of V: (pos + 1) x head_dim multiply-adds.
-      float* out = xb_.data() + h * hs;
-      std::fill(out, out + hs, 0.0f);
-      for (int t = 0; t <= pos; ++t) {
-        const float a = att[t] * inv;
-        if (a == 0.0f) continue;
-        const float* v = value_cache_.data() + kv_off + size_t(t) * kv_dim;
-        for (int i = 0; i < hs; ++i) out[i] += a * v[i];
-      }
-    }
-  };
-  // Each head is computed by one thread in a fixed order, so the result does
-  // not depend on the thread count. Below ~64K multiply-adds (~10 us on one
-  // core) a fork/join of a few us would cost more than it saves, so one
-  // thread runs them; the threshold is an estimate, not yet tuned on a
-  // quiet machine.
-  const size_t work = size_t(c.n_heads) * (pos + 1) * hs * 2;
-  const size_t grain = work < (size_t{1} << 16) ? c.n_heads : 1;
-  ParallelFor(ctx_, c.n_heads, grain,
-              [&](size_t h0, size_t h1) { heads(h0, h1); });
+  q += size_t(h) * hs;
+  out += size_t(h) * hs;
+  // Scores: (pos + 1) dot products of head_dim.
+  float max_score = -INFINITY;
+  for (int t = 0; t <= pos; ++t) {
+    att[t] =
+        Dot(q, key_cache_.data() + kv_off + size_t(t) * kv_dim, hs) * scale;
+    max_score = std::max(max_score, att[t]);
+  }
+  float sum = 0.0f;
+  // exp(d) for d < -40 (< 4.3e-18 of the largest term, which contributes 1
+  // to the sum: below f32 resolution unless ~10^10 terms add up) is taken as
+  // 0. Such values, and their products with V, would otherwise reach the
+  // subnormal range, where x86 arithmetic costs ~100 cycles per operation;
+  // peaked attention in small trained models produces many of them.
+  for (int t = 0; t <= pos; ++t) {
+    const float d = att[t] - max_score;
+    att[t] = d < -40.0f ? 0.0f : std::exp(d);
+    sum += att[t];
+  }
+  const float inv = 1.0f / sum;
+  // Weighted sum of V: (pos + 1) x head_dim multiply-adds.
+  std::fill(out, out + hs, 0.0f);
+  for (int t = 0; t <= pos; ++t) {
+    const float a = att[t] * inv;
+    if (a == 0.0f) continue;
+    const float* v = value_cache_.data() + kv_off + size_t(t) * kv_dim;
+    for (int i = 0; i < hs; ++i) out[i] += a * v[i];
+  }
 }
+
+Status Transformer::Matmul(TensorClass cls, const QuantizedMatrix& w,
+                           const float* x, int m, float* y, size_t y_stride) {
+  const Status st =
+      m == 1 ? Gemv(ctx_, w, x, y) : Gemm(ctx_, w, x, m, w.cols(), y, y_stride);
+  if (prof_ && st.ok()) {
+    prof_->Lap(prof_->Matmul(m > 1, cls, w.format()),
+               MatrixBytes(w) + 4.0 * m * (w.cols() + w.rows()),
+               2.0 * m * w.rows() * w.cols());
+  }
+  return st;
+}
+
+namespace {
+
+// Attention FLOPs and modelled bytes of one token at `pos`: scores and the
+// weighted sum (2 x 2 x (pos + 1) x head_dim per head), K and V of positions
+// 0..pos read once per KV head, q read and the output written.
+double AttentionFlops(const ModelConfig& c, int pos) {
+  return 4.0 * c.n_heads * (pos + 1.0) * c.head_dim();
+}
+double AttentionBytes(const ModelConfig& c, int pos) {
+  return 4.0 * (2.0 * (pos + 1) * c.kv_dim() + 2.0 * c.dim);
+}
+
+}  // namespace
 
 StatusOr<const float*> Transformer::Forward(int token, int pos) {
   const ModelConfig& c = w_->config;
@@ -139,14 +187,7 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
   }
   const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
   const int hs = c.head_dim();
-  Clock::time_point last;
-  if (profiling_) last = Clock::now();
-  auto lap = [&](double* bucket) {
-    if (!profiling_) return;
-    const Clock::time_point now = Clock::now();
-    *bucket += std::chrono::duration<double>(now - last).count();
-    last = now;
-  };
+  if (prof_) prof_->Mark();
   Status st = DequantizeRows(ctx_, w_->token_embedding, token, 1, x_.data());
   if (!st.ok()) return st;
   // The rotation of pair i at this position, shared by every layer and head.
@@ -155,6 +196,7 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
     rope_cos_[i] = std::cos(angle);
     rope_sin_[i] = std::sin(angle);
   }
+  Lap(RegionKind::kEmbedding, w_->token_embedding.row_stride() + 4.0 * dim);
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = w_->layers[l];
     const size_t cache_off =
@@ -162,55 +204,238 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
     float* k = key_cache_.data() + cache_off;
     float* v = value_cache_.data() + cache_off;
     RmsNorm(xb_.data(), x_.data(), w.attn_norm.data(), dim, c.norm_eps);
-    lap(&profile_.other_s);
-    if (!(st = Gemv(ctx_, w.wq, xb_.data(), q_.data())).ok()) return st;
-    if (!(st = Gemv(ctx_, w.wk, xb_.data(), k)).ok()) return st;
-    if (!(st = Gemv(ctx_, w.wv, xb_.data(), v)).ok()) return st;
-    lap(&profile_.gemv_s);
-    // RoPE: rotate each adjacent pair (2i, 2i+1) of every q and k head by
-    // pos * inv_freq[i].
-    for (int i = 0; i < hs / 2; ++i) {
-      const float fcr = rope_cos_[i], fci = rope_sin_[i];
-      for (int base = 0; base < dim; base += hs) {
-        float* p = q_.data() + base + 2 * i;
-        const float a = p[0], b = p[1];
-        p[0] = a * fcr - b * fci;
-        p[1] = a * fci + b * fcr;
-        if (base < kv_dim) {
-          float* r = k + base + 2 * i;
-          const float ka = r[0], kb = r[1];
-          r[0] = ka * fcr - kb * fci;
-          r[1] = ka * fci + kb * fcr;
-        }
-      }
-    }
-    lap(&profile_.other_s);
-    Attention(l, pos);
-    lap(&profile_.attention_s);
-    if (!(st = Gemv(ctx_, w.wo, xb_.data(), xb2_.data())).ok()) return st;
-    lap(&profile_.gemv_s);
-    for (int i = 0; i < dim; ++i) x_[i] += xb2_[i];
+    Lap(RegionKind::kRmsNorm, 12.0 * dim);
+    if (!(st = Matmul(TensorClass::kAttnQ, w.wq, xb_.data(), 1, q_.data(), 0))
+             .ok() ||
+        !(st = Matmul(TensorClass::kAttnK, w.wk, xb_.data(), 1, k, 0)).ok() ||
+        !(st = Matmul(TensorClass::kAttnV, w.wv, xb_.data(), 1, v, 0)).ok())
+      return st;
+    Rope(q_.data(), k, dim, kv_dim, hs, rope_cos_.data(), rope_sin_.data());
+    Lap(RegionKind::kRope, 8.0 * (dim + kv_dim));
+    // Each head is computed by one thread in a fixed order, so the result
+    // does not depend on the thread count. Below ~64K multiply-adds (~10 us
+    // on one core) a fork/join of a few us would cost more than it saves,
+    // so one thread runs them; the threshold is an estimate, not yet tuned
+    // on a quiet machine.
+    const size_t work = size_t(c.n_heads) * (pos + 1) * hs * 2;
+    const size_t grain = work < (size_t{1} << 16) ? c.n_heads : 1;
+    ParallelFor(ctx_, c.n_heads, grain, [&](size_t h0, size_t h1) {
+      for (size_t h = h0; h < h1; ++h)
+        AttendHead(l, pos, int(h), q_.data(), xb_.data(),
+                   att_.data() + h * max_positions_);
+    });
+    Lap(RegionKind::kAttention, AttentionBytes(c, pos), AttentionFlops(c, pos));
+    if (!(st = Matmul(TensorClass::kAttnO, w.wo, xb_.data(), 1, xb2_.data(), 0))
+             .ok())
+      return st;
+    AddInPlace(x_.data(), xb2_.data(), dim);
+    Lap(RegionKind::kResidual, 12.0 * dim);
     RmsNorm(xb_.data(), x_.data(), w.ffn_norm.data(), dim, c.norm_eps);
-    lap(&profile_.other_s);
-    if (!(st = Gemv(ctx_, w.w_gate, xb_.data(), hb_.data())).ok()) return st;
-    if (!(st = Gemv(ctx_, w.w_up, xb_.data(), hb2_.data())).ok()) return st;
-    lap(&profile_.gemv_s);
-    // SwiGLU: silu(gate) * up.
-    for (int i = 0; i < hidden; ++i) {
-      const float g = hb_[i];
-      hb_[i] = g / (1.0f + std::exp(-g)) * hb2_[i];
-    }
-    lap(&profile_.other_s);
-    if (!(st = Gemv(ctx_, w.w_down, hb_.data(), xb_.data())).ok()) return st;
-    lap(&profile_.gemv_s);
-    for (int i = 0; i < dim; ++i) x_[i] += xb_[i];
+    Lap(RegionKind::kRmsNorm, 12.0 * dim);
+    if (!(st = Matmul(TensorClass::kFfnGate, w.w_gate, xb_.data(), 1,
+                      hb_.data(), 0))
+             .ok() ||
+        !(st = Matmul(TensorClass::kFfnUp, w.w_up, xb_.data(), 1, hb2_.data(),
+                      0))
+             .ok())
+      return st;
+    SwiGlu(hb_.data(), hb2_.data(), hidden);
+    Lap(RegionKind::kSwiGlu, 12.0 * hidden);
+    if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, hb_.data(), 1,
+                      xb_.data(), 0))
+             .ok())
+      return st;
+    AddInPlace(x_.data(), xb_.data(), dim);
+    Lap(RegionKind::kResidual, 12.0 * dim);
   }
   RmsNorm(x_.data(), x_.data(), w_->final_norm.data(), dim, c.norm_eps);
-  lap(&profile_.other_s);
-  if (!(st = Gemv(ctx_, w_->classifier(), x_.data(), logits_.data())).ok())
+  Lap(RegionKind::kRmsNorm, 12.0 * dim);
+  if (!(st = Matmul(w_->config.tied_classifier ? TensorClass::kEmbedding
+                                               : TensorClass::kOutput,
+                    w_->classifier(), x_.data(), 1, logits_.data(), 0))
+           .ok())
     return st;
-  lap(&profile_.gemv_s);
   return static_cast<const float*>(logits_.data());
+}
+
+StatusOr<const float*> Transformer::Prefill(const int* tokens, int n, int pos0,
+                                            bool all_logits) {
+  const ModelConfig& c = w_->config;
+  if (tokens == nullptr || n < 1) {
+    return InvalidArgument("Prefill: needs at least one token");
+  }
+  if (pos0 < 0 || pos0 > max_positions_ - n) {
+    return InvalidArgument("Prefill: positions [" + std::to_string(pos0) +
+                           ", " + std::to_string(int64_t{pos0} + n) +
+                           ") outside the context [0, " +
+                           std::to_string(max_positions_) + ")");
+  }
+  for (int i = 0; i < n; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= c.vocab_size) {
+      return InvalidArgument("token id " + std::to_string(tokens[i]) +
+                             " outside the vocabulary [0, " +
+                             std::to_string(c.vocab_size) + ")");
+    }
+  }
+  if (n == 1) return Forward(tokens[0], pos0);
+  const size_t vocab = c.vocab_size;
+  if (all_logits) blogits_.resize(size_t(n) * vocab);
+  if (bx_.empty()) {
+    const size_t b = kMaxBatch;
+    bx_.resize(b * c.dim);
+    bxb_.resize(b * c.dim);
+    bxb2_.resize(b * c.dim);
+    bq_.resize(b * c.dim);
+    bhb_.resize(b * c.hidden_dim);
+    bhb2_.resize(b * c.hidden_dim);
+    batt_.resize(b * c.n_heads * size_t(max_positions_));
+    brope_cos_.resize(b * (c.head_dim() / 2));
+    brope_sin_.resize(b * (c.head_dim() / 2));
+  }
+  const float* last = nullptr;
+  for (int i = 0; i < n; i += kMaxBatch) {
+    const int m = std::min(kMaxBatch, n - i);
+    const bool last_batch = i + m == n;
+    // Logits: every row's when asked for, else the last token's only.
+    float* out = all_logits ? blogits_.data() + size_t(i) * vocab
+                            : (last_batch ? logits_.data() : nullptr);
+    StatusOr<const float*> r = PrefillBatch(tokens + i, m, pos0 + i, out);
+    if (!r.ok()) return r.status();
+    last = *r;
+  }
+  return all_logits ? static_cast<const float*>(blogits_.data()) : last;
+}
+
+// One batch of m <= kMaxBatch tokens. `logits`: m x vocab rows to fill, or
+// logits_ (the last row only), or null (an earlier batch: no classifier).
+StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
+                                                 int pos0, float* logits) {
+  const ModelConfig& c = w_->config;
+  const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
+  const int hs = c.head_dim();
+  if (prof_) prof_->Mark();
+  Status st;
+  for (int r = 0; r < m; ++r) {
+    st = DequantizeRows(ctx_, w_->token_embedding, tokens[r], 1,
+                        bx_.data() + size_t(r) * dim);
+    if (!st.ok()) return st;
+  }
+  // Each row's rotations at its position, shared by every layer and head.
+  for (int r = 0; r < m; ++r) {
+    for (int i = 0; i < hs / 2; ++i) {
+      const float angle = (pos0 + r) * inv_freq_[i];
+      brope_cos_[size_t(r) * (hs / 2) + i] = std::cos(angle);
+      brope_sin_[size_t(r) * (hs / 2) + i] = std::sin(angle);
+    }
+  }
+  Lap(RegionKind::kEmbedding,
+      m * (w_->token_embedding.row_stride() + 4.0 * dim));
+  // Rows split over threads for the per-row work (norms, RoPE, SwiGLU,
+  // residuals): each row is computed by one thread as Forward computes it.
+  auto rows = [&](auto&& f) {
+    ParallelFor(ctx_, m, 1, [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) f(int(r));
+    });
+  };
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& w = w_->layers[l];
+    const size_t cache_off =
+        (size_t(l) * max_positions_ + size_t(pos0)) * kv_dim;
+    float* k = key_cache_.data() + cache_off;  // m rows of kv_dim
+    float* v = value_cache_.data() + cache_off;
+    rows([&](int r) {
+      RmsNorm(bxb_.data() + size_t(r) * dim, bx_.data() + size_t(r) * dim,
+              w.attn_norm.data(), dim, c.norm_eps);
+    });
+    Lap(RegionKind::kRmsNorm, 12.0 * dim * m);
+    if (!(st = Matmul(TensorClass::kAttnQ, w.wq, bxb_.data(), m, bq_.data(),
+                      dim))
+             .ok() ||
+        !(st = Matmul(TensorClass::kAttnK, w.wk, bxb_.data(), m, k, kv_dim))
+             .ok() ||
+        !(st = Matmul(TensorClass::kAttnV, w.wv, bxb_.data(), m, v, kv_dim))
+             .ok())
+      return st;
+    rows([&](int r) {
+      Rope(bq_.data() + size_t(r) * dim, k + size_t(r) * kv_dim, dim, kv_dim,
+           hs, brope_cos_.data() + size_t(r) * (hs / 2),
+           brope_sin_.data() + size_t(r) * (hs / 2));
+    });
+    Lap(RegionKind::kRope, 8.0 * (dim + kv_dim) * m);
+    // Attention: every (token, head) pair by one thread, in a fixed order.
+    // Token r attends to positions 0 .. pos0 + r (the batch's own keys are
+    // already in the cache).
+    double att_bytes = 0, att_flops = 0;
+    for (int r = 0; r < m; ++r) {
+      att_bytes += AttentionBytes(c, pos0 + r);
+      att_flops += AttentionFlops(c, pos0 + r);
+    }
+    const size_t pairs = size_t(m) * c.n_heads;
+    ParallelFor(ctx_, pairs, 1, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) {
+        const int r = int(p / c.n_heads), h = int(p % c.n_heads);
+        AttendHead(l, pos0 + r, h, bq_.data() + size_t(r) * dim,
+                   bxb_.data() + size_t(r) * dim,
+                   batt_.data() + p * max_positions_);
+      }
+    });
+    Lap(RegionKind::kAttention, att_bytes, att_flops);
+    if (!(st = Matmul(TensorClass::kAttnO, w.wo, bxb_.data(), m, bxb2_.data(),
+                      dim))
+             .ok())
+      return st;
+    rows([&](int r) {
+      AddInPlace(bx_.data() + size_t(r) * dim, bxb2_.data() + size_t(r) * dim,
+                 dim);
+    });
+    Lap(RegionKind::kResidual, 12.0 * dim * m);
+    rows([&](int r) {
+      RmsNorm(bxb_.data() + size_t(r) * dim, bx_.data() + size_t(r) * dim,
+              w.ffn_norm.data(), dim, c.norm_eps);
+    });
+    Lap(RegionKind::kRmsNorm, 12.0 * dim * m);
+    if (!(st = Matmul(TensorClass::kFfnGate, w.w_gate, bxb_.data(), m,
+                      bhb_.data(), hidden))
+             .ok() ||
+        !(st = Matmul(TensorClass::kFfnUp, w.w_up, bxb_.data(), m, bhb2_.data(),
+                      hidden))
+             .ok())
+      return st;
+    rows([&](int r) {
+      SwiGlu(bhb_.data() + size_t(r) * hidden,
+             bhb2_.data() + size_t(r) * hidden, hidden);
+    });
+    Lap(RegionKind::kSwiGlu, 12.0 * hidden * m);
+    if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, bhb_.data(), m,
+                      bxb_.data(), dim))
+             .ok())
+      return st;
+    rows([&](int r) {
+      AddInPlace(bx_.data() + size_t(r) * dim, bxb_.data() + size_t(r) * dim,
+                 dim);
+    });
+    Lap(RegionKind::kResidual, 12.0 * dim * m);
+  }
+  if (logits == nullptr) return static_cast<const float*>(nullptr);
+  const TensorClass cls = w_->config.tied_classifier ? TensorClass::kEmbedding
+                                                     : TensorClass::kOutput;
+  if (logits == logits_.data()) {
+    // The last token only: one GEMV.
+    float* x = bx_.data() + size_t(m - 1) * dim;
+    RmsNorm(x, x, w_->final_norm.data(), dim, c.norm_eps);
+    Lap(RegionKind::kRmsNorm, 12.0 * dim);
+    if (!(st = Matmul(cls, w_->classifier(), x, 1, logits, 0)).ok()) return st;
+    return static_cast<const float*>(logits);
+  }
+  rows([&](int r) {
+    float* x = bx_.data() + size_t(r) * dim;
+    RmsNorm(x, x, w_->final_norm.data(), dim, c.norm_eps);
+  });
+  Lap(RegionKind::kRmsNorm, 12.0 * dim * m);
+  if (!(st = Matmul(cls, w_->classifier(), bx_.data(), m, logits, c.vocab_size))
+           .ok())
+    return st;
+  return static_cast<const float*>(logits);
 }
 
 }  // namespace qins::runner

@@ -1,5 +1,6 @@
 #include "tools/runner/generate.h"
 
+#include <string>
 #include <vector>
 
 namespace qins::runner {
@@ -9,29 +10,49 @@ StatusOr<std::vector<int>> Generate(Transformer& model,
                                     Sampler& sampler,
                                     const GenerateOptions& opt) {
   if (prompt.empty()) return InvalidArgument("generate: empty prompt");
+  const int n_prompt = static_cast<int>(prompt.size());
+  if (n_prompt > model.max_positions()) {
+    return InvalidArgument(
+        "generate: the prompt has " + std::to_string(n_prompt) +
+        " tokens, more than the context of " +
+        std::to_string(model.max_positions()) + " positions");
+  }
   const int vocab = model.config().vocab_size;
   const int bos = model.config().bos_id;
+  ForwardProfiler* prof = model.profiler();
+  // The prompt in one prefill (GEMM over batches); its last position's
+  // logits give the first sampled token.
+  auto logits = model.Prefill(prompt.data(), n_prompt, 0,
+                              /*all_logits=*/opt.logits_out != nullptr);
+  if (!logits.ok()) return logits.status();
+  const float* last = *logits;
+  if (opt.logits_out != nullptr) {
+    opt.logits_out->insert(opt.logits_out->end(), last,
+                           last + size_t(n_prompt) * vocab);
+    last += size_t(n_prompt - 1) * vocab;
+  }
   std::vector<int> out;
   std::vector<float> scratch(vocab);
-  int token = prompt[0];
-  for (int pos = 0; pos < model.max_positions(); ++pos) {
-    const bool in_prompt = pos + 1 < static_cast<int>(prompt.size());
-    if (!in_prompt && static_cast<int>(out.size()) >= opt.max_new_tokens) break;
-    auto logits = model.Forward(token, pos);
-    if (!logits.ok()) return logits.status();
-    if (opt.logits_out != nullptr)
-      opt.logits_out->insert(opt.logits_out->end(), *logits, *logits + vocab);
-    int next;
-    if (in_prompt) {
-      next = prompt[pos + 1];
-    } else {
-      scratch.assign(*logits, *logits + vocab);
-      next = sampler.Sample(scratch.data());
-      if (next == bos) break;
-      out.push_back(next);
-      if (opt.on_token) opt.on_token(token, next);
-    }
+  int token = prompt.back();
+  for (int pos = n_prompt; static_cast<int>(out.size()) < opt.max_new_tokens;
+       ++pos) {
+    scratch.assign(last, last + vocab);
+    const int next = sampler.Sample(scratch.data());
+    if (prof) prof->Lap(prof->Region(RegionKind::kSampling), 8.0 * vocab);
+    if (next == bos) break;
+    out.push_back(next);
+    if (opt.on_token) opt.on_token(token, next);
     token = next;
+    // The last token sampled is never fed back: the budget is spent, or the
+    // context has no position left for it.
+    if (static_cast<int>(out.size()) >= opt.max_new_tokens ||
+        pos >= model.max_positions())
+      break;
+    auto l = model.Forward(token, pos);
+    if (!l.ok()) return l.status();
+    last = *l;
+    if (opt.logits_out != nullptr)
+      opt.logits_out->insert(opt.logits_out->end(), last, last + vocab);
   }
   return out;
 }

@@ -1,7 +1,8 @@
-// Autoregressive generation as llama2.c's run.c does it: the prompt is fed
-// token by token (its logits are computed but not sampled), then each
-// sampled token is fed back, until the BOS token is produced (run.c's stop
-// rule: BOS delimits sequences), the budget is spent or the context is full.
+// Autoregressive generation as llama2.c's run.c does it, except that the
+// prompt runs as one prefill (Transformer::Prefill, GEMM) instead of token by
+// token: then each sampled token is fed back, until the BOS token is
+// produced (run.c's stop rule: BOS delimits sequences), the budget is spent
+// or the context is full. A prompt longer than the context is an error.
 #ifndef QINS_TOOLS_RUNNER_GENERATE_H_
 #define QINS_TOOLS_RUNNER_GENERATE_H_
 
@@ -18,7 +19,7 @@ struct GenerateOptions {
   // Called with (previous token, new token) for each generated token.
   std::function<void(int, int)> on_token;
   // If non-null, receives the logits of every position run (positions x
-  // vocab, appended).
+  // vocab, appended): the prompt's, then one per token fed back.
   std::vector<float>* logits_out = nullptr;
 };
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tools/runner/llama2c_source.h"
 
 namespace qins::runner {
@@ -145,7 +146,8 @@ TEST(Llama2cMalformedTest, EveryCaseIsAClearError) {
   ASSERT_GE(cs.size(), 50u);
   for (const Case& c : cs) {
     SCOPED_TRACE(c.name);
-    const std::string path = ::testing::TempDir() + "/malformed_" + c.name;
+    const std::string path =
+        ::qins::testing::TempDir() + "/malformed_" + c.name;
     std::ofstream(path, std::ios::binary)
         .write(reinterpret_cast<const char*>(c.bytes.data()),
                static_cast<std::streamsize>(c.bytes.size()));
@@ -181,7 +183,7 @@ TEST(Llama2cMalformedTest, EveryCaseIsAClearError) {
 TEST(Llama2cMalformedTest, TheValidBaseOpens) {
   for (bool untied : {false, true}) {
     const std::vector<uint8_t> b = TinyCheckpoint(untied);
-    const std::string path = ::testing::TempDir() + "/tiny_valid.bin";
+    const std::string path = ::qins::testing::TempDir() + "/tiny_valid.bin";
     std::ofstream(path, std::ios::binary)
         .write(reinterpret_cast<const char*>(b.data()),
                static_cast<std::streamsize>(b.size()));

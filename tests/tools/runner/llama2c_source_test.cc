@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tools/runner/convert.h"
 
 namespace qins::runner {
@@ -28,7 +29,7 @@ std::vector<char> ReadAll(const std::string& path) {
 }
 
 std::string WriteTemp(const std::string& name, const std::vector<char>& b) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = ::qins::testing::TempDir() + "/" + name;
   std::ofstream(path, std::ios::binary).write(b.data(), b.size());
   return path;
 }

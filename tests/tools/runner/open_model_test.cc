@@ -6,6 +6,7 @@
 
 #include "gtest/gtest.h"
 #include "qins/context.h"
+#include "tests/support/temp_dir.h"
 #include "tools/runner/convert.h"
 #include "tools/runner/format_policy.h"
 #include "tools/runner/qins_model_file.h"
@@ -27,7 +28,7 @@ TEST(OpenModelTest, GgufMagicSelectsTheGgufLoader) {
   EXPECT_NE((*s)->Describe().find("gguf"), std::string::npos)
       << (*s)->Describe();
   // A truncated GGUF header is the GGUF loader's error, not llama2.c's.
-  const std::string path = ::testing::TempDir() + "/model.gguf";
+  const std::string path = ::qins::testing::TempDir() + "/model.gguf";
   std::ofstream(path, std::ios::binary) << "GGUF\x03\x00\x00\x00 and more";
   auto bad = OpenModelSource(path);
   ASSERT_FALSE(bad.ok());
@@ -44,7 +45,8 @@ TEST(OpenModelTest, ConvertedFileRunsInItsStoredFormats) {
   ASSERT_TRUE(ctx.ok());
   auto w = ConvertModel(*ctx, **src, *ParseFormatPolicy("q8_0", "", ""));
   ASSERT_TRUE(w.ok());
-  const std::string path = ::testing::TempDir() + "/stories260K_q8_0.qins";
+  const std::string path =
+      ::qins::testing::TempDir() + "/stories260K_q8_0.qins";
   ASSERT_TRUE(WriteModelFile(*w, path).ok());
   auto conv = OpenModelSource(path);
   ASSERT_TRUE(conv.ok()) << conv.status().ToString();
@@ -62,13 +64,14 @@ TEST(OpenModelTest, ConvertedFileRunsInItsStoredFormats) {
 }
 
 TEST(OpenModelTest, TinyAndMissingFilesAreClearErrors) {
-  const std::string path = ::testing::TempDir() + "/tiny.bin";
+  const std::string path = ::qins::testing::TempDir() + "/tiny.bin";
   std::ofstream(path, std::ios::binary) << "GG";
   auto s = OpenModelSource(path);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), StatusCode::kDataLoss);
   EXPECT_FALSE(OpenModelSource("/nonexistent.bin").ok());
-  EXPECT_FALSE(OpenModelSource(::testing::TempDir()).ok());  // a directory
+  EXPECT_FALSE(
+      OpenModelSource(::qins::testing::TempDir()).ok());  // a directory
 }
 
 TEST(OpenModelTest, SyntheticPresetsOpenAndUnknownOnesAreErrors) {

@@ -17,6 +17,7 @@
 #include "qins/format.h"
 #include "qins/quantize.h"
 #include "tests/support/reference.h"
+#include "tests/support/temp_dir.h"
 
 namespace qins::runner {
 namespace {
@@ -109,7 +110,7 @@ class ModelFileTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ModelFileTest, RoundTripsEveryFormatBitForBit) {
   const ModelWeights w = MakeModel(GetParam());
-  const std::string path = ::testing::TempDir() + "/roundtrip.qins";
+  const std::string path = ::qins::testing::TempDir() + "/roundtrip.qins";
   ASSERT_TRUE(WriteModelFile(w, path).ok());
   StatusOr<ModelWeights> r = ReadModelFile(path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -176,13 +177,14 @@ INSTANTIATE_TEST_SUITE_P(TiedAndUntied, ModelFileTest, ::testing::Bool());
 TEST(ModelFileWriteTest, RejectsIncompleteWeights) {
   ModelWeights w = MakeModel(false);
   w.layers[1].wk = QuantizedMatrix();
-  const Status s = WriteModelFile(w, ::testing::TempDir() + "/bad.qins");
+  const Status s = WriteModelFile(w, ::qins::testing::TempDir() + "/bad.qins");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("attn_k of layer 1 is missing"), std::string::npos)
       << s.message();
   ModelWeights v = MakeModel(true);
   v.final_norm.pop_back();
-  EXPECT_FALSE(WriteModelFile(v, ::testing::TempDir() + "/bad.qins").ok());
+  EXPECT_FALSE(
+      WriteModelFile(v, ::qins::testing::TempDir() + "/bad.qins").ok());
 }
 
 // Malformed files made from a valid one: truncations and field corruptions.
@@ -190,7 +192,7 @@ class ModelFileMalformedTest : public ::testing::Test {
  protected:
   void SetUp() override {
     w_ = MakeModel(false);
-    path_ = ::testing::TempDir() + "/valid.qins";
+    path_ = ::qins::testing::TempDir() + "/valid.qins";
     ASSERT_TRUE(WriteModelFile(w_, path_).ok());
     good_ = ReadAll(path_);
     size_t pos = 128 + w_.source.size();
@@ -345,7 +347,7 @@ TEST(ModelFileOpenTest, NamesMissingAndEmptyFiles) {
   StatusOr<ModelWeights> r = ReadModelFile("/nonexistent/x.qins");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("cannot open"), std::string::npos);
-  const std::string empty = ::testing::TempDir() + "/empty.qins";
+  const std::string empty = ::qins::testing::TempDir() + "/empty.qins";
   { std::ofstream f(empty); }
   r = ReadModelFile(empty);
   ASSERT_FALSE(r.ok());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace qins::runner {
 namespace {
@@ -132,7 +133,7 @@ TEST(SyntheticSourceTest, RefusesAModelThatDoesNotFit) {
 }
 
 TEST(SyntheticSourceTest, ReadsMemAvailableFromAMeminfoFile) {
-  const std::string path = ::testing::TempDir() + "/meminfo_fake";
+  const std::string path = ::qins::testing::TempDir() + "/meminfo_fake";
   {
     std::ofstream f(path);
     f << "MemTotal:       24000000 kB\nMemFree:  100 kB\n"

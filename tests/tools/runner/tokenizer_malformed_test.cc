@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tools/runner/tokenizer.h"
 
 namespace qins::runner {
@@ -94,7 +95,7 @@ TEST(TokenizerMalformedTest, EveryCaseIsAClearError) {
   ASSERT_GE(cs.size(), 50u);
   for (const Case& c : cs) {
     SCOPED_TRACE(c.name);
-    const std::string path = ::testing::TempDir() + "/tok_" + c.name;
+    const std::string path = ::qins::testing::TempDir() + "/tok_" + c.name;
     std::ofstream(path, std::ios::binary)
         .write(reinterpret_cast<const char*>(c.bytes.data()),
                static_cast<std::streamsize>(c.bytes.size()));
@@ -108,7 +109,7 @@ TEST(TokenizerMalformedTest, EveryCaseIsAClearError) {
 }
 
 TEST(TokenizerMalformedTest, TheValidBaseLoads) {
-  const std::string path = ::testing::TempDir() + "/tok_valid";
+  const std::string path = ::qins::testing::TempDir() + "/tok_valid";
   const std::vector<uint8_t> b = KjvTokenizer();
   ASSERT_EQ(b.size(), 3623u);
   std::ofstream(path, std::ios::binary)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace qins::runner {
 namespace {
@@ -52,7 +53,7 @@ TEST(TokenizerTest, KjvDecodesBytesAndStripsTheSpaceAfterBos) {
 std::string WriteTokenizer(const std::vector<std::string>& pieces,
                            const std::vector<float>& scores,
                            const std::string& name) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = ::qins::testing::TempDir() + "/" + name;
   std::ofstream f(path, std::ios::binary);
   const int32_t max_len = 8;
   f.write(reinterpret_cast<const char*>(&max_len), 4);
@@ -145,7 +146,7 @@ TEST(TokenizerTest, MalformedFilesAreDataLoss) {
   const std::vector<char> full(std::istreambuf_iterator<char>(f), {});
   for (size_t len : {size_t{0}, size_t{2}, size_t{4}, size_t{9}, size_t{100},
                      full.size() - 1}) {
-    const std::string path = ::testing::TempDir() + "/trunc_tok.bin";
+    const std::string path = ::qins::testing::TempDir() + "/trunc_tok.bin";
     std::ofstream(path, std::ios::binary).write(full.data(), len);
     auto t = Tokenizer::Load(path, 259);
     ASSERT_FALSE(t.ok()) << len;
@@ -155,7 +156,7 @@ TEST(TokenizerTest, MalformedFilesAreDataLoss) {
   std::vector<char> bad = full;
   const int32_t huge = 1 << 30;
   std::memcpy(bad.data() + 8, &huge, 4);
-  const std::string path = ::testing::TempDir() + "/huge_tok.bin";
+  const std::string path = ::qins::testing::TempDir() + "/huge_tok.bin";
   std::ofstream(path, std::ios::binary).write(bad.data(), bad.size());
   auto t = Tokenizer::Load(path, 259);
   ASSERT_FALSE(t.ok());
