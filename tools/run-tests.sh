@@ -3,26 +3,36 @@
 #   1. install missing Debian packages (tools/install-deps.sh --arm64)
 #   2. release build + ctest on every x86 target this CPU runs
 #   3. asan preset (AddressSanitizer + UBSan) build + ctest
-#   4. arm64 cross build + ctest under qemu-aarch64 (NEON, SVE, SVE2_128,
+#   4. tsan preset (ThreadSanitizer) build + the concurrency tests
+#   5. arm64 cross build + ctest under qemu-aarch64 (NEON, SVE, SVE2_128,
 #      SVE_256 CPUs)
-#   5. the consumer project against the installed library (CMake + pkg-config)
-#   6. a smoke run of every bench binary
+#   6. the libFuzzer targets (fuzz preset, clang-14 + ASan/UBSan), each
+#      for a bounded time on its committed seed corpus (tools/run-fuzzers.sh)
+#   7. the consumer project against the installed library (CMake + pkg-config)
+#   8. a smoke run of every bench binary
 # Prints a final "total: N passed, N failed, N skipped" line; exits non-zero
 # if any step failed. Incremental: fast when nothing changed.
 #
-#   tools/run-tests.sh [--no-arm64] [--no-asan] [--no-tsan] [--help]
+#   tools/run-tests.sh [--no-arm64] [--no-asan] [--no-tsan] [--no-fuzz]
+#                      [--fuzz-seconds N] [--help]
+#   (--fuzz-seconds: time per fuzzer, default 60)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-arm64=1 asan=1 tsan=1
-for arg in "$@"; do
-  case "$arg" in
+arm64=1 asan=1 tsan=1 fuzz=1 fuzz_seconds=60
+while [ $# -gt 0 ]; do
+  case "$1" in
     --no-arm64) arm64=0 ;;
     --no-asan) asan=0 ;;
     --no-tsan) tsan=0 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "run-tests: unknown argument '$arg'" >&2; exit 2 ;;
+    --no-fuzz) fuzz=0 ;;
+    --fuzz-seconds)
+      [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "run-tests: --fuzz-seconds needs a number of seconds" >&2; exit 2; }
+      fuzz_seconds=$2; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run-tests: unknown argument '$1'" >&2; exit 2 ;;
   esac
+  shift
 done
 
 failed_steps=()
@@ -71,7 +81,7 @@ tsan_concurrency() {
   cmake --preset tsan >build-tsan-configure.log 2>&1 || { cat build-tsan-configure.log; rm -f build-tsan-configure.log; return 1; }
   rm -f build-tsan-configure.log
   local targets
-  targets=$(sed -n 's/^qins_add_test(\([a-z0-9_]*\) .*LABELS.* concurrency.*/\1/p' tests/CMakeLists.txt)
+  targets=$(sed -n 's/^[[:space:]]*qins_add_test(\([a-z0-9_]*\) .*LABELS.* concurrency.*/\1/p' tests/CMakeLists.txt)
   cmake --build --preset tsan --target $targets || return 1
   ctest --preset tsan --output-junit ctest-junit.xml
   local rc=$?
@@ -100,6 +110,7 @@ step release build_and_test release
 [ "$asan" = 1 ] && step asan build_and_test asan
 [ "$tsan" = 1 ] && step tsan tsan_concurrency
 [ "$arm64" = 1 ] && step arm64-qemu build_and_test arm64
+[ "$fuzz" = 1 ] && step fuzz tools/run-fuzzers.sh --jobs 2 --seconds "$fuzz_seconds"
 step consumer tools/check-consumer.sh build/release
 step bench-smoke bench_smoke
 

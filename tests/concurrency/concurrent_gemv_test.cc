@@ -12,6 +12,7 @@
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "tests/support/reference.h"
+#include "tests/support/tsan_skip.h"
 
 namespace qins {
 namespace {
@@ -101,15 +102,8 @@ TEST(ConcurrentGemvTest, EightCallersWithOwnSingleThreadContexts) {
   RunCallers(MakeCases(), /*shared_context=*/false, 1);
 }
 
-// Two-thread arenas add oneTBB's worker hand-off. Debian's oneTBB is not
-// built with -fsanitize=thread, so TSan cannot see its synchronisation and
-// reports every hand-off as a race; these run in the other presets only.
-#if defined(__SANITIZE_THREAD__)
-#define QINS_SKIP_UNDER_TSAN() \
-  GTEST_SKIP() << "oneTBB is not instrumented for ThreadSanitizer"
-#else
-#define QINS_SKIP_UNDER_TSAN() (void)0
-#endif
+// Two-thread arenas add oneTBB's worker hand-off (not under TSan:
+// tests/support/tsan_skip.h).
 
 TEST(ConcurrentGemvTest, EightCallersShareOneTwoThreadContext) {
   QINS_SKIP_UNDER_TSAN();
