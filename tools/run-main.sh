@@ -4,15 +4,15 @@
 # sweep whose JSON lands in out/bench_gemv.json and plots it
 # (tools/plot_sweep: out/gemv_roofline.png, out/gemv_sizes.png) and tabulates
 # it (tools/sweep_table: out/gemv_table.md), then a short qins-run bench
-# (f32, qins8) and eval (a slice of the held-out text) on the bundled kjv1M
-# model (out/runner_bench.*, out/runner_eval.*). Incremental:
-# fast when nothing changed.
+# (f32, qins8) with its per-region profile and eval (a slice of the held-out
+# text) on the bundled kjv1M model (out/runner_bench.*, out/runner_profile.json,
+# out/runner_eval.*). Incremental: fast when nothing changed.
 #
 #   tools/run-main.sh [--help]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 case "${1:-}" in
-  -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "run-main: unknown argument '$1'" >&2; exit 2 ;;
 esac
@@ -32,6 +32,7 @@ tools/sweep_table out/bench_gemv.json --all-strategies | tee out/gemv_table.md
 echo
 build/release/tools/qins-run bench --model models/kjv1M.bin \
   --formats f32,qins8 --threads 2 --prompt-len 16 -n 128 --reps 5 \
+  --profile --profile-json out/runner_profile.json \
   --json out/runner_bench.json --markdown out/runner_bench.md
 echo
 build/release/tools/qins-run eval --model models/kjv1M.bin \
@@ -39,4 +40,4 @@ build/release/tools/qins-run eval --model models/kjv1M.bin \
   --max-tokens 4080 --ctx 256 --formats f32,qins8,qins4,q8_0,q4_0 \
   --threads 2 -n 64 --json out/runner_eval.json --markdown out/runner_eval.md
 echo "run-main: bench JSON in out/bench_gemv.json, table in out/gemv_table.md, plots in out/gemv_roofline.png and out/gemv_sizes.png"
-echo "run-main: qins-run results in out/runner_bench.{json,md} and out/runner_eval.{json,md}"
+echo "run-main: qins-run results in out/runner_bench.{json,md} (with the per-region profile), out/runner_profile.json and out/runner_eval.{json,md}"
