@@ -4,20 +4,18 @@
 // by the tsan preset (tools/run-tests.sh --tsan).
 #include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "qins/context.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
+#include "tests/support/concurrent_callers.h"
 #include "tests/support/reference.h"
 #include "tests/support/tsan_skip.h"
 
 namespace qins {
 namespace {
-
-constexpr int kCallers = 8;
 
 struct Case {
   QuantizedMatrix w;
@@ -30,7 +28,7 @@ std::vector<Case> MakeCases() {
   const size_t rows = 203, cols = 333;
   const std::vector<float> w = testing::RandomFloats(rows * cols, 5, 0.02f);
   std::vector<Case> cases;
-  StatusOr<Context> one = Context::Create({.num_threads = 1});
+  StatusOr<Context> one = testing::ContextWithThreads(1);
   EXPECT_TRUE(one.ok());
   for (const char* name : {"f32", "bf16", "q8_0", "q4_0", "iq4_nl", "i8row",
                            "qins8", "qins4", "qins8-seed", "fpins1-seed"}) {
@@ -50,43 +48,27 @@ std::vector<Case> MakeCases() {
   return cases;
 }
 
-// Each caller runs every case `reps` times in its own order and counts the
-// results that differ from the single-caller ones.
+// Each caller runs every case `reps` times in its own order.
 void RunCallers(const std::vector<Case>& cases, bool shared_context,
                 int ctx_threads) {
-  StatusOr<Context> shared = Context::Create({.num_threads = ctx_threads});
-  ASSERT_TRUE(shared.ok());
-  std::vector<int> mismatches(kCallers, 0), errors(kCallers, 0);
-  std::vector<std::thread> callers;
-  for (int t = 0; t < kCallers; ++t) {
-    callers.emplace_back([&, t] {
-      StatusOr<Context> own = Context::Create({.num_threads = ctx_threads});
-      if (!own.ok()) {
-        ++errors[t];
-        return;
-      }
-      const Context& ctx = shared_context ? *shared : *own;
-      for (int rep = 0; rep < 3; ++rep) {
-        for (size_t i = 0; i < cases.size(); ++i) {
-          const Case& c = cases[(i * 7 + t * 3 + rep) % cases.size()];
-          std::vector<float> y(c.expected.size());
-          GemvOptions o;
-          o.strategy = c.strategy;
-          if (!Gemv(ctx, c.w, c.x.data(), y.data(), o).ok()) {
-            ++errors[t];
-            continue;
+  testing::RunOnCallers(
+      shared_context, ctx_threads,
+      [&](const Context& ctx, int t, testing::CallerTally& tally) {
+        for (int rep = 0; rep < 3; ++rep) {
+          for (size_t i = 0; i < cases.size(); ++i) {
+            const Case& c = cases[(i * 7 + t * 3 + rep) % cases.size()];
+            std::vector<float> y(c.expected.size());
+            GemvOptions o;
+            o.strategy = c.strategy;
+            if (!Gemv(ctx, c.w, c.x.data(), y.data(), o).ok()) {
+              ++tally.errors;
+              continue;
+            }
+            if (std::memcmp(y.data(), c.expected.data(), y.size() * 4) != 0)
+              ++tally.mismatches;
           }
-          if (std::memcmp(y.data(), c.expected.data(), y.size() * 4) != 0)
-            ++mismatches[t];
         }
-      }
-    });
-  }
-  for (std::thread& th : callers) th.join();
-  for (int t = 0; t < kCallers; ++t) {
-    EXPECT_EQ(errors[t], 0) << "caller " << t;
-    EXPECT_EQ(mismatches[t], 0) << "caller " << t;
-  }
+      });
 }
 
 // One-thread contexts run every call on the caller's thread, so all the

@@ -4,11 +4,11 @@
 // tokens must be bit-identical to the same run alone on one thread. Run
 // under ThreadSanitizer by the tsan preset.
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "qins/context.h"
+#include "tests/support/concurrent_callers.h"
 #include "tests/support/tsan_skip.h"
 #include "tools/runner/convert.h"
 #include "tools/runner/forward.h"
@@ -17,8 +17,6 @@
 
 namespace qins::runner {
 namespace {
-
-constexpr int kCallers = 8;
 
 struct Run {
   std::vector<int> tokens;
@@ -46,7 +44,7 @@ StatusOr<Run> RunPrompt(const Context& ctx, const ModelWeights& w, int p) {
 void RunCallers(const std::string& format, bool shared_context,
                 int ctx_threads) {
   constexpr int kPrompts = 3;
-  StatusOr<Context> one = Context::Create({.num_threads = 1});
+  StatusOr<Context> one = testing::ContextWithThreads(1);
   ASSERT_TRUE(one.ok());
   auto src = OpenLlama2cSource(QINS_MODELS_DIR "/stories260K.bin");
   ASSERT_TRUE(src.ok());
@@ -60,35 +58,21 @@ void RunCallers(const std::string& format, bool shared_context,
     ASSERT_FALSE(r->logits.empty());
     expected.push_back(std::move(*r));
   }
-  StatusOr<Context> shared = Context::Create({.num_threads = ctx_threads});
-  ASSERT_TRUE(shared.ok());
-  std::vector<int> mismatches(kCallers, 0), errors(kCallers, 0);
-  std::vector<std::thread> callers;
-  for (int t = 0; t < kCallers; ++t) {
-    callers.emplace_back([&, t] {
-      StatusOr<Context> own = Context::Create({.num_threads = ctx_threads});
-      if (!own.ok()) {
-        ++errors[t];
-        return;
-      }
-      const Context& ctx = shared_context ? *shared : *own;
-      for (int i = 0; i < kPrompts; ++i) {
-        const int p = (i + t) % kPrompts;
-        auto r = RunPrompt(ctx, *w, p);
-        if (!r.ok()) {
-          ++errors[t];
-          continue;
+  testing::RunOnCallers(
+      shared_context, ctx_threads,
+      [&](const Context& ctx, int t, testing::CallerTally& tally) {
+        for (int i = 0; i < kPrompts; ++i) {
+          const int p = (i + t) % kPrompts;
+          auto r = RunPrompt(ctx, *w, p);
+          if (!r.ok()) {
+            ++tally.errors;
+            continue;
+          }
+          if (r->tokens != expected[p].tokens ||
+              r->logits != expected[p].logits)
+            ++tally.mismatches;
         }
-        if (r->tokens != expected[p].tokens || r->logits != expected[p].logits)
-          ++mismatches[t];
-      }
-    });
-  }
-  for (std::thread& th : callers) th.join();
-  for (int t = 0; t < kCallers; ++t) {
-    EXPECT_EQ(errors[t], 0) << "caller " << t;
-    EXPECT_EQ(mismatches[t], 0) << "caller " << t;
-  }
+      });
 }
 
 TEST(ConcurrentRunnerTest, EightModelsOnOwnSingleThreadContexts) {
