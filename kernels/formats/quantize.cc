@@ -93,6 +93,14 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
   }
   if (format.kind == FormatKind::kQins8) {
     for (size_t r = 0; r < rows; ++r) {
+      // The encoder writes s >= 0; the SIMD decoders put the code's sign on
+      // the magnitude's bits, so a negative s would decode differently on
+      // different paths (found by from_parts_fuzzer).
+      if (std::signbit(row_params[2 * r])) {
+        return DataLoss(name + "row " + std::to_string(r) + " has scale " +
+                        std::to_string(row_params[2 * r]) +
+                        " (must be >= 0)");
+      }
       const float e = row_params[2 * r + 1];
       if (e != 1.0f && e != 2.0f && e != 3.0f) {
         return DataLoss(name + "row " + std::to_string(r) +

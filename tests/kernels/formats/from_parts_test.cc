@@ -80,6 +80,17 @@ TEST(FromPartsTest, RejectsMalformedParts) {
   EXPECT_FALSE(QuantizedMatrix::FromParts(qins8, 4, 32, b.data(), b.size(),
                                           nan_scale, tp)
                    .ok());
+  // A negative qins8 scale (the fuzzer's find: the SIMD and reference
+  // decoders disagreed on it); -0 too.
+  for (float neg : {-2.4e-35f, -1.0f, -0.0f}) {
+    std::vector<float> neg_scale = rp;
+    neg_scale[2] = neg;  // row 1
+    StatusOr<QuantizedMatrix> n = QuantizedMatrix::FromParts(
+        qins8, 4, 32, b.data(), b.size(), neg_scale, tp);
+    ASSERT_FALSE(n.ok()) << neg;
+    EXPECT_NE(n.status().message().find("row 1 has scale"), std::string::npos)
+        << n.status().message();
+  }
   std::vector<float> huge_scale = rp;
   huge_scale[0] = 3e38f;  // finite, but the weights overflow
   EXPECT_FALSE(QuantizedMatrix::FromParts(qins8, 4, 32, b.data(), b.size(),
