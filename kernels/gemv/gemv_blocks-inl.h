@@ -30,6 +30,7 @@
 #include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins4_tables.h"
+#include "kernels/gemv/group_prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -68,10 +69,10 @@ struct BlockParams {
 // weights [j, j + N) of the block at `blk`. Two accumulators per row over
 // even and odd vectors, as in FusedRows.
 template <size_t kRows, class Loader>
-HWY_INLINE void FusedBlockRows(const Loader& ld, const uint8_t* HWY_RESTRICT w,
-                               size_t stride, size_t blocks,
-                               const float* HWY_RESTRICT x,
-                               float* HWY_RESTRICT out) {
+HWY_INLINE void FusedBlockRows(
+    const Loader& ld, const uint8_t* HWY_RESTRICT w, size_t stride,
+    size_t blocks, const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
+    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {
   constexpr bool k4 = kRows == 4;
   constexpr size_t kBytes = Loader::kBlockBytes;
   const DB d;
@@ -83,6 +84,7 @@ HWY_INLINE void FusedBlockRows(const Loader& ld, const uint8_t* HWY_RESTRICT w,
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), b0 = hn::Zero(d), b1 = hn::Zero(d);
   auto c0 = hn::Zero(d), c1 = hn::Zero(d), e0 = hn::Zero(d), e1 = hn::Zero(d);
   for (size_t b = 0; b < blocks; ++b) {
+    pf.Step();
     const float* xb = x + b * 32;
     const size_t o = b * kBytes;
     const auto s0 = ld.Setup(0, b), t0 = ld.Setup2(0, b);
@@ -329,7 +331,10 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
     }
     const auto ld = make(p, stored);
     if (n == 4) {
-      FusedBlockRows<4>(ld, m.row(r), m.row_stride, blocks, x, out);
+      // Prefetch the next group (4 * stride bytes), when this thread has one.
+      FusedBlockRows<4>(ld, m.row(r), m.row_stride, blocks, x, out,
+                        GroupPrefetch(r + 8 <= r1 ? m.row(r + 4) : nullptr,
+                                      4 * m.row_stride, blocks));
       for (size_t i = 0; i < 4; ++i) y[r + i] = out[i];
     } else {
       for (size_t i = 0; i < n; ++i) {
