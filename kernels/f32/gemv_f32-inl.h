@@ -43,9 +43,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Accumulators are named variables, not arrays: SVE vectors are sizeless and
 // cannot be array elements.
 template <size_t kRows>
-HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride, size_t K,
-                           const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
-                           GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {
+HWY_INLINE void DotRowsF32(
+    const float* HWY_RESTRICT w, size_t stride, size_t K,
+    const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
+    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {  // 1 row: unused
   static_assert(kRows == 1 || kRows == 4, "1 or 4 rows");
   constexpr bool k4 = kRows == 4;
   const hn::ScalableTag<float> d;
@@ -60,7 +61,7 @@ HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride, size_t K,
   auto e0 = hn::Zero(d), e1 = hn::Zero(d);  // row 3
   size_t k = 0;
   for (; k + 2 * N <= K; k += 2 * N) {
-    pf.Step();
+    if constexpr (k4) pf.Step();  // 4-row groups only
     const auto x0 = hn::LoadU(d, x + k);
     const auto x1 = hn::LoadU(d, x + k + N);
     a0 = hn::MulAdd(hn::LoadU(d, w0 + k), x0, a0);
@@ -120,14 +121,14 @@ HWY_NOINLINE void GemvRowsF32(const float* HWY_RESTRICT w, size_t stride,
   const hn::ScalableTag<float> d;
   const size_t iters = K / (2 * hn::Lanes(d));
   for (; i + 4 <= row_end; i += 4) {
-    // Prefetch the next group (4 rows), when this call has one.
-    const bool more = i + 8 <= row_end;
+    // Prefetch the start of the next group, or of this one when it is the
+    // last (group_prefetch.h).
+    const size_t target = i + 8 <= row_end ? i + 4 : i;
     DotRowsF32<4>(
         w + i * stride, stride, K, x, y + i,
-        GroupPrefetch(
-            more ? reinterpret_cast<const uint8_t*>(w + (i + 4) * stride)
-                 : nullptr,
-            std::min<size_t>(4 * stride * sizeof(float), iters * 128), iters));
+        GroupPrefetch(reinterpret_cast<const uint8_t*>(w + target * stride),
+                      std::min<size_t>(4 * stride * sizeof(float), iters * 128),
+                      iters));
   }
   for (; i < row_end; ++i) {
     DotRowsF32<1>(w + i * stride, stride, K, x, y + i);

@@ -72,7 +72,7 @@ template <size_t kRows, class Loader>
 HWY_INLINE void FusedBlockRows(
     const Loader& ld, const uint8_t* HWY_RESTRICT w, size_t stride,
     size_t blocks, const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
-    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {
+    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {  // 1 row: unused
   constexpr bool k4 = kRows == 4;
   constexpr size_t kBytes = Loader::kBlockBytes;
   const DB d;
@@ -84,7 +84,7 @@ HWY_INLINE void FusedBlockRows(
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), b0 = hn::Zero(d), b1 = hn::Zero(d);
   auto c0 = hn::Zero(d), c1 = hn::Zero(d), e0 = hn::Zero(d), e1 = hn::Zero(d);
   for (size_t b = 0; b < blocks; ++b) {
-    pf.Step();
+    if constexpr (k4) pf.Step();  // 4-row groups only
     const float* xb = x + b * 32;
     const size_t o = b * kBytes;
     const auto s0 = ld.Setup(0, b), t0 = ld.Setup2(0, b);
@@ -333,7 +333,7 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
     if (n == 4) {
       // Prefetch the next group (4 * stride bytes), when this thread has one.
       FusedBlockRows<4>(ld, m.row(r), m.row_stride, blocks, x, out,
-                        GroupPrefetch(r + 8 <= r1 ? m.row(r + 4) : nullptr,
+                        GroupPrefetch(m.row(r + 8 <= r1 ? r + 4 : r),
                                       4 * m.row_stride, blocks));
       for (size_t i = 0; i < 4; ++i) y[r + i] = out[i];
     } else {

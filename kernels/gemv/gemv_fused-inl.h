@@ -46,10 +46,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // 2N. Accumulators are named variables (SVE vectors cannot be array
 // elements).
 template <size_t kRows, class Loader>
-HWY_INLINE void FusedRows(const Loader& ld, const uint8_t* HWY_RESTRICT w,
-                          size_t stride, size_t padded,
-                          const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
-                          GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {
+HWY_INLINE void FusedRows(
+    const Loader& ld, const uint8_t* HWY_RESTRICT w, size_t stride,
+    size_t padded, const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
+    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {  // 1 row: unused
   constexpr bool k4 = kRows == 4;
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
@@ -68,7 +68,7 @@ HWY_INLINE void FusedRows(const Loader& ld, const uint8_t* HWY_RESTRICT w,
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), b0 = hn::Zero(d), b1 = hn::Zero(d);
   auto c0 = hn::Zero(d), c1 = hn::Zero(d), e0 = hn::Zero(d), e1 = hn::Zero(d);
   for (size_t k = 0; k < padded; k += 2 * N) {
-    pf.Step();
+    if constexpr (k4) pf.Step();  // 4-row groups only
     const auto x0 = hn::LoadU(d, x + k);
     const auto x1 = hn::LoadU(d, x + k + N);
     a0 = hn::MulAdd(ld.Load(0, w0, k, p0, q0), x0, a0);
@@ -251,8 +251,8 @@ HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
     const auto ld = make(r, 4);
     // Prefetch the next group (4 * stride bytes), when this thread has one.
     FusedRows<4>(ld, m.row(r), m.row_stride, padded, x, out,
-                 GroupPrefetch(r + 8 <= r1 ? m.row(r + 4) : nullptr,
-                               4 * m.row_stride, padded / n2));
+                 GroupPrefetch(m.row(r + 8 <= r1 ? r + 4 : r), 4 * m.row_stride,
+                               padded / n2));
     for (size_t i = 0; i < 4; ++i) y[r + i] = out[i] * scale(r + i);
   }
   for (; r < r1; ++r) {
