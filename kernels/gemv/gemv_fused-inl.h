@@ -12,10 +12,10 @@
 // - A per-row scale multiplies the row's sum once at the end.
 // - The 4-row loop prefetches the next group into L2 (group_prefetch.h):
 //   1 or 2 prefetches per iteration for 1-byte formats. Measured on the
-//   2-vCPU AVX-512 EPYC VM (2026-12-04): qins8 cold on 2 threads went from
-//   0.58 to ~1.0 of same-run bandwidth at 8192x3072 and from 0.75 to ~0.97
-//   at 3072x8192. (Per-row prefetches 1-2 KiB ahead into L1, tried on
-//   2026-11-23, changed nothing measurable.)
+//   2-vCPU AVX-512 EPYC VM (2026-12-04, A/B table in docs/gemv.md): qins8
+//   cold on 2 threads went from 0.60 to 0.93 of same-run bandwidth at
+//   8192x3072 and from 0.80 to 0.94 at 3072x8192. (Per-row prefetches 1-2
+//   KiB ahead into L1, tried on 2026-11-23, changed nothing measurable.)
 
 #if defined(QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_FUSED_INL_H_
