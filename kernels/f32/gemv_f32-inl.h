@@ -18,10 +18,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <algorithm>
-
 #include "hwy/highway.h"
-#include "kernels/gemv/group_prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -31,22 +28,23 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Dot products of kRows (1 or 4) rows of W (row r at w + r * stride) with
 // x[0, K). Inner loop per 2 vectors of K on AVX2 (kRows = 4): 2 loads of x,
 // 8 loads of W, 8 FMAs: 1 load + 1 FMA per W vector, 8 independent FMA chains
-// (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). Software prefetch
-// (GemvRowsF32): the first 128 bytes per iteration of the next 4-row group,
-// into L2 (kernels/gemv/group_prefetch.h), at most 2 prefetches per
-// iteration on AVX-512. Measured on the 2-vCPU AMD EPYC VM with AVX-512
-// (bench_gemv, 2026-12-04), cold on 2 threads: 8192x3072 0.87 -> 0.93 and
-// 3072x8192 0.90 -> 0.97 of same-run read bandwidth; hot 1024x1024 on one
-// thread 21.7 -> 20.8 Gw/s. Prefetching the whole next group (8 per
-// iteration) cost 19% hot, and per-row 1 KiB-ahead prefetches into L1 lowered
-// cold throughput (2026-11-23).
+// (enough to cover 4-cycle FMA latency at 2 FMAs/cycle). No software
+// prefetch: 1 KiB-ahead prefetches in every row lowered cold throughput from
+// 0.90-1.0 to 0.75-0.88 of read bandwidth (bench_gemv, 2-vCPU AMD EPYC VM
+// with AVX-512, 2026-11-23); the hardware prefetcher does better alone.
+// The next-group L2 prefetch of the quantized kernels
+// (kernels/gemv/group_prefetch.h) was tried here too (2026-12-04): it raised
+// f32's fraction of same-run bandwidth a little (0.90 -> 0.97 at 3072x8192
+// cold, 2 threads), but in an interleaved A/B run the kernel without it
+// reached 9.5-9.7 Gweights/s in 3 of 6 rounds and the one with it never
+// more than 7.7 in 12. It was taken out so as not to slow the f32 baseline
+// that every format is compared with.
 // Accumulators are named variables, not arrays: SVE vectors are sizeless and
 // cannot be array elements.
 template <size_t kRows>
-HWY_INLINE void DotRowsF32(
-    const float* HWY_RESTRICT w, size_t stride, size_t K,
-    const float* HWY_RESTRICT x, float* HWY_RESTRICT out,
-    GroupPrefetch pf = GroupPrefetch(nullptr, 0, 0)) {  // 1 row: unused
+HWY_INLINE void DotRowsF32(const float* HWY_RESTRICT w, size_t stride, size_t K,
+                           const float* HWY_RESTRICT x,
+                           float* HWY_RESTRICT out) {
   static_assert(kRows == 1 || kRows == 4, "1 or 4 rows");
   constexpr bool k4 = kRows == 4;
   const hn::ScalableTag<float> d;
@@ -61,7 +59,6 @@ HWY_INLINE void DotRowsF32(
   auto e0 = hn::Zero(d), e1 = hn::Zero(d);  // row 3
   size_t k = 0;
   for (; k + 2 * N <= K; k += 2 * N) {
-    if constexpr (k4) pf.Step();  // 4-row groups only
     const auto x0 = hn::LoadU(d, x + k);
     const auto x1 = hn::LoadU(d, x + k + N);
     a0 = hn::MulAdd(hn::LoadU(d, w0 + k), x0, a0);
@@ -118,17 +115,8 @@ HWY_NOINLINE void GemvRowsF32(const float* HWY_RESTRICT w, size_t stride,
                               float* HWY_RESTRICT y, size_t row_begin,
                               size_t row_end) {
   size_t i = row_begin;
-  const hn::ScalableTag<float> d;
-  const size_t iters = K / (2 * hn::Lanes(d));
   for (; i + 4 <= row_end; i += 4) {
-    // Prefetch the start of the next group, or of this one when it is the
-    // last (group_prefetch.h).
-    const size_t target = i + 8 <= row_end ? i + 4 : i;
-    DotRowsF32<4>(
-        w + i * stride, stride, K, x, y + i,
-        GroupPrefetch(reinterpret_cast<const uint8_t*>(w + target * stride),
-                      std::min<size_t>(4 * stride * sizeof(float), iters * 128),
-                      iters));
+    DotRowsF32<4>(w + i * stride, stride, K, x, y + i);
   }
   for (; i < row_end; ++i) {
     DotRowsF32<1>(w + i * stride, stride, K, x, y + i);
