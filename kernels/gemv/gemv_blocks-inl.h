@@ -331,10 +331,8 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
     }
     const auto ld = make(p, stored);
     if (n == 4) {
-      // Prefetch the next group (4 * stride bytes), when this thread has one.
       FusedBlockRows<4>(ld, m.row(r), m.row_stride, blocks, x, out,
-                        GroupPrefetch(m.row(r + 8 <= r1 ? r + 4 : r),
-                                      4 * m.row_stride, blocks));
+                        GroupPrefetch::ForGroup(m, r, r1, blocks));
       for (size_t i = 0; i < 4; ++i) y[r + i] = out[i];
     } else {
       for (size_t i = 0; i < n; ++i) {

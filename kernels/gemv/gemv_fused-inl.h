@@ -249,10 +249,8 @@ HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
   size_t r = r0;
   for (; r + 4 <= r1; r += 4) {
     const auto ld = make(r, 4);
-    // Prefetch the next group (4 * stride bytes), when this thread has one.
     FusedRows<4>(ld, m.row(r), m.row_stride, padded, x, out,
-                 GroupPrefetch(m.row(r + 8 <= r1 ? r + 4 : r), 4 * m.row_stride,
-                               padded / n2));
+                 GroupPrefetch::ForGroup(m, r, r1, padded / n2));
     for (size_t i = 0; i < 4; ++i) y[r + i] = out[i] * scale(r + i);
   }
   for (; r < r1; ++r) {
