@@ -18,14 +18,23 @@ namespace HWY_NAMESPACE {
 
 const GemvKernels* GetGemvKernelTable() {
   static const GemvKernels kTable = {
-      HWY_TARGET,          &GemvQins8Bits,
-      &GemvQins8Gather,    &GemvI8Row,
-      &GemvBF16,           &GemvF16,
-      &GemvQ8_0,           &GemvQ4_0,
-      &GemvQ4_0Regtable,   &GemvIQ4NLRegtable,
-      &GemvIQ4NLGather,    &GemvQins4Regtable,
-      &GemvQins4Gather,    &GemvQins8SeedGather,
-      &GemvQins8SeedArith, &GemvQins8BitsScaledX};
+      .target_bit = HWY_TARGET,
+      .qins8_bitbuild = &GemvQins8Bits,
+      .qins8_gather = &GemvQins8Gather,
+      .i8row = &GemvI8Row,
+      .bf16 = &GemvBF16,
+      .f16 = &GemvF16,
+      .q8_0 = &GemvQ8_0,
+      .q4_0 = &GemvQ4_0,
+      .q4_0_regtable = &GemvQ4_0Regtable,
+      .iq4_nl_regtable = &GemvIQ4NLRegtable,
+      .iq4_nl_gather = &GemvIQ4NLGather,
+      .qins4_regtable = &GemvQins4Regtable,
+      .qins4_gather = &GemvQins4Gather,
+      .qins8_seed_gather = &GemvQins8SeedGather,
+      .qins8_seed_arith = &GemvQins8SeedArith,
+      .qins8_bitbuild_prepare_x = Qins8BitsPrepareX(),
+  };
   return &kTable;
 }
 

@@ -14,10 +14,9 @@ namespace qins {
 using FusedGemvFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
                              size_t padded, float* y, size_t r0, size_t r1);
 
-// qins8 bitbuild on x scaled by a power of two; y = sum * y_factor * scale.
-using FusedGemvXsFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
-                               size_t padded, float y_factor, float* y,
-                               size_t r0, size_t r1);
+// Rearranges the zero-padded x (a multiple of 128 floats) in place into the
+// order a kernel reads it in, once per call, before any row is run.
+using PrepareXFn = void (*)(float* x, size_t padded);
 
 struct GemvKernels {
   int64_t target_bit;
@@ -29,7 +28,8 @@ struct GemvKernels {
   FusedGemvFn iq4_nl_regtable, iq4_nl_gather;
   FusedGemvFn qins4_regtable, qins4_gather;
   FusedGemvFn qins8_seed_gather, qins8_seed_arith;
-  FusedGemvXsFn qins8_bitbuild_xs;
+  // Null where qins8_bitbuild reads x in natural order.
+  PrepareXFn qins8_bitbuild_prepare_x;
 };
 
 const GemvKernels& GetGemvKernels(Target t);

@@ -24,6 +24,7 @@
 #include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins4_tables.h"
+#include "kernels/formats/qins8_bits-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -173,26 +174,30 @@ void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
   });
 }
 
-// qins8: float bits straight from the code, no table:
-//   bits = (b & 0x80) << 24 | (b & 0x7F) << (23 - M), times 2^126 * s.
-// Per vector: zero-extend, and, shift (row-constant count), and+shift for
-// the sign, or, 2 multiplies: 7 ops (a GEMV folds one multiply into the row
-// sum).
+// qins8: the magnitude built from the code's bits (qins8_bits-inl.h, no
+// table, no subnormal), times the row scale, then the sign bit or-ed in.
+// Per vector: zero-extend, and + shift (m << (23 - M)), OrAnd, MulSub, Min,
+// 2 multiplies (by 1/4, exact, then by s: one rounding, as the scalar
+// codec's T * s), and + shift + or for the sign: 11 ops (a GEMV folds the
+// multiplies into the row sum and the sign into one OrAnd).
 void DecodeRowQins8(const QuantizedMatrix::Data& m, size_t r, float* out) {
   const hn::ScalableTag<float> df;
   const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::RebindToSigned<decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(df)> d8;
   const float* p = m.row_params_of(r);
   const int shift = 23 - (7 - static_cast<int>(p[1]));
   const auto scale = hn::Set(df, p[0]);
-  const auto k2p126 = hn::Set(df, 0x1p126f);
+  const auto quarter = hn::Set(df, 1.0f / kQins8MagnitudeFactor);
+  const auto mag_mask =
+      hn::Set(di, static_cast<int32_t>(Qins8MagnitudeMask(shift)));
   const uint8_t* codes = m.row(r);
   ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
     const auto b = hn::PromoteTo(du, hn::LoadU(d8, codes + c));
-    const auto mag = hn::ShiftLeftSame(hn::And(b, hn::Set(du, 0x7F)), shift);
+    const auto t = hn::BitCast(di, hn::ShiftLeftSame(b, shift));
+    const auto mag = hn::Mul(Qins8Magnitude4(df, t, mag_mask), quarter);
     const auto sign = hn::ShiftLeft<24>(hn::And(b, hn::Set(du, 0x80)));
-    const auto v = hn::Mul(hn::BitCast(df, mag), k2p126);
-    hn::StoreU(hn::Or(hn::Mul(v, scale), hn::BitCast(df, sign)), df, dst);
+    hn::StoreU(hn::Or(hn::Mul(mag, scale), hn::BitCast(df, sign)), df, dst);
   });
 }
 

@@ -12,11 +12,17 @@ namespace qins::qins8 {
 
 inline int MantissaBits(int e_bits) { return 7 - e_bits; }
 
-// Unscaled magnitude of index m (0..127): the f32 whose bits are
-// m << (23 - M), times 2^126 (exact: f32 subnormals cover the e = 0
-// segment).
+// Unscaled magnitude of index m (0..127), e = m >> M, f = m mod 2^M:
+// 2^(e-1) * (1 + f / 2^M) for e >= 1 (the normal f32 with biased exponent
+// e + 126 and mantissa f), f / 2^M for e = 0 (an integer times a power of
+// two: exact). No subnormal float is formed, so the value does not depend
+// on denormals-are-zero / flush-to-zero modes (the code's bits shifted into
+// place, m << (23 - M), would be an f32 subnormal for e = 0).
 inline float DecodeIndex(uint32_t m, int e_bits) {
-  return F32FromBits(m << (23 - MantissaBits(e_bits))) * 0x1p126f;
+  const int M = MantissaBits(e_bits);
+  const uint32_t e = m >> M, f = m & ((1u << M) - 1);
+  if (e == 0) return static_cast<float>(f) / static_cast<float>(1u << M);
+  return F32FromBits(((e + 126u) << 23) | (f << (23 - M)));
 }
 
 // Largest unscaled magnitude, index 127: 2^(2^E - 2) * (2 - 2^-M).

@@ -12,10 +12,14 @@
 //
 // The QINS orientation (code 1 = largest magnitude, as the design documents'
 // inverse mapping) is the exchange code: qins_code = (128 - m) mod 128. Rows
-// store m itself, because it decodes with no table and no blend:
-//   bits(v / (s * 2^126)) = (sign << 31) | (m << (23 - M))
-// (f32 subnormals make the e = 0 segment exact; the multiply by 2^126 makes
-// it normal). That relabelling would cost two more integer ops per vector.
+// store m itself, because it decodes with no table: m's bits shifted into
+// an f32 exponent and mantissa, (m << (23 - M)) + (126 << 23), are the
+// value for e >= 1 and 1/2 + f / 2^(M+1) for e = 0, and min(v, 2v - 1)
+// corrects the e = 0 segment exactly (qins8_code.h, decode-inl.h). No
+// intermediate is an f32 subnormal, so decoding runs at full speed on CPUs
+// that take a microcode assist on subnormal operands (Intel) and gives the
+// same floats under DAZ/FTZ. That relabelling to the QINS orientation would
+// cost two more integer ops per vector.
 #include <cstddef>
 #include <cstdint>
 

@@ -125,27 +125,8 @@ Status GemvDecode(const Context& ctx, const QuantizedMatrix& w, const float* x,
   return Status::Ok();
 }
 
-// qins8 bitbuild folds its 2^126 multiply into x: x is scaled by 2^s with
-// max|x| * 2^s in [2^100, 2^101), and y by 2^(126 - s). Both are exact
-// powers of two, and every product w * 2^-126 * x * 2^s stays a normal
-// float unless |w x| < 2^-100 max|x| (then it is below the row's rounding
-// anyway), so y equals the unscaled kernel's up to that. Returns false
-// (use the unscaled kernel) for x = 0, NaN/Inf, or max|x| >= 2^26.
-bool Qins8ScaleX(float* x, size_t n, float* y_factor) {
-  float amax = 0;
-  for (size_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
-  if (!(amax > 0) || !std::isfinite(amax)) return false;
-  const int e = std::ilogb(amax);
-  if (e >= 26) return false;
-  const int s = 100 - e;  // in [75, 249]
-  const float p1 = std::ldexp(1.0f, s / 2), p2 = std::ldexp(1.0f, s - s / 2);
-  for (size_t i = 0; i < n; ++i) x[i] = x[i] * p1 * p2;
-  *y_factor = std::ldexp(1.0f, 126 - s);
-  return true;
-}
-
 Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
-                 float* y, FusedGemvFn fn, FusedGemvXsFn xs_fn = nullptr) {
+                 float* y, FusedGemvFn fn, PrepareXFn prepare_x = nullptr) {
   const size_t rows = w.rows(), cols = w.cols();
   // x zero-padded to a multiple of 128 floats (two vectors of up to 64 lanes,
   // the largest SVE vector), so the kernels need no tail.
@@ -161,14 +142,7 @@ Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
   const size_t grain =
       std::max<size_t>(1, (size_t{64} << 10) / (kGroup * w.row_stride()));
   const QuantizedMatrix::Data& d = w.data();
-  float y_factor = 1;
-  if (xs_fn != nullptr && Qins8ScaleX(xp.get(), cols, &y_factor)) {
-    ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
-      xs_fn(d, xp.get(), padded, y_factor, y, g0 * kGroup,
-            std::min(rows, g1 * kGroup));
-    });
-    return Status::Ok();
-  }
+  if (prepare_x != nullptr) prepare_x(xp.get(), padded);
   ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
     fn(d, xp.get(), padded, y, g0 * kGroup, std::min(rows, g1 * kGroup));
   });
@@ -204,7 +178,8 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   FusedGemvFn fn = nullptr;
   switch (s) {
     case GemvStrategy::kBitbuild:
-      return GemvFused(ctx, w, x, y, k.qins8_bitbuild, k.qins8_bitbuild_xs);
+      return GemvFused(ctx, w, x, y, k.qins8_bitbuild,
+                       k.qins8_bitbuild_prepare_x);
     case GemvStrategy::kGather:
       fn = kind == FormatKind::kQins8    ? k.qins8_gather
            : kind == FormatKind::kIQ4_NL ? k.iq4_nl_gather

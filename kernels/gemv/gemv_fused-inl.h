@@ -34,6 +34,8 @@
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/formats/qins8_bits-inl.h"
+#include "kernels/formats/qins8_code.h"
 #include "kernels/gemv/group_prefetch.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -96,39 +98,30 @@ HWY_INLINE void FusedRows(
 using DF = hn::ScalableTag<float>;
 using DI = hn::RebindToSigned<DF>;
 
-// qins8, `bitbuild`: f32 bits from the byte with the sign-extension trick,
-// bits = (sext(b) << (23 - M)) & (0x80000000 | 0x7F << (23 - M)), then
-// * 2^126 (exact for the subnormal segment). Per vector: sign-extending
-// load, variable shift, and, multiply, FMA: 5 ops, no table. The shift count
-// (p) and mask (q) depend on the row's exponent width.
+// qins8, `bitbuild`: the weight from the byte's bits with no table and no
+// subnormal (kernels/formats/qins8_bits-inl.h): t = sext(b) << (23 - M)
+// holds the magnitude bits in place and the sign in bit 31; the magnitude
+// is 4 T = min(F, 2 F - 4) with F = t's magnitude bits | 128 << 23, and the
+// sign is or-ed back from t. The factor 4 is taken out of the row sum
+// (y = sum / 4 * s). Per vector: sign-extending load, variable shift,
+// OrAnd, MulSub, Min, OrAnd, FMA: 7 ops (9 on AVX2, where each OrAnd is an
+// and plus an or). The shift count (p) and magnitude mask (q) depend on the
+// row's exponent width.
 struct Qins8BitsLoader {
   int shift[4];
   HWY_INLINE hn::Vec<DI> Param(int i) const { return hn::Set(DI(), shift[i]); }
   HWY_INLINE hn::Vec<DI> Param2(int i) const {
-    return hn::Set(DI(),
-                   static_cast<int32_t>(0x80000000u | (0x7Fu << shift[i])));
+    return hn::Set(DI(), static_cast<int32_t>(Qins8MagnitudeMask(shift[i])));
   }
   HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI> sh,
-                              hn::Vec<DI> mask) const {
+                              hn::Vec<DI> mag_mask) const {
     const DF d;
     const hn::Rebind<int8_t, DF> d8;
     const auto b = hn::PromoteTo(
         DI(), hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k));
-    const auto bits = hn::And(hn::Shl(b, sh), mask);
-    return hn::Mul(hn::BitCast(d, bits), hn::Set(d, 0x1p126f));
-  }
-};
-
-// qins8, `bitbuild` with the 2^126 folded into x: the caller scales x by
-// 2^s and y by 2^(126 - s) (exact powers of two, docs/gemv.md), so per
-// vector: sign-extending load, variable shift, and, FMA: 4 ops.
-struct Qins8BitsXsLoader : Qins8BitsLoader {
-  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI> sh,
-                              hn::Vec<DI> mask) const {
-    const hn::Rebind<int8_t, DF> d8;
-    const auto b = hn::PromoteTo(
-        DI(), hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k));
-    return hn::BitCast(DF(), hn::And(hn::Shl(b, sh), mask));
+    const auto t = hn::Shl(b, sh);
+    const auto mag = Qins8Magnitude4(d, t, mag_mask);
+    return hn::OrAnd(mag, hn::BitCast(d, t), hn::BitCast(d, hn::SignBit(DI())));
   }
 };
 
@@ -237,12 +230,14 @@ struct Qins8SeedArithLoader {
 };
 
 // Runs rows [r0, r1) in groups of 4 with a loader made per group by
-// make(first_row, rows_in_group), then y[r] = sum * scale(r). The inner
-// loops run to cols rounded up to 2 vectors (x is zero there).
+// make(first_row, rows_in_group), then y[r] = (sum * pre) * scale(r), where
+// `pre` is an exact power of two the loader's weights carry (1 for most).
+// The inner loops run to cols rounded up to 2 vectors (x is zero there).
 template <class MakeLoader, class Scale>
 HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
                               size_t padded, float* y, size_t r0, size_t r1,
-                              MakeLoader&& make, Scale&& scale) {
+                              MakeLoader&& make, Scale&& scale,
+                              float pre = 1.0f) {
   const size_t n2 = 2 * hn::Lanes(DF());
   padded = std::min(padded, (m.cols + n2 - 1) / n2 * n2);
   float out[4];
@@ -251,12 +246,12 @@ HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
     const auto ld = make(r, 4);
     FusedRows<4>(ld, m.row(r), m.row_stride, padded, x, out,
                  GroupPrefetch::ForGroup(m, r, r1, padded / n2));
-    for (size_t i = 0; i < 4; ++i) y[r + i] = out[i] * scale(r + i);
+    for (size_t i = 0; i < 4; ++i) y[r + i] = (out[i] * pre) * scale(r + i);
   }
   for (; r < r1; ++r) {
     const auto ld = make(r, 1);
     FusedRows<1>(ld, m.row(r), m.row_stride, padded, x, out);
-    y[r] = out[0] * scale(r);
+    y[r] = (out[0] * pre) * scale(r);
   }
 }
 
@@ -275,45 +270,38 @@ HWY_INLINE Loader Qins8ShiftLoader(const QuantizedMatrix::Data& m, size_t r,
 
 HWY_NOINLINE void GemvQins8Bits(const QuantizedMatrix::Data& m, const float* x,
                                 size_t padded, float* y, size_t r0, size_t r1) {
+  // The loader's weights are 4 T: sum / 4 is exact (a power of two; the sum
+  // is far from the subnormal range for any x that is), so y = sum / 4 * s
+  // rounds once, as sum * s over T would.
   FusedGemvRows(
       m, x, padded, y, r0, r1,
       [&](size_t r, size_t n) {
         return Qins8ShiftLoader<Qins8BitsLoader>(m, r, n);
       },
-      [&](size_t r) { return m.row_params_of(r)[0]; });
+      [&](size_t r) { return m.row_params_of(r)[0]; },
+      1.0f / kQins8MagnitudeFactor);
 }
 
-// y_factor * scale is exact (a power of two times the row scale), so y =
-// sum * (y_factor * scale) rounds once, as (sum * y_factor) * scale would.
-HWY_NOINLINE void GemvQins8BitsScaledX(const QuantizedMatrix::Data& m,
-                                       const float* x, size_t padded,
-                                       float y_factor, float* y, size_t r0,
-                                       size_t r1) {
-  FusedGemvRows(
-      m, x, padded, y, r0, r1,
-      [&](size_t r, size_t n) {
-        return Qins8ShiftLoader<Qins8BitsXsLoader>(m, r, n);
-      },
-      [&](size_t r) { return y_factor * m.row_params_of(r)[0]; });
-}
+// The x rearrangement GemvQins8Bits needs (GemvKernels::prepare_x): none,
+// it reads x in natural order.
+HWY_INLINE void (*Qins8BitsPrepareX())(float*, size_t) { return nullptr; }
 
 HWY_NOINLINE void GemvQins8Gather(const QuantizedMatrix::Data& m,
                                   const float* x, size_t padded, float* y,
                                   size_t r0, size_t r1) {
-  // Per row: magnitude(m) * 2^126-scaled bits as in the decoder, sign in the
-  // upper half; the row scale multiplies the sum.
+  // Per row: the 128 magnitudes of its exponent width (the scalar codec's
+  // values), negated in the upper half; the row scale multiplies the sum.
   HWY_ALIGN float tables[4][256];
   FusedGemvRows(
       m, x, padded, y, r0, r1,
       [&](size_t r, size_t n) {
         Qins8GatherLoader ld;
         for (size_t i = 0; i < n; ++i) {
-          const int shift = 16 + static_cast<int>(m.row_params_of(r + i)[1]);
-          for (uint32_t b = 0; b < 256; ++b) {
-            const uint32_t bits = (b & 0x80u) << 24 | (b & 0x7Fu) << shift;
-            float v;
-            memcpy(&v, &bits, 4);
-            tables[i][b] = v * 0x1p126f;
+          const int e_bits = static_cast<int>(m.row_params_of(r + i)[1]);
+          for (uint32_t b = 0; b < 128; ++b) {
+            const float v = qins8::DecodeIndex(b, e_bits);
+            tables[i][b] = v;
+            tables[i][b + 128] = -v;
           }
           ld.table[i] = tables[i];
         }

@@ -28,6 +28,25 @@ TEST(Qins8CodeTest, EveryIndexRoundTripsAndDecodingIsMonotone) {
   EXPECT_FLOAT_EQ(qins8::MaxValue(3), 64 * (2.0f - 1.0f / 16));
 }
 
+// DecodeIndex against the format's definition evaluated in double
+// precision, for every code of every exponent width: 2^(e-1) (1 + f / 2^M)
+// for e >= 1, f / 2^M for e = 0. Every value is a normal float or zero.
+TEST(Qins8CodeTest, DecodeIndexIsTheDefinitionAndNeverSubnormal) {
+  for (int e_bits = 1; e_bits <= 3; ++e_bits) {
+    const int M = 7 - e_bits;
+    for (uint32_t m = 0; m < 128; ++m) {
+      const int e = static_cast<int>(m >> M);
+      const double f = static_cast<double>(m & ((1u << M) - 1));
+      const double want = e == 0 ? std::ldexp(f, -M)
+                                 : std::ldexp(1.0 + std::ldexp(f, -M), e - 1);
+      const float got = qins8::DecodeIndex(m, e_bits);
+      EXPECT_EQ(static_cast<double>(got), want) << "E=" << e_bits << " m=" << m;
+      EXPECT_NE(std::fpclassify(got), FP_SUBNORMAL)
+          << "E=" << e_bits << " m=" << m;
+    }
+  }
+}
+
 TEST(Qins8CodeTest, NearestIsWithinHalfAStepForInRangeValues) {
   std::mt19937 rng(5);
   for (int e = 1; e <= 3; ++e) {

@@ -107,9 +107,10 @@ TEST_P(GemvTest, EveryStrategyMatchesTheReference) {
   }
 }
 
-// qins8 bitbuild scales x by a power of two internally (kernels/gemv/gemv.cc
-// Qins8ScaleX); activations of any magnitude, and non-finite ones, must give
-// what the unscaled arithmetic gives.
+// qins8 bitbuild carries its weights times 4 and takes the 4 out of the row
+// sum (kernels/gemv/gemv_fused-inl.h; until 2026-12 it scaled x by a power
+// of two instead); activations of any magnitude, and non-finite ones, must
+// give what plain arithmetic gives.
 TEST_P(GemvTest, Qins8BitbuildAtExtremeActivationScales) {
   const size_t rows = 9, cols = 300;
   const std::vector<float> w = testing::RandomFloats(rows * cols, 77, 0.02f);
