@@ -22,9 +22,20 @@
 //               fixed nominal rate, not the core clock)
 //   cycles/weight, instr/weight, IPC, LLC-miss/KiB  hardware counters, only
 //               where the machine has them (bench_support.h)
+//
+// With --qins_ftz the rows are named gemv_ftz/... and time each call twice,
+// interleaved: with the flush-to-zero flags clear, and with them set (x86
+// MXCSR DAZ|FTZ, Arm FPCR.FZ, on this thread and on a Context whose workers
+// were created with them). Counters: weights/s (flags clear), weights/s_ftz,
+// and ftz_ratio = time with the flags / time without. A kernel that forms
+// subnormal intermediates shows a ratio far from 1 on CPUs that take a
+// microcode assist for subnormal operands (Intel); above 1.1 is a
+// regression to fix. tests/kernels/fp_environment_test.cc checks the results
+// are identical on any CPU.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -32,6 +43,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "dispatch/flush_to_zero.h"
 #include "hwy/aligned_allocator.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
@@ -69,6 +81,60 @@ void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
   state.SetLabel(TargetName(ctx.target()) +
+                 (cold ? " copies=" + std::to_string(copies) : std::string()));
+}
+
+// The --qins_ftz row: the same calls on the same matrices, alternating
+// flags clear / flags set every iteration, each timed on its own.
+void RunGemvFtz(benchmark::State& state, Format f, GemvStrategy strategy,
+                Shape s, int threads, bool cold) {
+  const size_t weights = s.rows * s.cols;
+  const size_t bytes =
+      static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
+  const size_t copies = cold ? ColdCopies(bytes) : 1;
+  const Context ctx = MakeBenchContext(threads);
+  Context ctx_ftz = ctx;
+  {
+    ScopedFlushToZero ftz;  // workers created now inherit the flags
+    ctx_ftz = MakeBenchContext(threads);
+  }
+  const std::vector<QuantizedMatrix> m =
+      QuantizedCopies(f, s.rows, s.cols, copies);
+  std::vector<float> x(s.cols), y(s.rows);
+  FillUniform(x.data(), x.size(), 7);
+  GemvOptions opt;
+  opt.strategy = strategy;
+  using Clock = std::chrono::steady_clock;
+  double clear_s = 0, ftz_s = 0;
+  size_t i = 0;
+  const auto call = [&](const Context& c, const QuantizedMatrix& q) {
+    const Clock::time_point t0 = Clock::now();
+    const Status st = Gemv(c, q, x.data(), y.data(), opt);
+    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  for (const QuantizedMatrix& q : m) (void)call(ctx, q);  // warm-up
+  for (auto _ : state) {
+    const QuantizedMatrix& q = m[i++ % m.size()];
+    const double t_clear = call(ctx, q);
+    double t_ftz;
+    {
+      ScopedFlushToZero ftz;
+      t_ftz = call(ctx_ftz, q);
+    }
+    clear_s += t_clear;
+    ftz_s += t_ftz;
+    state.SetIterationTime(t_clear + t_ftz);
+    benchmark::DoNotOptimize(y.data());
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["weights/s"] = benchmark::Counter(
+      n * static_cast<double>(weights) / clear_s);
+  state.counters["weights/s_ftz"] =
+      benchmark::Counter(n * static_cast<double>(weights) / ftz_s);
+  state.counters["ftz_ratio"] = benchmark::Counter(ftz_s / clear_s);
+  state.SetLabel(TargetName(ctx.target()) +
+                 (ftz_s / clear_s > 1.1 ? " FTZ-SLOWER" : std::string()) +
                  (cold ? " copies=" + std::to_string(copies) : std::string()));
 }
 
@@ -111,11 +177,12 @@ void RegisterAll() {
         for (int t = 1; t <= max_threads; ++t) {
           {
             const std::string name =
-                "gemv/" + FormatName(f) + "/" + GemvStrategyName(st) + "/" +
+                std::string(flags.ftz ? "gemv_ftz/" : "gemv/") + FormatName(f) + "/" + GemvStrategyName(st) + "/" +
                 std::to_string(s.rows) + "x" + std::to_string(s.cols) +
                 "/threads:" + std::to_string(t) + (cold ? "/cold" : "/hot");
-            benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, st, s, t,
-                                         cold)
+            benchmark::RegisterBenchmark(name.c_str(),
+                                         flags.ftz ? RunGemvFtz : RunGemv, f,
+                                         st, s, t, cold)
                 ->UseManualTime()
                 ->Unit(benchmark::kMicrosecond);
           }

@@ -109,6 +109,14 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
           "  --qins_max_threads=N      sweep threads 1..N (default: all)\n"
           "  --qins_shapes=RxC,RxC,... matrix shapes (default: the bench's "
           "own)\n"
+          "  --qins_ftz                bench_gemv: each row timed with the "
+          "flush-to-zero\n"
+          "                            flags (x86 DAZ|FTZ, Arm FPCR.FZ) clear "
+          "and set,\n"
+          "                            interleaved; ftz_ratio = time set / "
+          "time clear\n"
+          "                            (above 1.1: a kernel forms "
+          "subnormals)\n"
 
           "Environment: QINS_TARGET forces a SIMD target (see qins-info).\n",
           extra_help);
@@ -123,6 +131,8 @@ bool ParseFlags(int* argc, char** argv, const char* extra_help, Flags* flags,
     } else if (!std::strncmp(a, "--qins_max_threads=", 19) &&
                ParseDouble(a + 19, &v) && v >= 1) {
       flags->max_threads = static_cast<int>(v);
+    } else if (!std::strcmp(a, "--qins_ftz")) {
+      flags->ftz = true;
     } else if (!std::strncmp(a, "--qins_shapes=", 14) &&
                ParseShapes(a + 14, &flags->shapes)) {
     } else if (!std::strncmp(a, "--qins", 6)) {

@@ -30,6 +30,10 @@ struct Flags {
   // Matrix shapes (rows, cols) replacing the bench's own list; empty: the
   // bench's list (--qins_shapes=RxC,RxC,...; tools/qins-profile's ladder).
   std::vector<std::pair<size_t, size_t>> shapes;
+  // bench_gemv: instead of the bandwidth rows, time every row with the
+  // flush-to-zero flags clear and set, interleaved, and report the ratio
+  // (--qins_ftz; dispatch/flush_to_zero.h).
+  bool ftz = false;
 };
 
 // Parses and removes --qins_* flags from argv; prints help for --help and

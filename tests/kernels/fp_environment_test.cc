@@ -2,7 +2,7 @@
 // format's Quantize, Dequantize, every GEMV strategy and Gemm, on every
 // compiled target the CPU runs, on 1 and 2 threads, give bit-identical
 // results with the flush-to-zero flags clear and set (x86 MXCSR DAZ|FTZ,
-// Arm FPCR.FZ; tests/support/flush_to_zero.h). The data is typical (weights
+// Arm FPCR.FZ; dispatch/flush_to_zero.h). The data is typical (weights
 // N(0, 0.02), activations N(0, 1)), where no subnormal arises naturally, so
 // any difference is a kernel that builds a subnormal intermediate from
 // normal inputs, which is also a kernel that takes a microcode assist per
@@ -19,21 +19,21 @@
 #include "qins/gemm.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
-#include "tests/support/flush_to_zero.h"
+#include "dispatch/flush_to_zero.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
 namespace qins {
 namespace {
 
-using testing::FlushedOnThisThread;
-using testing::ScopedFlushToZero;
+using ::qins::FlushedOnThisThread;
+using ::qins::ScopedFlushToZero;
 
 // The flags really flush (so the comparisons below can fail), on the calling
 // thread and on the workers of an arena created while they are set, and are
 // restored when the guard leaves its scope.
 TEST(FlushToZeroTest, FlagsFlushSubnormalsAndAreRestored) {
-  if (!testing::kHaveFlushFlags) GTEST_SKIP() << "no flush flags known here";
+  if (!kHaveFlushFlags) GTEST_SKIP() << "no flush flags known here";
   const uint64_t before = ScopedFlushToZero::Read();
   ASSERT_FALSE(FlushedOnThisThread()) << "flags already set by the runner";
   {
@@ -124,7 +124,7 @@ Results RunEverything(Target target, int threads, bool flush) {
 class FpEnvironmentTest : public testing::PerTargetTest {};
 
 TEST_P(FpEnvironmentTest, EveryFormatAndStrategyIsIdenticalUnderFlushToZero) {
-  if (!testing::kHaveFlushFlags) GTEST_SKIP() << "no flush flags known here";
+  if (!kHaveFlushFlags) GTEST_SKIP() << "no flush flags known here";
   for (int threads : {1, 2}) {
     SCOPED_TRACE(::testing::Message() << threads << " thread(s)");
     const Results clear = RunEverything(target(), threads, false);

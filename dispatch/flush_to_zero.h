@@ -1,4 +1,5 @@
-// Sets the CPU's flush-to-zero modes for the current thread while in scope
+// Internal (tests and benches; the library itself never changes the FP
+// environment). Sets the CPU's flush-to-zero modes for the current thread while in scope
 // and restores the previous control word when it leaves, also when an
 // assertion returns early: x86 MXCSR DAZ (bit 6: subnormal inputs read as
 // zero) and FTZ (bit 15: subnormal results written as zero); Arm64 FPCR.FZ
@@ -11,8 +12,8 @@
 // Threads created while the flags are set (a Context's oneTBB workers)
 // inherit them through oneTBB's arena FP-settings capture; FlushedOnThisThread
 // tells whether a given thread really flushes.
-#ifndef QINS_TESTS_SUPPORT_FLUSH_TO_ZERO_H_
-#define QINS_TESTS_SUPPORT_FLUSH_TO_ZERO_H_
+#ifndef QINS_DISPATCH_FLUSH_TO_ZERO_H_
+#define QINS_DISPATCH_FLUSH_TO_ZERO_H_
 
 #include <cstdint>
 
@@ -20,7 +21,7 @@
 #include <xmmintrin.h>
 #endif
 
-namespace qins::testing {
+namespace qins {
 
 // Whether this architecture's flush flags are known to this header.
 constexpr bool kHaveFlushFlags =
@@ -74,6 +75,6 @@ inline bool FlushedOnThisThread() {
   return r == 0.0f;
 }
 
-}  // namespace qins::testing
+}  // namespace qins
 
-#endif  // QINS_TESTS_SUPPORT_FLUSH_TO_ZERO_H_
+#endif  // QINS_DISPATCH_FLUSH_TO_ZERO_H_
