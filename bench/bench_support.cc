@@ -282,6 +282,11 @@ int BenchMain(int argc, char** argv, const char* help, void (*register_all)()) {
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  // Every result file names the CPU it was measured on (sweep_table prints
+  // it): a figure from one vendor's CPU does not carry over to another's.
+  benchmark::AddCustomContext("qins_cpu", GetCpuInfo().Description());
+  benchmark::AddCustomContext("qins_target",
+                              TargetName(MakeBenchContext(1).target()));
   OpenBenchCounters();  // before any kernel starts oneTBB worker threads
   register_all();
   benchmark::RunSpecifiedBenchmarks();

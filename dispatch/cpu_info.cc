@@ -162,6 +162,19 @@ CpuInfo Detect() {
     if (const cpuinfo_core* core = cpuinfo_get_core(0)) {
       info.vendor = VendorName(core->vendor);
       info.uarch = UarchToName(core->uarch);
+#if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
+      // CPUID leaf 1 EAX: display family = base + extended (when base is
+      // 15), display model = extended << 4 | base (families 6 and 15+).
+      const uint32_t sig = core->cpuid;
+      const uint32_t base_family = (sig >> 8) & 0xF;
+      info.family = base_family + (base_family == 0xF ? (sig >> 20) & 0xFF : 0);
+      info.model = (sig >> 4) & 0xF;
+      if (base_family == 0x6 || base_family == 0xF)
+        info.model |= ((sig >> 16) & 0xF) << 4;
+#elif CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
+      info.family = (core->midr >> 24) & 0xFF;  // implementer
+      info.model = (core->midr >> 4) & 0xFFF;   // part number
+#endif
     }
   }
   if (info.vendor.empty()) info.vendor = "unknown";
@@ -225,6 +238,26 @@ CpuInfo Detect() {
 }
 
 }  // namespace
+
+std::string CpuInfo::Description() const {
+  std::string d = vendor;
+  if (!package_name.empty()) {
+    // cpuinfo's package name often repeats the vendor ("AMD EPYC").
+    if (package_name.rfind(vendor, 0) == 0) {
+      d = package_name;
+    } else {
+      d += " " + package_name;
+    }
+  }
+  d += " (";
+  if (family != 0 || model != 0) {
+    d += (arch == "aarch64" ? "implementer " : "family ") +
+         std::to_string(family) + (arch == "aarch64" ? ", part " : ", model ") +
+         std::to_string(model) + ", ";
+  }
+  d += "uarch " + uarch + ", " + arch + ")";
+  return d;
+}
 
 uint64_t CpuInfo::LastLevelCacheBytes(uint64_t fallback) const {
   if (l3.size_bytes) return *l3.size_bytes;

@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "{\n  \"version\": %s,\n  \"arch\": %s,\n  \"vendor\": %s,\n"
-        "  \"uarch\": %s,\n  \"package_name\": %s,\n  \"packages\": %u,\n"
+        "  \"uarch\": %s,\n  \"package_name\": %s,\n  \"family\": %u,\n"
+        "  \"model\": %u,\n  \"description\": %s,\n  \"packages\": %u,\n"
         "  \"cores\": %u,\n  \"processors\": %u,\n  \"numa_nodes\": [%s],\n"
         "  \"emulated\": %s,\n  \"max_frequency_hz\": %s,\n"
         "  \"caches\": {\"l1d\": %s, \"l2\": %s, \"l3\": %s},\n"
@@ -112,7 +113,8 @@ int main(int argc, char** argv) {
         "%d\n}\n",
         JsonStr(qins::Version()).c_str(), JsonStr(cpu.arch).c_str(),
         JsonStr(cpu.vendor).c_str(), JsonStr(cpu.uarch).c_str(),
-        JsonStr(cpu.package_name).c_str(), cpu.packages, cpu.cores,
+        JsonStr(cpu.package_name).c_str(), cpu.family, cpu.model,
+        JsonStr(cpu.Description()).c_str(), cpu.packages, cpu.cores,
         cpu.processors, numa.c_str(), cpu.emulated ? "true" : "false",
         Opt(cpu.max_frequency_hz, true).c_str(), CacheJson(cpu.l1d).c_str(),
         CacheJson(cpu.l2).c_str(), CacheJson(cpu.l3).c_str(), feats.c_str(),
@@ -130,8 +132,7 @@ int main(int argc, char** argv) {
     if (!has) missing += (missing.empty() ? "" : " ") + name;
   }
   std::printf("libqinskernels %s\n", qins::Version());
-  std::printf("cpu:               %s %s, uarch %s (%s)\n", cpu.vendor.c_str(),
-              cpu.package_name.c_str(), cpu.uarch.c_str(), cpu.arch.c_str());
+  std::printf("cpu:               %s\n", cpu.Description().c_str());
   std::printf(
       "topology:          %u package(s), %u cores, %u logical processors, NUMA "
       "nodes: %s\n",

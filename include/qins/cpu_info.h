@@ -27,6 +27,12 @@ struct CpuInfo {
   std::string vendor;
   std::string uarch;         // "zen3", "neoverse-n1", or "unknown"
   std::string package_name;  // marketing name if the CPU reports one
+  // x86: display family and model from CPUID leaf 1 (e.g. 25 and 17 for an
+  // AMD Zen 4 EPYC, 6 and 143 for an Intel Sapphire Rapids Xeon); Arm: the
+  // MIDR's implementer and part number. 0 when unknown. A VM's marketing
+  // name is often generic ("AMD EPYC"); these identify the core.
+  uint32_t family = 0;
+  uint32_t model = 0;
   uint32_t packages = 0;
   uint32_t cores = 0;
   uint32_t processors = 0;  // logical
@@ -39,6 +45,12 @@ struct CpuInfo {
   bool emulated = false;
   // ISA features, in a fixed order for the architecture: {"avx2", true}, ...
   std::vector<std::pair<std::string, bool>> features;
+
+  // One line naming the CPU for a measurement's record: vendor, marketing
+  // name, family/model and microarchitecture, e.g. "AMD EPYC (family 25,
+  // model 17, uarch zen4)". Figures measured on one vendor's CPU do not carry
+  // over to another's.
+  QINS_API std::string Description() const;
 
   // Largest known last-level cache size, or `fallback` if none is known.
   QINS_API uint64_t LastLevelCacheBytes(uint64_t fallback) const;
