@@ -65,5 +65,23 @@ TEST(CpuInfoTest, CachesAreKnownOrMarkedUnknown) {
                                                              : 12345u);
 }
 
+// The one-line description names the vendor (or the marketing name that
+// starts with it) and the microarchitecture; on x86 the CPUID family, which
+// every x86 CPU since the 486 reports, is nonzero.
+TEST(CpuInfoTest, DescriptionNamesTheCpu) {
+  const CpuInfo& c = GetCpuInfo();
+  const std::string d = c.Description();
+  EXPECT_NE(d.find(c.vendor == "unknown" ? c.package_name : c.vendor),
+            std::string::npos)
+      << d;
+  EXPECT_NE(d.find("uarch " + c.uarch), std::string::npos) << d;
+  EXPECT_NE(d.find(c.arch), std::string::npos) << d;
+#if defined(__x86_64__)
+  EXPECT_GT(c.family, 0u) << d;
+  EXPECT_NE(d.find("family " + std::to_string(c.family)), std::string::npos)
+      << d;
+#endif
+}
+
 }  // namespace
 }  // namespace qins
