@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/formats/format_table.h"
 #include "kernels/formats/matrix_data.h"
 #include "qins/format.h"
 #include "qins/targets.h"
@@ -14,13 +15,11 @@ namespace qins {
 using DecodeRowFn = void (*)(const QuantizedMatrix::Data& m, size_t r,
                              float* out);
 
-constexpr int kNumFormatKinds = static_cast<int>(FormatKind::kFpinsNearest) + 1;
-
 struct DecodeKernels {
   int64_t target_bit;
   // Indexed by FormatKind; null where a target has no SIMD decoder for a
   // format (FPINS on targets without f64 lanes): the scalar reference is used.
-  DecodeRowFn row[kNumFormatKinds];
+  DecodeRowFn row[kFormatKindCount];
 };
 
 // Precondition: IsCompiled(t).

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dispatch/decode_kernels.h"  // kNumFormatKinds
+#include "kernels/formats/format_table.h"  // kFormatKindCount
 #include "kernels/formats/matrix_data.h"
 #include "qins/format.h"
 #include "qins/targets.h"
@@ -22,7 +22,7 @@ struct EncodeKernels {
   int64_t target_bit;
   // Indexed by FormatKind; null where the format has no per-target encoder.
   // A per-target encoder gives the same bytes and parameters on every target.
-  EncodeRowsFn rows[kNumFormatKinds];
+  EncodeRowsFn rows[kFormatKindCount];
 };
 
 // Precondition: IsCompiled(t).

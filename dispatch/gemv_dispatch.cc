@@ -17,24 +17,33 @@ namespace qins {
 namespace HWY_NAMESPACE {
 
 const GemvKernels* GetGemvKernelTable() {
-  static const GemvKernels kTable = {
-      .target_bit = HWY_TARGET,
-      .qins8_bitbuild = &GemvQins8Bits,
-      .qins8_gather = &GemvQins8Gather,
-      .i8row = &GemvI8Row,
-      .bf16 = &GemvBF16,
-      .f16 = &GemvF16,
-      .q8_0 = &GemvQ8_0,
-      .q4_0 = &GemvQ4_0,
-      .q4_0_regtable = &GemvQ4_0Regtable,
-      .iq4_nl_regtable = &GemvIQ4NLRegtable,
-      .iq4_nl_gather = &GemvIQ4NLGather,
-      .qins4_regtable = &GemvQins4Regtable,
-      .qins4_gather = &GemvQins4Gather,
-      .qins8_seed_gather = &GemvQins8SeedGather,
-      .qins8_seed_arith = &GemvQins8SeedArith,
-      .qins8_bitbuild_prepare_x = Qins8BitsPrepareX(),
-  };
+  static const GemvKernels kTable = [] {
+    using K = FormatKind;
+    using S = GemvStrategy;
+    GemvKernels t = {};
+    t.target_bit = HWY_TARGET;
+    auto set = [&](K k, S s, FusedGemvFn fn, PrepareXFn prepare_x = nullptr) {
+      t.fused[static_cast<size_t>(k)][static_cast<size_t>(s)] = fn;
+      t.prepare_x[static_cast<size_t>(k)][static_cast<size_t>(s)] = prepare_x;
+    };
+    set(K::kBF16, S::kDirect, &GemvBF16);
+    set(K::kF16, S::kDirect, &GemvF16);
+    set(K::kQ8_0, S::kDirect, &GemvQ8_0);
+    set(K::kI8Row, S::kDirect, &GemvI8Row);
+    set(K::kQ4_0, S::kDirect, &GemvQ4_0);
+    set(K::kQ4_0, S::kRegtable, &GemvQ4_0Regtable);
+    set(K::kIQ4_NL, S::kRegtable, &GemvIQ4NLRegtable);
+    set(K::kIQ4_NL, S::kGather, &GemvIQ4NLGather);
+    set(K::kQins8Seed, S::kGather, &GemvQins8SeedGather);
+    set(K::kQins8Seed, S::kArith, &GemvQins8SeedArith);
+    set(K::kQins8SeedRow, S::kGather, &GemvQins8SeedGather);
+    set(K::kQins8SeedRow, S::kArith, &GemvQins8SeedArith);
+    set(K::kQins8, S::kBitbuild, &GemvQins8Bits, Qins8BitsPrepareX());
+    set(K::kQins8, S::kGather, &GemvQins8Gather);
+    set(K::kQins4, S::kRegtable, &GemvQins4Regtable);
+    set(K::kQins4, S::kGather, &GemvQins4Gather);
+    return t;
+  }();
   return &kTable;
 }
 

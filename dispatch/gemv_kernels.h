@@ -5,7 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string>
+
+#include "kernels/formats/format_table.h"
 #include "kernels/formats/matrix_data.h"
+#include "qins/status.h"
 #include "qins/targets.h"
 
 namespace qins {
@@ -18,21 +22,23 @@ using FusedGemvFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
 // order a kernel reads it in, once per call, before any row is run.
 using PrepareXFn = void (*)(float* x, size_t padded);
 
+// One target's fused kernels, keyed by (format kind, strategy): null where
+// the pair has none (kAuto, kDecode, f32's kDirect, which is GemvF32 on the
+// stored rows, and strategies a format does not list). CheckGemvKernels
+// (kernels/gemv/gemv.cc) checks every pair the format table lists.
 struct GemvKernels {
   int64_t target_bit;
-  FusedGemvFn qins8_bitbuild;
-  FusedGemvFn qins8_gather;
-  FusedGemvFn i8row;
-  FusedGemvFn bf16, f16;
-  FusedGemvFn q8_0, q4_0, q4_0_regtable;
-  FusedGemvFn iq4_nl_regtable, iq4_nl_gather;
-  FusedGemvFn qins4_regtable, qins4_gather;
-  FusedGemvFn qins8_seed_gather, qins8_seed_arith;
-  // Null where qins8_bitbuild reads x in natural order.
-  PrepareXFn qins8_bitbuild_prepare_x;
+  FusedGemvFn fused[kFormatKindCount][kGemvStrategyCount];
+  // Null where the kernel reads x in natural order.
+  PrepareXFn prepare_x[kFormatKindCount][kGemvStrategyCount];
 };
 
 const GemvKernels& GetGemvKernels(Target t);
+
+// Ok if `k` has a fused kernel for every (format, strategy) pair the format
+// table lists; otherwise an error naming the first missing pair and
+// `target_name`. Gemv runs it over every compiled target once per process.
+Status CheckGemvKernels(const GemvKernels& k, const std::string& target_name);
 
 }  // namespace qins
 

@@ -26,6 +26,7 @@ enum class FormatKind {
   kQins4,         // our 4-bit QINS: sign + 3-bit code, blocks of 32
   kFpinsSeed,     // FPINS, the documents' greedy encoder; level = depth L
   kFpinsNearest,  // FPINS, nearest representable product
+  kCount,         // not a format: the number of kinds (new kinds go above)
 };
 
 // A format value: the kind plus, for FPINS, the depth L (0..7).

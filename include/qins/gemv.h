@@ -41,6 +41,7 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
+  kCount,     // not a strategy: the number of strategies
 };
 
 QINS_API const char* GemvStrategyName(GemvStrategy s);
@@ -51,9 +52,10 @@ QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
 QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 
 // What kAuto runs for format f on target t: the first strategy after kAuto
-// in GemvStrategies(f), except q4_0, which takes kRegtable on AVX-512
-// targets (one 16-lane permute) and kDirect elsewhere (docs/gemv.md has the
-// measurements behind both rules).
+// in GemvStrategies(f), unless a measured rule for the format and target
+// says otherwise (kGemvAutoRules in kernels/gemv/gemv.cc, each citing its
+// measurement in docs/gemv.md; today: q4_0 takes kRegtable on AVX-512
+// targets, one 16-lane permute, and kDirect elsewhere).
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
 
 struct GemvOptions {

@@ -15,6 +15,8 @@
 #include "dispatch/f32_kernels.h"
 #include "dispatch/gemv_kernels.h"
 #include "dispatch/parallel.h"
+#include "hwy/detect_targets.h"
+#include "kernels/formats/format_table.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/formats/codec.h"
 #include "qins/quantize.h"
@@ -37,6 +39,8 @@ const char* GemvStrategyName(GemvStrategy s) {
       return "regtable";
     case GemvStrategy::kArith:
       return "arith";
+    case GemvStrategy::kCount:
+      break;
   }
   return "unknown";
 }
@@ -54,47 +58,63 @@ StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name) {
 }
 
 std::vector<GemvStrategy> GemvStrategies(const Format& f) {
-  using S = GemvStrategy;
-  // The first after kAuto is auto's choice, from the measurements in
-  // docs/gemv.md (fused beats decode for every format that has one).
-  switch (f.kind) {
-    case FormatKind::kQins8:
-      // bitbuild: 5 ops per vector, no table; a gather is 6x slower.
-      return {S::kAuto, S::kBitbuild, S::kGather, S::kDecode};
-    case FormatKind::kF32:
-      // direct = the f32 kernel on the stored rows; decode copies rows first.
-    case FormatKind::kBF16:
-    case FormatKind::kF16:
-    case FormatKind::kI8Row:
-    case FormatKind::kQ8_0:
-      return {S::kAuto, S::kDirect, S::kDecode};
-    case FormatKind::kQ4_0:
-      // direct (arithmetic, 5 ops) against a register table (4 ops on
-      // AVX-512, 8 on AVX2).
-      return {S::kAuto, S::kDirect, S::kRegtable, S::kDecode};
-    case FormatKind::kIQ4_NL:
-    case FormatKind::kQins4:
-      return {S::kAuto, S::kRegtable, S::kGather, S::kDecode};
-    case FormatKind::kQins8Seed:
-    case FormatKind::kQins8SeedRow:
-      return {S::kAuto, S::kGather, S::kArith, S::kDecode};
-    default:
-      // fpins: L + 2 byte loads and an f64 divide per weight dominate; the
-      // decode path's store and reload add little (docs/gemv.md).
-      return {S::kAuto, S::kDecode};
+  std::vector<GemvStrategy> out = {GemvStrategy::kAuto};
+  if (static_cast<size_t>(f.kind) >= kFormatKindCount) return out;
+  for (GemvStrategy s : FormatRowOf(f.kind).gemv) {
+    if (s != GemvStrategy::kAuto) out.push_back(s);
   }
+  return out;
 }
 
+namespace {
+
+// Where auto departs from a format's first strategy: one rule per (format,
+// targets), each with the measurement behind it. Targets are Highway target
+// bits (qins::Target::bit).
+struct GemvAutoRule {
+  FormatKind kind;
+  int64_t targets;
+  GemvStrategy strategy;
+  const char* evidence;
+};
+
+constexpr GemvAutoRule kGemvAutoRules[] = {
+    {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
+     "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "
+     "16.52 Gw/s against direct 12.73 (one 16-lane permute per vector)"},
+    {FormatKind::kQ4_0, HWY_AVX2, GemvStrategy::kDirect,
+     "docs/gemv.md: hot 1024x1024, 1 thread, QINS_TARGET=avx2, 2026-12-04: "
+     "direct 9.89 Gw/s against regtable 8.79 (two permutes and a blend)"},
+};
+
+}  // namespace
+
 GemvStrategy GemvAutoStrategy(const Format& f, Target t) {
-  const std::vector<GemvStrategy> have = GemvStrategies(f);
-  if (f.kind == FormatKind::kQ4_0) {
-    // Measured (docs/gemv.md): regtable 1.3x direct on avx3_dl, direct 1.2x
-    // regtable on avx2 (two permutes and a blend there).
-    const std::string name = TargetName(t);
-    return name.rfind("avx3", 0) == 0 ? GemvStrategy::kRegtable
-                                      : GemvStrategy::kDirect;
+  for (const GemvAutoRule& rule : kGemvAutoRules) {
+    if (rule.kind == f.kind && (rule.targets & t.bit) != 0) return rule.strategy;
   }
+  const std::vector<GemvStrategy> have = GemvStrategies(f);
   return have.size() > 1 ? have[1] : GemvStrategy::kDecode;
+}
+
+Status CheckGemvKernels(const GemvKernels& k, const std::string& target_name) {
+  for (const FormatRow& row : kFormatTable) {
+    for (GemvStrategy s : row.gemv) {
+      if (s == GemvStrategy::kAuto || s == GemvStrategy::kDecode) continue;
+      if (row.kind == FormatKind::kF32 && s == GemvStrategy::kDirect)
+        continue;  // GemvF32 on the stored rows
+      if (k.fused[static_cast<size_t>(row.kind)][static_cast<size_t>(s)] ==
+          nullptr) {
+        return Status(StatusCode::kInternal,
+                      std::string("Gemv: format '") +
+                          FormatName(Format{row.kind, 0}) +
+                          "' lists strategy '" + GemvStrategyName(s) +
+                          "' but target " + target_name +
+                          " has no kernel for it (dispatch/gemv_dispatch.cc)");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 namespace {
@@ -175,36 +195,19 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
     return GemvF32(ctx, reinterpret_cast<const float*>(d.row(0)), w.rows(),
                    w.cols(), d.row_stride / sizeof(float), x, y);
   }
-  FusedGemvFn fn = nullptr;
-  switch (s) {
-    case GemvStrategy::kBitbuild:
-      return GemvFused(ctx, w, x, y, k.qins8_bitbuild,
-                       k.qins8_bitbuild_prepare_x);
-    case GemvStrategy::kGather:
-      fn = kind == FormatKind::kQins8    ? k.qins8_gather
-           : kind == FormatKind::kIQ4_NL ? k.iq4_nl_gather
-           : kind == FormatKind::kQins4  ? k.qins4_gather
-                                         : k.qins8_seed_gather;
-      break;
-    case GemvStrategy::kRegtable:
-      fn = kind == FormatKind::kQ4_0     ? k.q4_0_regtable
-           : kind == FormatKind::kIQ4_NL ? k.iq4_nl_regtable
-                                         : k.qins4_regtable;
-      break;
-    case GemvStrategy::kArith:
-      fn = k.qins8_seed_arith;
-      break;
-    case GemvStrategy::kDirect:
-      fn = kind == FormatKind::kI8Row  ? k.i8row
-           : kind == FormatKind::kBF16 ? k.bf16
-           : kind == FormatKind::kF16  ? k.f16
-           : kind == FormatKind::kQ8_0 ? k.q8_0
-                                       : k.q4_0;
-      break;
-    default:
-      return GemvDecode(ctx, w, x, y);
-  }
-  return GemvFused(ctx, w, x, y, fn);
+  if (s == GemvStrategy::kDecode) return GemvDecode(ctx, w, x, y);
+  // Every listed (format, strategy) pair has a kernel on every compiled
+  // target: checked once per process, and reported by name if not.
+  static const Status kernels_ok = [] {
+    for (Target t : CompiledTargets()) {
+      const Status st = CheckGemvKernels(GetGemvKernels(t), TargetName(t));
+      if (!st.ok()) return st;
+    }
+    return Status::Ok();
+  }();
+  if (!kernels_ok.ok()) return kernels_ok;
+  const size_t ki = static_cast<size_t>(kind), si = static_cast<size_t>(s);
+  return GemvFused(ctx, w, x, y, k.fused[ki][si], k.prepare_x[ki][si]);
 }
 
 }  // namespace qins

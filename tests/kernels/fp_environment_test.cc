@@ -79,7 +79,9 @@ Results RunEverything(Target target, int threads, bool flush) {
   Results res;
   // Created after the flags are set, so the workers inherit them.
   const Context ctx = testing::MakeContext(target, threads);
-  if (flush) EXPECT_TRUE(FlushedOnThisThread());
+  if (flush) {
+    EXPECT_TRUE(FlushedOnThisThread());
+  }
   for (const Shape sh : {Shape{37, 320}, Shape{5, 65}}) {
     const size_t rows = sh.rows, cols = sh.cols, m = 5;
     const std::vector<float> w =

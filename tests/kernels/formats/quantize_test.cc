@@ -81,9 +81,11 @@ double Bound(Format f) {
       if (f.level == 0) return 1e9;
       if (f.level == 1) return 0.1;
       return f.kind == FormatKind::kFpinsSeed ? 0.15 : 1e-3;
-    default:
-      return 1.0;
+    case FormatKind::kCount:
+      break;
   }
+  ADD_FAILURE() << "no error bound for format " << FormatName(f);
+  return 0;
 }
 
 // iq4_nl's table {-127, ..., -10, 1, 13, ...} has no zero: a weight near

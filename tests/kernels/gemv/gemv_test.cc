@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dispatch/f32_kernels.h"
+#include "dispatch/gemv_kernels.h"
 #include "gtest/gtest.h"
 #include "qins/quantize.h"
 #include "tests/support/per_target.h"
@@ -182,6 +183,47 @@ TEST_P(GemvTest, AutoRunsTheStrategyGemvAutoStrategyNames) {
   }
   EXPECT_EQ(GemvAutoStrategy(*ParseFormat("qins8"), target()),
             GemvStrategy::kBitbuild);
+}
+
+// The format table (kernels/formats/format_table.h) lists each format's
+// strategies; every compiled target has a fused kernel for every listed
+// pair, and a missing one is an error naming the format, strategy and
+// target (Gemv returns it instead of running another format's kernel).
+TEST(GemvKernelTableTest, EveryListedStrategyHasAKernelOnEveryTarget) {
+  for (Target t : CompiledTargets()) {
+    const Status st = CheckGemvKernels(GetGemvKernels(t), TargetName(t));
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
+}
+
+TEST(GemvKernelTableTest, AMissingKernelIsAnErrorNamingIt) {
+  GemvKernels k = GetGemvKernels(CompiledTargets().front());
+  k.fused[static_cast<size_t>(FormatKind::kQ4_0)]
+         [static_cast<size_t>(GemvStrategy::kRegtable)] = nullptr;
+  const Status st = CheckGemvKernels(k, "avx-test");
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("'q4_0' lists strategy 'regtable'"),
+            std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("avx-test"), std::string::npos) << st.message();
+}
+
+// auto follows the rule table where one applies and the format's first
+// strategy elsewhere.
+TEST(GemvKernelTableTest, AutoRules) {
+  for (Target t : CompiledTargets()) {
+    const std::string name = TargetName(t);
+    const GemvStrategy q4 = GemvAutoStrategy(*ParseFormat("q4_0"), t);
+    if (name == "avx3" || name == "avx3_dl") {
+      EXPECT_EQ(q4, GemvStrategy::kRegtable) << name;
+    } else {
+      EXPECT_EQ(q4, GemvStrategy::kDirect) << name;
+    }
+    EXPECT_EQ(GemvAutoStrategy(*ParseFormat("qins8"), t),
+              GemvStrategy::kBitbuild);
+    EXPECT_EQ(GemvAutoStrategy(*ParseFormat("fpins3-seed"), t),
+              GemvStrategy::kDecode);
+  }
 }
 
 TEST_P(GemvTest, UnavailableStrategyIsAnErrorNamingTheAvailableOnes) {

@@ -26,7 +26,9 @@ std::vector<float> RunKjv(const char* format, int threads, bool flush) {
   o.num_threads = threads;
   auto ctx = Context::Create(o);  // after the flags: workers inherit them
   EXPECT_TRUE(ctx.ok());
-  if (flush) EXPECT_TRUE(FlushedOnThisThread());
+  if (flush) {
+    EXPECT_TRUE(FlushedOnThisThread());
+  }
   auto src = OpenLlama2cSource(kKjv);
   EXPECT_TRUE(src.ok());
   auto conv = ConvertModel(*ctx, **src, *ParseFormatPolicy(format, "", ""),

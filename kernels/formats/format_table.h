@@ -1,0 +1,210 @@
+// The one table of weight formats (internal): one row per FormatKind, in
+// enum order, with designated fields. Everything that depends on a format's
+// kind reads its row: the public names, sizes and summaries
+// (format_registry.cc), the scalar codec (GetCodec), the GEMV strategies and
+// auto's default (kernels/gemv/gemv.cc). Per-target kernels are keyed by
+// (kind, strategy) in dispatch/gemv_dispatch.cc and dispatch/decode_dispatch.cc;
+// CheckGemvKernels (kernels/gemv/gemv.cc) verifies, once per process, that
+// every strategy a row lists has a kernel on every compiled target and
+// reports the first one missing by name.
+//
+// Adding a format: its FormatKind (before kCount), one row here, its codec
+// file under kernels/formats/, its SIMD decoder and fused loaders
+// (decode-inl.h, gemv_*-inl.h) and one `set` line per kernel in the dispatch
+// files. A missing row, a row out of enum order or a row without a name,
+// codec or decode strategy does not compile (the static_asserts below).
+#ifndef QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
+#define QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
+
+#include <array>
+#include <cstddef>
+
+#include "kernels/formats/codec.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
+
+namespace qins {
+
+inline constexpr size_t kFormatKindCount =
+    static_cast<size_t>(FormatKind::kCount);
+inline constexpr size_t kGemvStrategyCount =
+    static_cast<size_t>(GemvStrategy::kCount);
+inline constexpr size_t kMaxFormatStrategies = 4;
+
+struct FormatRow {
+  FormatKind kind;
+  // Command-line name; for a kind with levels, a pattern whose one "%d" is
+  // the level ("fpins%d-seed").
+  const char* name;
+  int max_level;  // 0, or the largest level (FPINS: 7)
+  // Weights sharing one scale: 32 for block formats, 0 for per-row or
+  // per-tensor parameters, 1 for self-contained codes.
+  size_t block;
+  const char* summary;
+  const Codec* codec;
+  // GEMV strategies besides kAuto, in auto's order of preference, kDecode
+  // last; unused slots are kAuto. auto runs the first unless a rule of
+  // kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise for the target.
+  std::array<GemvStrategy, kMaxFormatStrategies> gemv;
+};
+
+namespace format_table_internal {
+using S = GemvStrategy;
+using K = FormatKind;
+}  // namespace format_table_internal
+
+inline constexpr FormatRow kFormatTable[] = {
+    {.kind = FormatKind::kF32,
+     .name = "f32",
+     .max_level = 0,
+     .block = 1,
+     .summary = "IEEE binary32",
+     .codec = &kF32Codec,
+     // direct: the f32 kernel on the stored rows; decode copies rows first.
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+    {.kind = FormatKind::kBF16,
+     .name = "bf16",
+     .max_level = 0,
+     .block = 1,
+     .summary = "bfloat16, round to nearest even",
+     .codec = &kBF16Codec,
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+    {.kind = FormatKind::kF16,
+     .name = "f16",
+     .max_level = 0,
+     .block = 1,
+     .summary = "IEEE binary16, round to nearest even",
+     .codec = &kF16Codec,
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQ8_0,
+     .name = "q8_0",
+     .max_level = 0,
+     .block = 32,
+     .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
+     .codec = &kQ8_0Codec,
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+    {.kind = FormatKind::kI8Row,
+     .name = "i8row",
+     .max_level = 0,
+     .block = 0,
+     .summary = "int8 + one f32 scale per row",
+     .codec = &kI8RowCodec,
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQ4_0,
+     .name = "q4_0",
+     .max_level = 0,
+     .block = 32,
+     .summary = "4-bit blocks of 32 + f16 scale (llama.cpp Q4_0)",
+     .codec = &kQ4_0Codec,
+     // direct (arithmetic, 5 ops) against a register table (4 ops on
+     // AVX-512, 8 on AVX2): a rule picks per target.
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
+              GemvStrategy::kDecode}},
+    {.kind = FormatKind::kIQ4_NL,
+     .name = "iq4_nl",
+     .max_level = 0,
+     .block = 32,
+     .summary = "4-bit non-linear table, blocks of 32 + f16 scale",
+     .codec = &kIQ4NLCodec,
+     .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
+              GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQins8Seed,
+     .name = "qins8-seed",
+     .max_level = 0,
+     .block = 0,
+     .summary = "design documents' convert_to_qins: code byte + sign byte, "
+                "per-tensor log range",
+     .codec = &kQins8SeedCodec,
+     .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
+              GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQins8SeedRow,
+     .name = "qins8-seed-row",
+     .max_level = 0,
+     .block = 0,
+     .summary = "convert_to_qins with the log range per row",
+     .codec = &kQins8SeedRowCodec,
+     .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
+              GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQins8,
+     .name = "qins8",
+     .max_level = 0,
+     .block = 0,
+     .summary = "sign + 7-bit log code, per-row scale and exponent width "
+                "(docs/formats.md)",
+     .codec = &kQins8Codec,
+     // bitbuild: no table, no subnormal; a gather is ~10x slower.
+     .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kGather,
+              GemvStrategy::kDecode}},
+    {.kind = FormatKind::kQins4,
+     .name = "qins4",
+     .max_level = 0,
+     .block = 32,
+     .summary = "sign + 3-bit magnitude from 16 learned tables, blocks of "
+                "32 + 12-bit scale (docs/formats.md)",
+     .codec = &kQins4Codec,
+     .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
+              GemvStrategy::kDecode}},
+    // FPINS: L + 2 byte loads and an f64 divide per weight dominate; the
+    // decode path's store and reload add little (docs/gemv.md).
+    {.kind = FormatKind::kFpinsSeed,
+     .name = "fpins%d-seed",
+     .max_level = 7,
+     .block = 1,
+     .summary =
+         "FPINS: L+1 level bytes + sign byte, the documents' greedy encoder",
+     .codec = &kFpinsSeedCodec,
+     .gemv = {GemvStrategy::kDecode}},
+    {.kind = FormatKind::kFpinsNearest,
+     .name = "fpins%d-nearest",
+     .max_level = 7,
+     .block = 1,
+     .summary =
+         "FPINS: L+1 level bytes + sign byte, nearest representable product",
+     .codec = &kFpinsNearestCodec,
+     .gemv = {GemvStrategy::kDecode}},
+};
+
+namespace format_table_internal {
+
+constexpr bool RowsInEnumOrder() {
+  for (size_t i = 0; i < std::size(kFormatTable); ++i) {
+    if (static_cast<size_t>(kFormatTable[i].kind) != i) return false;
+  }
+  return true;
+}
+
+// Every row has a name, summary and codec, lists kDecode last, and lists no
+// strategy twice and no kAuto before its end.
+constexpr bool RowsComplete() {
+  for (const FormatRow& r : kFormatTable) {
+    if (r.name == nullptr || r.summary == nullptr || r.codec == nullptr)
+      return false;
+    size_t n = 0;
+    while (n < kMaxFormatStrategies && r.gemv[n] != GemvStrategy::kAuto) ++n;
+    if (n == 0 || r.gemv[n - 1] != GemvStrategy::kDecode) return false;
+    for (size_t i = n; i < kMaxFormatStrategies; ++i)
+      if (r.gemv[i] != GemvStrategy::kAuto) return false;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = i + 1; j < n; ++j)
+        if (r.gemv[i] == r.gemv[j]) return false;
+  }
+  return true;
+}
+
+}  // namespace format_table_internal
+
+static_assert(std::size(kFormatTable) == kFormatKindCount,
+              "kFormatTable needs exactly one row per FormatKind");
+static_assert(format_table_internal::RowsInEnumOrder(),
+              "kFormatTable rows must be in FormatKind order");
+static_assert(format_table_internal::RowsComplete(),
+              "every kFormatTable row needs a name, a summary, a codec and "
+              "GEMV strategies ending with kDecode, none twice");
+
+inline const FormatRow& FormatRowOf(FormatKind kind) {
+  return kFormatTable[static_cast<size_t>(kind)];
+}
+
+}  // namespace qins
+
+#endif  // QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
