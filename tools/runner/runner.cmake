@@ -46,6 +46,9 @@ function(qins_add_runner)
   target_include_directories(qins_runner PUBLIC "${R_ROOT}")
   target_compile_features(qins_runner PUBLIC cxx_std_20)
   target_link_libraries(qins_runner PUBLIC ${R_LIBRARY})
+  # As the main build compiles everything (CMakeLists.txt): no contraction of
+  # a*b+c into an FMA, so the forward pass gives the same bits in both builds.
+  target_compile_options(qins_runner PRIVATE -ffp-contract=off)
   foreach(program ${R_PROGRAMS})
     string(REPLACE "-" "_" source "${program}")
     add_executable(${program} "${R_ROOT}/tools/${source}.cc")
