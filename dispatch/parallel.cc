@@ -9,8 +9,10 @@
 
 namespace qins {
 
+// noexcept: an exception escaping fn (rethrown here by oneTBB on the calling
+// thread) calls std::terminate, as qins/context.h documents.
 void ParallelForRanges(const Context& ctx, size_t n, size_t grain, RangeFn fn,
-                       void* closure) {
+                       void* closure) noexcept {
   if (n == 0) return;
   if (grain == 0) grain = 1;
   const Context::Impl& impl = ctx.impl();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that an installed libqinskernels is usable by a downstream project:
 # installs a main build into a temporary prefix, then configures, builds and
-# runs tests/consumer against it once per consumer mode. See --help.
+# runs tests/consumer against it once per consumer mode, and builds and runs
+# qins-run from the repository's runner sources against it. See --help.
 set -euo pipefail
 
 ALL_MODES=(cmake-shared cmake-static pkgconfig pkgconfig-static)
@@ -25,12 +26,25 @@ LD_LIBRARY_PATH=<tmp>/<libdir> (a pkg-config link line carries no RPATH).
 Each binary must print "consumer OK"; shared modes must load libqinskernels
 from <tmp>, static modes must not depend on libqinskernels.so at all.
 
-Prints one line per mode (the log of a failing step goes to stderr) and exits
-0 if all modes pass, 1 if any fails, 2 on a usage or setup error. It does not
+In the cmake-shared mode the consumer project also builds qins-run from the
+repository's runner sources (tools/runner, tools/qins_run.cc; copied, so that
+only the installed public headers can be included) against the installed
+shared library, and runs
+
+  qins-run generate --model models/kjv1M.bin --tokenizer models/kjv1M_tok.bin
+           --prompt "In the beginning" --temp 0 -n 16
+
+which must exit 0, print text that starts with the prompt and goes on, and
+load libqinskernels from <tmp>. That check has its own line,
+"qins-run (cmake-shared)".
+
+Prints one line per check (the log of a failing step goes to stderr) and
+exits 0 if all pass, 1 if any fails, 2 on a usage or setup error. It does not
 build BUILD_DIR: run 'cmake --build --preset release' first. Builds use -j2.
 
 Options:
   -m, --mode MODE   run only MODE (repeatable; default: all four)
+  --no-runner       do not build and run qins-run
   -k, --keep        keep the temporary directory and print its path
   -h, --help        show this help
 EOF
@@ -44,9 +58,12 @@ die() {
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 repo_root=$(cd -- "$script_dir/.." && pwd -P)
 consumer_src=$repo_root/tests/consumer
+# The consumer mode that also builds and runs qins-run.
+RUNNER_MODE=cmake-shared
 
 modes=()
 keep=0
+runner=1
 build_dir=
 while (($# > 0)); do
   case $1 in
@@ -55,6 +72,7 @@ while (($# > 0)); do
       exit 0
       ;;
     -k | --keep) keep=1 ;;
+    --no-runner) runner=0 ;;
     -m | --mode)
       (($# >= 2)) || die "$1 needs an argument"
       modes+=("$2")
@@ -119,6 +137,19 @@ if ! cmake --install "$build_dir" --prefix "$prefix" >"$install_log" 2>&1; then
 fi
 echo "installed $build_dir -> <tmp>/prefix"
 
+# loads_installed_library EXE [VAR=VALUE...]: whether EXE, run with the given
+# environment, loads libqinskernels.so.0 from <tmp>/prefix; ldd's output goes
+# to $log. (ldd is not piped into `grep -q`: under pipefail, grep exiting at
+# the first match can kill ldd with SIGPIPE and fail the pipeline.)
+loads_installed_library() {
+  local exe=$1 deps
+  shift
+  deps=$(env "$@" ldd "$exe" 2>&1) || true
+  echo "$deps" >>"$log"
+  grep -q "libqinskernels\.so\.0 => $prefix/$libdir/libqinskernels\.so\.0 " \
+    <<<"$deps"
+}
+
 # run_mode MODE LOG: configures, builds, runs and inspects one consumer; on
 # failure prints the reason and returns 1. Sets `result` to the program output.
 run_mode() {
@@ -127,6 +158,9 @@ run_mode() {
   local -a env_vars=() cfg=("${generator[@]}" -S "$consumer_src" -B "$bin_dir"
     -DCMAKE_BUILD_TYPE=Release "-DQINS_CONSUMER_MODE=$mode")
   [[ -z $cxx ]] || cfg+=("-DCMAKE_CXX_COMPILER=$cxx")
+  if ((runner)) && [[ $mode == "$RUNNER_MODE" ]]; then
+    cfg+=("-DQINS_CONSUMER_RUNNER_SOURCES=$repo_root/tools")
+  fi
   if [[ $mode == cmake-* ]]; then
     cfg+=("-DCMAKE_PREFIX_PATH=$prefix")
   else
@@ -149,7 +183,8 @@ run_mode() {
   fi
 
   step="build"
-  env "${env_vars[@]}" cmake --build "$bin_dir" -j2 >>"$log" 2>&1 || return 1
+  env "${env_vars[@]}" cmake --build "$bin_dir" -j2 --target qins_consumer \
+    >>"$log" 2>&1 || return 1
 
   local exe=$bin_dir/qins_consumer
   step="run"
@@ -170,11 +205,37 @@ run_mode() {
     ((needed == 0)) || return 1
   else
     step="link: does not load <tmp>/prefix/$libdir/libqinskernels.so.0"
-    env "${env_vars[@]}" ldd "$exe" >>"$log" 2>&1
-    env "${env_vars[@]}" ldd "$exe" |
-      grep -q "libqinskernels\.so\.0 => $prefix/$libdir/libqinskernels\.so\.0 " ||
-      return 1
+    loads_installed_library "$exe" "${env_vars[@]}" || return 1
   fi
+}
+
+# run_runner MODE LOG: builds qins-run in MODE's configured consumer build,
+# runs it on kjv1M and checks that it loads the installed library; on failure
+# prints the reason and returns 1. Sets `result` to the generated text.
+run_runner() {
+  local mode=$1 log=$2
+  local bin_dir=$tmp/build-$mode
+  step="build qins-run"
+  cmake --build "$bin_dir" -j2 --target qins-run >>"$log" 2>&1 || return 1
+  local exe=$bin_dir/qins-run
+  local prompt="In the beginning"
+  local -a cmd=("$exe" generate --model "$repo_root/models/kjv1M.bin"
+    --tokenizer "$repo_root/models/kjv1M_tok.bin" --prompt "$prompt"
+    --temp 0 -n 16)
+  echo "+ ${cmd[*]}" >>"$log"
+  step="run qins-run"
+  local rc=0
+  result=$("${cmd[@]}" 2>>"$log") || rc=$?
+  echo "$result" >>"$log"
+  if ((rc != 0)); then
+    step="run qins-run: exit status $rc"
+    return 1
+  fi
+  step="run qins-run: the text does not start with \"$prompt\" and go on"
+  result=${result%%$'\n'*}
+  [[ $result == "$prompt"?* ]] || return 1
+  step="link: qins-run does not load <tmp>/prefix/$libdir/libqinskernels.so.0"
+  loads_installed_library "$exe" || return 1
 }
 
 failed=0
@@ -193,6 +254,29 @@ for mode in "${modes[@]}"; do
       echo "----"
     } >&2
     failed=1
+  fi
+  if ((runner)) && [[ $mode == "$RUNNER_MODE" ]]; then
+    name="qins-run ($mode)"
+    if [[ ! -f $tmp/build-$mode/CMakeCache.txt ]]; then
+      printf 'FAIL  %-16s  %s\n' "$name" "not configured (see $mode)"
+      failed=1
+      continue
+    fi
+    log=$tmp/$mode-qins-run.log
+    : >"$log"
+    result=
+    step=
+    if run_runner "$mode" "$log"; then
+      printf 'PASS  %-16s  %s\n' "$name" "$result"
+    else
+      printf 'FAIL  %-16s  %s\n' "$name" "$step"
+      {
+        echo "---- $name: log ($step) ----"
+        tail -n 40 "$log"
+        echo "----"
+      } >&2
+      failed=1
+    fi
   fi
 done
 exit "$failed"

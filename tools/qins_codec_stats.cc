@@ -7,16 +7,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "qins/qins.h"
-#include "tools/llama2c_matrices.h"
+#include "tools/runner/llama2c_source.h"
+#include "tools/runner/model_source.h"
 
 namespace {
 
-using qins::tools::NamedMatrix;
+struct NamedMatrix {
+  std::string name;  // "layers.3.wq", "token_embedding", "wcls"
+  size_t rows = 0, cols = 0;
+  std::vector<float> w;
+};
 
 void Usage(FILE* f) {
   std::fprintf(
@@ -80,6 +86,49 @@ qins::StatusOr<std::vector<NamedMatrix>> Synthetic(const std::string& spec,
   std::vector<NamedMatrix> v;
   v.push_back(std::move(m));
   return v;
+}
+
+// Every weight matrix of a llama2.c checkpoint, read with the runner's loader
+// (tools/runner/llama2c_source.h), in the file's order: the embedding, each
+// kind over all layers, then the classifier when it is not tied.
+qins::StatusOr<std::vector<NamedMatrix>> Llama2cMatrices(
+    const std::string& path) {
+  using qins::runner::TensorClass;
+  qins::StatusOr<std::unique_ptr<qins::runner::ModelSource>> src =
+      qins::runner::OpenLlama2cSource(path);
+  if (!src.ok()) return src.status();
+  const qins::runner::ModelConfig& c = (*src)->config();
+  struct Part {
+    TensorClass t;
+    const char* name;
+    bool per_layer;
+  };
+  std::vector<Part> parts = {
+      {TensorClass::kEmbedding, "token_embedding", false},
+      {TensorClass::kAttnQ, "wq", true},
+      {TensorClass::kAttnK, "wk", true},
+      {TensorClass::kAttnV, "wv", true},
+      {TensorClass::kAttnO, "wo", true},
+      {TensorClass::kFfnGate, "w1", true},
+      {TensorClass::kFfnDown, "w2", true},
+      {TensorClass::kFfnUp, "w3", true},
+  };
+  if (!c.tied_classifier)
+    parts.push_back({TensorClass::kOutput, "wcls", false});
+  std::vector<NamedMatrix> out;
+  for (const Part& p : parts) {
+    for (int l = 0; l < (p.per_layer ? c.n_layers : 1); ++l) {
+      NamedMatrix m;
+      m.name = p.per_layer ? "layers." + std::to_string(l) + "." + p.name
+                           : std::string(p.name);
+      qins::runner::TensorShape(c, p.t, &m.rows, &m.cols);
+      m.w.resize(m.rows * m.cols);
+      qins::Status st = (*src)->ReadTensor(p.t, l, m.w.data());
+      if (!st.ok()) return st;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
 }
 
 struct Row {
@@ -215,7 +264,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto mats = model.empty() ? Synthetic(dist, rows, cols, seed)
-                            : qins::tools::ReadLlama2cMatrices(model);
+                            : Llama2cMatrices(model);
   if (!mats.ok()) {
     std::fprintf(stderr, "qins-codec-stats: %s\n",
                  mats.status().message().c_str());

@@ -8,7 +8,8 @@
 #      SVE_256 CPUs)
 #   6. the libFuzzer targets (fuzz preset, clang-14 + ASan/UBSan), each
 #      for a bounded time on its committed seed corpus (tools/run-fuzzers.sh)
-#   7. the consumer project against the installed library (CMake + pkg-config)
+#   7. the consumer project against the installed library (CMake + pkg-config),
+#      and qins-run built from tools/runner against it
 #   8. a smoke run of every bench binary
 # Prints a final "total: N passed, N failed, N skipped" line; exits non-zero
 # if any step failed. Incremental: fast when nothing changed.

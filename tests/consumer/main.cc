@@ -1,7 +1,9 @@
 // Smoke test for an installed libqinskernels: includes only the public
-// umbrella header, creates a Context and runs GemvF32 on a small strided
-// matrix whose result is exact, so any mismatch is a real error. Prints
+// umbrella header, creates a Context, runs GemvF32 on a small strided
+// matrix whose result is exact, so any mismatch is a real error, and splits
+// a loop with the public ParallelFor. Prints
 // "consumer OK" and returns 0 on success; prints why and returns 1 otherwise.
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <limits>
@@ -76,6 +78,25 @@ int main() {
                  "InvalidArgument\n",
                  invalid.ToString().c_str());
     return 1;
+  }
+
+  // ParallelFor (qins/context.h) covers [0, n) exactly once, in ranges of at
+  // least `grain` indices.
+  constexpr size_t kN = 1000, kGrain = 16;
+  std::vector<std::atomic<int>> hits(kN);
+  std::atomic<bool> short_range{false};
+  auto body = [&](size_t begin, size_t end) {
+    if (end - begin < kGrain) short_range = true;
+    for (size_t i = begin; i < end; ++i) hits[i]++;
+  };
+  qins::ParallelFor(*ctx, kN, kGrain, body);  // an lvalue callable
+  for (size_t i = 0; i < kN; ++i) {
+    if (hits[i].load() != 1 || short_range) {
+      std::fprintf(stderr,
+                   "consumer FAILED: ParallelFor: index %zu run %d times%s\n",
+                   i, hits[i].load(), short_range ? ", a short range" : "");
+      return 1;
+    }
   }
 
   std::printf("qinskernels %s, target %s, %d threads: consumer OK\n",

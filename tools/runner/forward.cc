@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "dispatch/parallel.h"
+#include "qins/context.h"
 #include "qins/gemm.h"
 #include "qins/gemv.h"
 
