@@ -13,6 +13,11 @@
 namespace qins {
 
 constexpr size_t kWeightBlock = 32;
+// Bytes per block of the blocked formats: an f16 scale (qins4: a 12-bit
+// scale and a table selector) followed by the block's codes.
+constexpr size_t kQ8_0BlockBytes = 2 + kWeightBlock;        // 34: int8 codes
+constexpr size_t kNibbleBlockBytes = 2 + kWeightBlock / 2;  // 18: q4_0,
+                                                            // iq4_nl, qins4
 
 // Calls encode_block(x, out) for every block of rows [r0, r1): x holds the
 // block's 32 weights (zeros past the row's end), out its kBlockBytes bytes.

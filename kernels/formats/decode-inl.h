@@ -19,12 +19,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "hwy/highway.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/iq4_nl_values.h"
+#include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
-#include "kernels/formats/qins4_tables.h"
-#include "kernels/formats/qins8_bits-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -51,16 +53,29 @@ void DecodeRowF32(const QuantizedMatrix::Data& m, size_t r, float* out) {
   memcpy(out, m.row(r), m.cols * sizeof(float));
 }
 
+// Every decoder below reads codes through the format's loader
+// (kernels/formats/loaders-inl.h), the same code the fused GEMV kernels use,
+// and stores what it returns, times the row scale where the loader leaves it
+// out. Exact: equal to the scalar codec's decode_row bit for bit (tested on
+// every target by quantize_test).
+
+// Row formats: out = post(Load(row, c)) for each vector of N weights.
+template <class Loader, class Post>
+HWY_INLINE void DecodeRowVia(const Loader& ld, const uint8_t* row, size_t cols,
+                             float* HWY_RESTRICT out, Post&& post) {
+  const DF df;
+  const auto p = ld.Param(0), q = ld.Param2(0);
+  ForEachVector(df, cols, out, [&](size_t c, float* dst) {
+    hn::StoreU(post(ld.Load(0, row, c, p, q)), df, dst);
+  });
+}
+
 // bf16 and f16: 1 promote per vector (a shift for bf16; vcvtph2ps for f16 on
 // AVX2/AVX3, integer ops on SSE4/SSSE3).
 template <typename T>
 void DecodeRowHalf(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const hn::ScalableTag<float> df;
-  const hn::Rebind<T, decltype(df)> dh;
-  const auto* codes = reinterpret_cast<const T*>(m.row(r));
-  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
-    hn::StoreU(hn::PromoteTo(df, hn::LoadU(dh, codes + c)), df, dst);
-  });
+  DecodeRowVia(HalfLoader<T>(), m.row(r), m.cols, out,
+               [](hn::Vec<DF> v) { return v; });
 }
 
 void DecodeRowBF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
@@ -71,163 +86,119 @@ void DecodeRowF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowHalf<hwy::float16_t>(m, r, out);
 }
 
-// i8row: sign-extend, convert, multiply: 3 ops per vector.
+// i8row: sign-extend, convert, multiply by the row scale: 3 ops per vector.
 void DecodeRowI8Row(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<int8_t, decltype(df)> d8;
-  const auto* codes = reinterpret_cast<const int8_t*>(m.row(r));
-  const auto scale = hn::Set(df, m.row_params_of(r)[0]);
-  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
-    const auto q = hn::PromoteTo(di, hn::LoadU(d8, codes + c));
-    hn::StoreU(hn::Mul(hn::ConvertTo(df, q), scale), df, dst);
-  });
+  const auto scale = hn::Set(DF(), m.row_params_of(r)[0]);
+  DecodeRowVia(I8Loader(), m.row(r), m.cols, out,
+               [&](hn::Vec<DF> v) { return hn::Mul(v, scale); });
 }
 
-// Blocks of 32 with an f16 scale first (q8_0: 34 bytes, q4_0/iq4_nl: 18).
-// Vectors of at most 16 lanes, so that a vector never spans two blocks.
-using BlockTag = hn::CappedTag<float, 16>;
+// qins8: the bitbuild loader's signed 4 T (no table, no subnormal), times
+// 1/4 (exact), times the row scale (one rounding, as the scalar codec's
+// T * s; the sign commutes with both): 9 ops per vector.
+void DecodeRowQins8(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const auto quarter = hn::Set(DF(), 1.0f / kQins8MagnitudeFactor);
+  const auto scale = hn::Set(DF(), m.row_params_of(r)[0]);
+  DecodeRowVia(
+      Qins8ShiftLoader<Qins8BitsLoader>(m, r, 1), m.row(r), m.cols, out,
+      [&](hn::Vec<DF> v) { return hn::Mul(hn::Mul(v, quarter), scale); });
+}
 
-// q8_0: per block one scalar f16 decode, then 3 ops per vector as i8row.
+// qins8-seed: the 256 magnitudes of the row's (or tensor's) log range once
+// per row with the scalar formula, then per vector the gather loader: gather,
+// sign byte to float, multiply.
+void DecodeRowQins8Seed(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  HWY_ALIGN float mags[256];
+  Qins8SeedMagnitudes(Qins8SeedRange(m, r), mags);
+  const Qins8SeedGatherLoader ld{{mags, mags, mags, mags}, m.cols};
+  DecodeRowVia(ld, m.row(r), m.cols, out, [](hn::Vec<DF> v) { return v; });
+}
+
+// Blocked formats: the row's block scales (LoadBlockParams), then per block
+// the loader's Setup and per vector its Load. Vectors of at most 16 lanes
+// (DB), so that a vector never spans two blocks.
+template <class Header, class MakeLoader>
+HWY_INLINE void DecodeBlockRow(const QuantizedMatrix::Data& m, size_t r,
+                               float* HWY_RESTRICT out, size_t block_bytes,
+                               MakeLoader&& make) {
+  const DB d;
+  const size_t N = hn::Lanes(d);
+  const size_t blocks = (m.cols + kWeightBlock - 1) / kWeightBlock;
+  const size_t bp = (blocks + N - 1) / N * N;
+  // Per-thread scratch, grown once (a decode per row must not allocate);
+  // plain pointers below (a thread_local use is a __tls_get_addr call).
+  thread_local std::vector<float> scales_tl;
+  thread_local std::vector<uint16_t> bits_tl;
+  thread_local std::vector<uint8_t> select_tl;
+  if (scales_tl.size() < bp) scales_tl.resize(bp);
+  if (select_tl.size() < bp) select_tl.resize(bp);
+  if (bits_tl.size() < bp) bits_tl.resize(bp);
+  float* const scales = scales_tl.data();
+  uint16_t* const bits = bits_tl.data();
+  std::fill(bits, bits + bp, uint16_t{0});
+  const uint8_t* row = m.row(r);
+  LoadBlockParams<Header>(row, blocks, bp, block_bytes, bits, scales,
+                          select_tl.data());
+  BlockParams p;
+  for (int i = 0; i < 4; ++i) {
+    p.scale[i] = scales;
+    p.select[i] = select_tl.data();
+  }
+  HWY_ALIGN float stored[4][16];
+  const auto ld = make(p, stored);
+  HWY_ALIGN float buf[kWeightBlock];
+  for (size_t b = 0; b < blocks; ++b) {
+    const uint8_t* blk = row + b * block_bytes;
+    const auto s = ld.Setup(0, b), t = ld.Setup2(0, b);
+    const bool full = (b + 1) * kWeightBlock <= m.cols;
+    float* dst = full ? out + b * kWeightBlock : buf;
+    for (size_t j = 0; j < kWeightBlock; j += N) {
+      hn::StoreU(ld.Load(0, blk, j, s, t), d, dst + j);
+    }
+    if (!full) {
+      memcpy(out + b * kWeightBlock, buf,
+             (m.cols - b * kWeightBlock) * sizeof(float));
+    }
+  }
+}
+
+// q8_0: sign-extend, convert, multiply by the block scale: 3 ops per vector.
 void DecodeRowQ8_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const BlockTag df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<int8_t, decltype(df)> d8;
-  const size_t N = hn::Lanes(df);
-  const uint8_t* row = m.row(r);
-  const size_t blocks = (m.cols + 31) / 32;
-  HWY_ALIGN float buf[32];
-  for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * 34;
-    uint16_t h;
-    memcpy(&h, blk, 2);
-    const auto scale = hn::Set(df, F16ToF32(h));
-    const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
-    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
-    for (size_t j = 0; j < 32; j += N) {
-      const auto v = hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8, q + j)));
-      hn::StoreU(hn::Mul(v, scale), df, dst + j);
-    }
-    if (dst == buf)
-      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
-  }
+  DecodeBlockRow<F16Header>(
+      m, r, out, kQ8_0BlockBytes,
+      [](const BlockParams& p, float(*)[16]) { return Q8_0Loader{p}; });
 }
 
-// q4_0, iq4_nl and qins4: 16 bytes of nibbles per block (low nibbles =
-// weights 0..15, high nibbles = 16..31) and a block header. Each block's 16
-// possible values are computed once with the scalar reference's arithmetic
-// (BlockTable), then per vector: zero-extending load, and or shift, one
-// 16-entry gather. Exact by construction.
-template <class BlockTable>
-void DecodeRowNibbles(const QuantizedMatrix::Data& m, size_t r, float* out,
-                      BlockTable&& block_table) {
-  const BlockTag df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::RebindToUnsigned<decltype(df)> du;
-  const hn::Rebind<uint8_t, decltype(df)> d8;
-  const size_t N = hn::Lanes(df);
-  const uint8_t* row = m.row(r);
-  const size_t blocks = (m.cols + 31) / 32;
-  HWY_ALIGN float buf[32];
-  HWY_ALIGN float table16[16];
-  for (size_t b = 0; b < blocks; ++b) {
-    const uint8_t* blk = row + b * 18;
-    block_table(blk, table16);
-    float* dst = (b * 32 + 32 <= m.cols) ? out + b * 32 : buf;
-    for (size_t half = 0; half < 2; ++half) {
-      for (size_t j = 0; j < 16; j += N) {
-        const auto bytes = hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j));
-        const auto nib =
-            half ? hn::ShiftRight<4>(bytes) : hn::And(bytes, hn::Set(du, 0xF));
-        hn::StoreU(hn::GatherIndex(df, table16, hn::BitCast(di, nib)), df,
-                   dst + half * 16 + j);
-      }
-    }
-    if (dst == buf) {
-      memcpy(out + b * 32, buf, (m.cols - b * 32) * sizeof(float));
-    }
-  }
-}
-
-inline float BlockF16Scale(const uint8_t* blk) {
-  uint16_t h;
-  memcpy(&h, blk, 2);
-  return F16ToF32(h);
-}
-
-void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  DecodeRowNibbles(
-      m, r, out, [](const uint8_t* blk, float* t) { Qins4BlockTable(blk, t); });
-}
-
+// q4_0, iq4_nl and qins4: the block's 16 scaled values stored once per
+// block (16 multiplies, the scalar codec's products), then per vector:
+// nibble, one 16-entry gather. (q4_0's `direct` loader, q d - 8 d in one
+// FMA, gives +0 where the codec's (q - 8) d gives -0 for a negative scale:
+// the same in a GEMV sum, not bit for bit.)
 void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  DecodeRowNibbles(m, r, out, [](const uint8_t* blk, float* t) {
-    const float d = BlockF16Scale(blk);
-    for (int q = 0; q < 16; ++q) t[q] = static_cast<float>(q - 8) * d;
-  });
+  const float* table = GetInt4Tables().q4_0;
+  DecodeBlockRow<F16Header>(
+      m, r, out, kNibbleBlockBytes,
+      [table](const BlockParams& p, float(*st)[16]) {
+        return Int4TableLoader<FixedTable, true>{p, FixedTable{table}, st};
+      });
 }
 
 void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  DecodeRowNibbles(m, r, out, [](const uint8_t* blk, float* t) {
-    const float d = BlockF16Scale(blk);
-    for (int q = 0; q < 16; ++q) t[q] = d * kIQ4NLValues[q];
-  });
+  const float* table = GetInt4Tables().iq4_nl;
+  DecodeBlockRow<F16Header>(
+      m, r, out, kNibbleBlockBytes,
+      [table](const BlockParams& p, float(*st)[16]) {
+        return Int4TableLoader<FixedTable, true>{p, FixedTable{table}, st};
+      });
 }
 
-// qins8: the magnitude built from the code's bits (qins8_bits-inl.h, no
-// table, no subnormal), times the row scale, then the sign bit or-ed in.
-// Per vector: zero-extend, and + shift (m << (23 - M)), OrAnd, MulSub, Min,
-// 2 multiplies (by 1/4, exact, then by s: one rounding, as the scalar
-// codec's T * s), and + shift + or for the sign: 11 ops (a GEMV folds the
-// multiplies into the row sum and the sign into one OrAnd).
-void DecodeRowQins8(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const hn::ScalableTag<float> df;
-  const hn::RebindToUnsigned<decltype(df)> du;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(df)> d8;
-  const float* p = m.row_params_of(r);
-  const int shift = 23 - (7 - static_cast<int>(p[1]));
-  const auto scale = hn::Set(df, p[0]);
-  const auto quarter = hn::Set(df, 1.0f / kQins8MagnitudeFactor);
-  const auto mag_mask =
-      hn::Set(di, static_cast<int32_t>(Qins8MagnitudeMask(shift)));
-  const uint8_t* codes = m.row(r);
-  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
-    const auto b = hn::PromoteTo(du, hn::LoadU(d8, codes + c));
-    const auto t = hn::BitCast(di, hn::ShiftLeftSame(b, shift));
-    const auto mag = hn::Mul(Qins8Magnitude4(df, t, mag_mask), quarter);
-    const auto sign = hn::ShiftLeft<24>(hn::And(b, hn::Set(du, 0x80)));
-    hn::StoreU(hn::Or(hn::Mul(mag, scale), hn::BitCast(df, sign)), df, dst);
-  });
-}
-
-// qins8-seed: the 255 magnitudes of the row's (or tensor's) log range are
-// computed once per row with the scalar formula, then per vector: gather,
-// sign byte to float, multiply.
-void DecodeRowQins8Seed(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const float* range =
-      m.params_per_row ? m.row_params_of(r) : m.tensor_params.data();
-  HWY_ALIGN float mags[256];
-  const float span = range[1] - range[0];
-  for (int q = 0; q < 256; ++q) {
-    const float n = (255.0f - static_cast<float>(q)) / 254.0f;
-    mags[q] = std::exp(range[0] + n * span);
-  }
-  const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::Rebind<uint8_t, decltype(df)> d8;
-  const hn::Rebind<int8_t, decltype(df)> ds8;
-  const uint8_t* codes = m.row(r);
-  const int8_t* signs = reinterpret_cast<const int8_t*>(codes + m.cols);
-  ForEachVector(df, m.cols, out, [&](size_t c, float* dst) {
-    const auto idx =
-        hn::BitCast(di, hn::PromoteTo(hn::RebindToUnsigned<decltype(df)>(),
-                                      hn::LoadU(d8, codes + c)));
-    const auto mag = hn::GatherIndex(df, mags, idx);
-    const auto sign =
-        hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(ds8, signs + c)));
-    hn::StoreU(hn::Mul(sign, mag), df, dst);
-  });
+void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  const float(*tables)[16] = GetInt4Tables().qins4;
+  DecodeBlockRow<Qins4Header>(
+      m, r, out, kNibbleBlockBytes,
+      [tables](const BlockParams& p, float(*st)[16]) {
+        return Int4TableLoader<Qins4Table, true>{p, Qins4Table{tables}, st};
+      });
 }
 
 #if HWY_HAVE_FLOAT64

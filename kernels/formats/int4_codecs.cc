@@ -22,7 +22,7 @@ namespace qins {
 namespace {
 
 constexpr size_t kBlock = kWeightBlock;
-constexpr size_t kBlockBytes = 2 + kBlock / 2;
+constexpr size_t kBlockBytes = kNibbleBlockBytes;
 
 size_t Q4Bytes(size_t cols, int) {
   return (cols + kBlock - 1) / kBlock * kBlockBytes;

@@ -16,7 +16,6 @@ namespace qins {
 namespace {
 
 constexpr size_t kBlock = kWeightBlock;
-constexpr size_t kQ8_0BlockBytes = 2 + kBlock;
 
 size_t Q8_0Bytes(size_t cols, int) {
   return (cols + kBlock - 1) / kBlock * kQ8_0BlockBytes;

@@ -23,7 +23,7 @@ namespace qins {
 namespace {
 
 constexpr size_t kBlock = kWeightBlock;
-constexpr size_t kBlockBytes = 18;
+constexpr size_t kBlockBytes = kNibbleBlockBytes;
 
 size_t Qins4Bytes(size_t cols, int) {
   return (cols + kBlock - 1) / kBlock * kBlockBytes;

@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "kernels/formats/codec.h"
+#include "kernels/formats/qins8_seed_code.h"
 
 namespace qins {
 namespace {
@@ -39,8 +40,7 @@ void EncodeRow(const float* x, size_t cols, float lo, float hi, uint8_t* out) {
 void DecodeRow(const uint8_t* in, size_t cols, float lo, float hi, float* out) {
   const float range = hi - lo;
   for (size_t c = 0; c < cols; ++c) {
-    const float n = (255.0f - static_cast<float>(in[c])) / 254.0f;
-    const float mag = std::exp(lo + n * range);
+    const float mag = qins8_seed::Magnitude(in[c], lo, range);
     out[c] = static_cast<float>(static_cast<int8_t>(in[cols + c])) * mag;
   }
 }

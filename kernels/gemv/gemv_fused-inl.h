@@ -33,9 +33,9 @@
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
-#include "kernels/formats/matrix_data.h"
-#include "kernels/formats/qins8_bits-inl.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/loaders-inl.h"
+#include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins8_code.h"
 #include "kernels/gemv/group_prefetch.h"
 
@@ -93,143 +93,6 @@ HWY_INLINE void FusedRows(
   }
 }
 
-// Loaders: Load(i, row, k, p, q) returns the f32 weights [k, k + N) of row
-// i of the group (row = pointer to its codes); p = Param(i) and q = Param2(i)
-// are that row's loop-invariant vectors, computed once per group.
-using DF = hn::ScalableTag<float>;
-using DI = hn::RebindToSigned<DF>;
-
-// qins8, `bitbuild`: the weight from the byte's bits with no table and no
-// subnormal (kernels/formats/qins8_bits-inl.h): t = sext(b) << (23 - M)
-// holds the magnitude bits in place and the sign in bit 31; the magnitude
-// is 4 T = min(F, 2 F - 4) with F = t's magnitude bits | 128 << 23, and the
-// sign is or-ed back from t. The factor 4 is taken out of the row sum
-// (y = sum / 4 * s). Per vector: sign-extending load, variable shift,
-// OrAnd, MulSub, Min, OrAnd, FMA: 7 ops (9 on AVX2, where each OrAnd is an
-// and plus an or). The shift count (p) and magnitude mask (q) depend on the
-// row's exponent width.
-struct Qins8BitsLoader {
-  int shift[4];
-  HWY_INLINE hn::Vec<DI> Param(int i) const { return hn::Set(DI(), shift[i]); }
-  HWY_INLINE hn::Vec<DI> Param2(int i) const {
-    return hn::Set(DI(), static_cast<int32_t>(Qins8MagnitudeMask(shift[i])));
-  }
-  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI> sh,
-                              hn::Vec<DI> mag_mask) const {
-    const DF d;
-    const hn::Rebind<int8_t, DF> d8;
-    const auto b = hn::PromoteTo(
-        DI(), hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k));
-    const auto t = hn::Shl(b, sh);
-    const auto mag = Qins8Magnitude4(d, t, mag_mask);
-    return hn::OrAnd(mag, hn::BitCast(d, t), hn::BitCast(d, hn::SignBit(DI())));
-  }
-};
-
-// qins8, `gather`: a 256-entry f32 table per row (both signs), one gather per
-// vector: zero-extending load, gather, FMA. Costs a 1 KiB table build per
-// row (256 scalar ops) and ~14 cycles per 8-lane gather on Zen (see
-// ../shared/notes/decode-measurements.md).
-struct Qins8GatherLoader {
-  const float* table[4];
-  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DF> Load(int i, const uint8_t* row, size_t k, hn::Vec<DI>,
-                              hn::Vec<DI>) const {
-    const DF d;
-    const hn::RebindToUnsigned<DF> du;
-    const hn::Rebind<uint8_t, DF> d8;
-    const auto idx =
-        hn::BitCast(DI(), hn::PromoteTo(du, hn::LoadU(d8, row + k)));
-    return hn::GatherIndex(d, table[i], idx);
-  }
-};
-
-// i8row: sign-extending load, convert, FMA: 3 ops per vector.
-struct I8Loader {
-  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI>,
-                              hn::Vec<DI>) const {
-    const hn::Rebind<int8_t, DF> d8;
-    return hn::ConvertTo(
-        DF(),
-        hn::PromoteTo(DI(),
-                      hn::LoadU(d8, reinterpret_cast<const int8_t*>(row) + k)));
-  }
-};
-
-// bf16 and f16 `direct`: one promote per vector (a shift for bf16;
-// vcvtph2ps for f16 on AVX2/AVX-512, integer ops on SSE4), FMA: 2 ops.
-template <typename T>
-struct HalfLoader {
-  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DF> Load(int, const uint8_t* row, size_t k, hn::Vec<DI>,
-                              hn::Vec<DI>) const {
-    const hn::Rebind<T, DF> dh;
-    return hn::PromoteTo(DF(),
-                         hn::LoadU(dh, reinterpret_cast<const T*>(row) + k));
-  }
-};
-
-// qins8-seed: code bytes [0, cols), then sign bytes (int8 -1/0/+1) [cols,
-// 2 cols) of the row. `gather`: the 256 magnitudes of the row's (or
-// tensor's) log range in a table; per vector: zero-extending load, gather,
-// sign-extending load, convert, multiply, FMA: 6 ops.
-// The signs -1/0/+1 of weights [k, k + N) of a qins8-seed row as f32: its
-// sign bytes follow its `cols` code bytes. Sign-extending load, convert.
-HWY_INLINE hn::Vec<DF> Qins8SeedSigns(const uint8_t* row, size_t cols,
-                                      size_t k) {
-  const hn::Rebind<int8_t, DF> ds8;
-  return hn::ConvertTo(
-      DF(),
-      hn::PromoteTo(
-          DI(),
-          hn::LoadU(ds8, reinterpret_cast<const int8_t*>(row + cols) + k)));
-}
-
-struct Qins8SeedGatherLoader {
-  const float* table[4];
-  size_t cols;
-  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DF> Load(int i, const uint8_t* row, size_t k, hn::Vec<DI>,
-                              hn::Vec<DI>) const {
-    const DF d;
-    const hn::Rebind<uint8_t, DF> d8;
-    const auto idx = hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
-                                                     hn::LoadU(d8, row + k)));
-    const auto sign = Qins8SeedSigns(row, cols, k);
-    return hn::Mul(sign, hn::GatherIndex(d, table[i], idx));
-  }
-};
-
-// qins8-seed `arith`: the magnitude computed from the code as the documents
-// define it, exp(lo + (255 - q) / 254 * (hi - lo)), with Highway's Exp
-// (within ~2 ulp of std::exp; the tests allow for it). Per vector:
-// zero-extending load, convert, subtract, divide, multiply, add, Exp
-// (~15 ops), sign load + convert + multiply, FMA: ~25 ops.
-struct Qins8SeedArithLoader {
-  float lo[4], span[4];
-  size_t cols;
-  HWY_INLINE hn::Vec<DI> Param(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DI> Param2(int) const { return hn::Zero(DI()); }
-  HWY_INLINE hn::Vec<DF> Load(int i, const uint8_t* row, size_t k, hn::Vec<DI>,
-                              hn::Vec<DI>) const {
-    const DF d;
-    const hn::Rebind<uint8_t, DF> d8;
-    const auto q = hn::ConvertTo(
-        d, hn::BitCast(DI(), hn::PromoteTo(hn::RebindToUnsigned<DF>(),
-                                           hn::LoadU(d8, row + k))));
-    const auto n = hn::Div(hn::Sub(hn::Set(d, 255.0f), q), hn::Set(d, 254.0f));
-    const auto mag =
-        hn::Exp(d, hn::Add(hn::Set(d, lo[i]), hn::Mul(n, hn::Set(d, span[i]))));
-    const auto sign = Qins8SeedSigns(row, cols, k);
-    return hn::Mul(sign, mag);
-  }
-};
-
 // Runs rows [r0, r1) in groups of 4 with a loader made per group by
 // make(first_row, rows_in_group), then y[r] = (sum * pre) * scale(r), where
 // `pre` is an exact power of two the loader's weights carry (1 for most).
@@ -256,55 +119,25 @@ HWY_INLINE void FusedGemvRows(const QuantizedMatrix::Data& m, const float* x,
   }
 }
 
-// A qins8 bits loader for rows [r, r + n) of a group: each row's shift
-// 23 - M = 16 + E (E from its parameters).
-template <class Loader>
-HWY_INLINE Loader Qins8ShiftLoader(const QuantizedMatrix::Data& m, size_t r,
-                                   size_t n) {
-  Loader ld;
-  for (size_t i = 0; i < 4; ++i) {
-    const size_t row = r + (i < n ? i : 0);
-    ld.shift[i] = 16 + static_cast<int>(m.row_params_of(row)[1]);
-  }
-  return ld;
-}
-
 #if HWY_TARGET == HWY_AVX3_DL
 // qins8 `bitbuild` on AVX-512 VBMI (Highway's AVX3_DL target: Intel Ice
 // Lake / Sapphire Rapids and later, AMD Zen 4 and later). Every qins8 value
-// T (times a power of two) is a normal bf16: at most 7 significant bits,
-// exponents 2^-6 .. 2^6. So the f32 weight is (hi byte, lo byte) of that
-// bf16, placed in the top half of a zero dword, and both bytes come from
-// 128-entry byte tables indexed by the code's magnitude (vpermi2b ignores
-// the index's top bit, the sign, which is or-ed into the hi byte). Per 64
-// weights: 2 table lookups, 1 vpternlogd (sign), 4 placements (one masked
-// two-source vpermi2b per 16 dwords: bytes 4j+2, 4j+3 <- lo[16q+j],
-// hi[16q+j], the others zeroed; natural order, so x is read as it is),
-// 4 FMAs: 11 ops, against 12 for i8row's (sign-extend, convert, FMA) x 4.
-// Nothing here forms a subnormal (the tables hold normal bf16 values).
-// The per-row tables are 4 zmm; the same order of additions as the other
-// 16-lane targets (two accumulators over even and odd vectors), so y is
-// bit for bit AVX3's.
-struct Qins8VbmiTables {
-  // [E - 1]: hi bytes of the 128 magnitudes, then lo bytes.
-  HWY_ALIGN uint8_t bytes[3][2][128];
-};
-
-inline const Qins8VbmiTables& GetQins8VbmiTables() {
-  static const Qins8VbmiTables kTables = [] {
-    Qins8VbmiTables t;
-    for (int e_bits = 1; e_bits <= 3; ++e_bits) {
-      for (uint32_t m = 0; m < 128; ++m) {
-        const uint32_t bits = F32Bits(qins8::DecodeIndex(m, e_bits));
-        t.bytes[e_bits - 1][0][m] = static_cast<uint8_t>(bits >> 24);
-        t.bytes[e_bits - 1][1][m] = static_cast<uint8_t>(bits >> 16);
-      }
-    }
-    return t;
-  }();
-  return kTables;
-}
-
+// T is a normal bf16 (at most 7 significant bits, exponents 2^-6 .. 2^6),
+// so the f32 weight is that bf16's (hi byte, lo byte) in the top half of a
+// zero dword, and both bytes come from 128-entry byte tables indexed by the
+// code's magnitude (GetQins8VbmiTables, loaders-inl.h; vpermi2b ignores the
+// index's top bit, the sign, which is or-ed into the hi byte). Per 64
+// weights: 2 table lookups, 1 vpternlogd (sign), 2 byte unpacks (lo, hi ->
+// words), 4 word unpacks with zero (-> f32), 4 FMAs: 13 ops, against 12 for
+// i8row's (sign-extend, convert, FMA) x 4; 8 of them shuffles. The unpacks
+// work within 128-bit lanes, so vector q, lane 4 L + i holds weight
+// 16 L + 4 q + i of the block of 64, and x is permuted to match once per
+// call (Qins8VbmiPermuteX). Nothing here forms a subnormal. Measured on the
+// AMD EPYC (Zen 4) VM, hot 1024x1024, 1 thread: 24.2 Gw/s, 0.86-0.88x
+// i8row in the same run (docs/gemv.md); a variant that placed the bytes in
+// natural order with 4 masked two-source vpermi2b instead of the unpacks ran
+// at 21.5 (0.77x). The sums are added in another order than on the other
+// targets, so y differs from theirs in rounding (within the tests' bound).
 template <size_t kRows>
 HWY_INLINE void Qins8VbmiRows(const uint8_t* const* tables,
                               const uint8_t* HWY_RESTRICT w, size_t stride,
@@ -366,7 +199,8 @@ HWY_NOINLINE void GemvQins8Bits(const QuantizedMatrix::Data& m, const float* x,
                                 table_of(r + 3)};
     Qins8VbmiRows<4>(tables, m.row(r), m.row_stride, padded, x, out,
                      GroupPrefetch::ForGroup(m, r, r1, padded / 64));
-    for (size_t i = 0; i < 4; ++i) y[r + i] = out[i] * m.row_params_of(r + i)[0];
+    for (size_t i = 0; i < 4; ++i)
+      y[r + i] = out[i] * m.row_params_of(r + i)[0];
   }
   for (; r < r1; ++r) {
     const uint8_t* tables[1] = {table_of(r)};
@@ -463,20 +297,6 @@ HWY_NOINLINE void GemvBF16(const QuantizedMatrix::Data& m, const float* x,
 HWY_NOINLINE void GemvF16(const QuantizedMatrix::Data& m, const float* x,
                           size_t padded, float* y, size_t r0, size_t r1) {
   GemvHalfImpl<hwy::float16_t>(m, x, padded, y, r0, r1);
-}
-
-// The (lo, hi) log range of a qins8-seed row: per row or per tensor.
-inline const float* Qins8SeedRange(const QuantizedMatrix::Data& m, size_t r) {
-  return m.params_per_row ? m.row_params_of(r) : m.tensor_params.data();
-}
-
-// The 256 magnitudes of a log range, with the scalar decoder's arithmetic.
-inline void Qins8SeedMagnitudes(const float* range, float* mags) {
-  const float span = range[1] - range[0];
-  for (int q = 0; q < 256; ++q) {
-    const float n = (255.0f - static_cast<float>(q)) / 254.0f;
-    mags[q] = std::exp(range[0] + n * span);
-  }
 }
 
 HWY_NOINLINE void GemvQins8SeedGather(const QuantizedMatrix::Data& m,
