@@ -1,5 +1,8 @@
 #include "tools/npy_io.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -14,10 +17,19 @@ bool EndsWith(const std::string& s, const std::string& t) {
 }
 
 StatusOr<std::string> Slurp(const std::string& path) {
+  // Regular files only: reading a FIFO would wait for a writer, and a
+  // directory reads as an empty file.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return InvalidArgument("cannot open '" + path +
+                           "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return InvalidArgument("'" + path + "' is not a regular file");
   std::ifstream f(path, std::ios::binary);
   if (!f) return InvalidArgument("cannot open '" + path + "'");
   std::stringstream ss;
   ss << f.rdbuf();
+  if (f.bad()) return InvalidArgument("cannot read '" + path + "'");
   return ss.str();
 }
 
@@ -107,12 +119,20 @@ StatusOr<FloatArray> ReadFloats(const std::string& path, size_t rows,
     } else {
       a.rows = rows ? rows : (cols ? n / cols : 1);
       a.cols = cols ? cols : (rows ? n / rows : n);
-      if (a.rows * a.cols != n) {
+      // rows * cols compared by division: 2^32 x 2^32 wrapped to 0.
+      if (a.rows == 0 || a.cols == 0 || a.rows > n / a.cols ||
+          a.rows * a.cols != n) {
         return InvalidArgument(path + ": " + std::to_string(n) +
                                " floats do not fit " + std::to_string(a.rows) +
                                " x " + std::to_string(a.cols));
       }
     }
+  }
+  // An empty array has nothing to encode (and memcpy into an empty vector's
+  // null data is undefined).
+  if (a.rows == 0 || a.cols == 0) {
+    return InvalidArgument(path + ": empty array (" + std::to_string(a.rows) +
+                           " x " + std::to_string(a.cols) + "), no floats");
   }
   a.data.resize(a.rows * a.cols);
   std::memcpy(a.data.data(), b.data() + offset, a.data.size() * 4);
