@@ -5,10 +5,14 @@
 #include <fstream>
 #include <string>
 
+#include "tools/regular_file.h"
+
 namespace qins::tools {
 
 StatusOr<std::vector<NamedMatrix>> ReadLlama2cMatrices(
     const std::string& path) {
+  if (const std::string bad = NotARegularFile(path); !bad.empty())
+    return InvalidArgument(bad);
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return InvalidArgument("cannot open model file '" + path + "'");
   const std::streamoff size = f.tellg();

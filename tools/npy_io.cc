@@ -1,12 +1,11 @@
 #include "tools/npy_io.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "tools/regular_file.h"
 
 namespace qins::tools {
 namespace {
@@ -19,12 +18,8 @@ bool EndsWith(const std::string& s, const std::string& t) {
 StatusOr<std::string> Slurp(const std::string& path) {
   // Regular files only: reading a FIFO would wait for a writer, and a
   // directory reads as an empty file.
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    return InvalidArgument("cannot open '" + path +
-                           "': " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    return InvalidArgument("'" + path + "' is not a regular file");
+  if (const std::string bad = NotARegularFile(path); !bad.empty())
+    return InvalidArgument(bad);
   std::ifstream f(path, std::ios::binary);
   if (!f) return InvalidArgument("cannot open '" + path + "'");
   std::stringstream ss;
@@ -157,6 +152,7 @@ Status WriteFloats(const std::string& path, const FloatArray& a) {
   }
   f.write(reinterpret_cast<const char*>(a.data.data()),
           static_cast<std::streamsize>(a.data.size() * 4));
+  f.close();  // a full disk shows only when the buffer is flushed
   if (!f) return InvalidArgument("write to '" + path + "' failed");
   return Status::Ok();
 }

@@ -21,6 +21,7 @@
 #include "kernels/formats/qins8_code.h"
 #include "qins/qins.h"
 #include "tools/npy_io.h"
+#include "tools/regular_file.h"
 
 namespace {
 
@@ -128,6 +129,7 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
   std::ofstream o(out, std::ios::binary);
   o.write(reinterpret_cast<const char*>(bytes.data()),
           static_cast<std::streamsize>(bytes.size()));
+  o.close();  // a full disk shows only when the buffer is flushed
   if (!o) return Fail("cannot write '" + out + "'");
   std::ofstream j(out + ".json");
   if (!j) return Fail("cannot write '" + out + ".json'");
@@ -149,6 +151,8 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
     j << (k ? ", " : "") << Fmt(q->tensor_params()[k]);
   }
   j << "]\n}\n";
+  j.close();
+  if (!j) return Fail("cannot write '" + out + ".json'");
   std::printf("%s: %zu x %zu -> %s (%zu bytes, %.4f bytes/weight) + %s.json\n",
               name.c_str(), q->rows(), q->cols(), out.c_str(), bytes.size(),
               static_cast<double>(q->payload_bytes()) / (q->rows() * q->cols()),
@@ -157,6 +161,10 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
 }
 
 int Decode(const std::string& in, const std::string& out) {
+  for (const std::string& p : {in + ".json", in}) {
+    if (const std::string bad = qins::tools::NotARegularFile(p); !bad.empty())
+      return Fail(bad);
+  }
   std::ifstream jf(in + ".json");
   if (!jf) return Fail("cannot open sidecar '" + in + ".json'");
   std::stringstream js;
@@ -232,7 +240,9 @@ int Decode(const std::string& in, const std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    Usage(stderr);
+    std::fprintf(stderr,
+                 "qins-codec: missing command (encode, decode or --formats); "
+                 "see --help\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -288,8 +298,8 @@ int main(int argc, char** argv) {
       Usage(stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "qins-codec: unknown argument '%s'\n", a.c_str());
-      Usage(stderr);
+      std::fprintf(stderr, "qins-codec: unknown argument '%s'; see --help\n",
+                   a.c_str());
       return 2;
     }
   }
@@ -305,8 +315,9 @@ int main(int argc, char** argv) {
     return Encode(format, per_row, in, rows, cols, out);
   }
   if (cmd == "decode") return Decode(in, out);
-  std::fprintf(stderr, "qins-codec: unknown command '%s' (encode or decode)\n",
+  std::fprintf(stderr,
+               "qins-codec: unknown command '%s' (encode or decode); see "
+               "--help\n",
                cmd.c_str());
-  Usage(stderr);
   return 2;
 }

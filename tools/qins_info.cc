@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
       Usage(stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "qins-info: unknown argument '%s'\n", argv[i]);
-      Usage(stderr);
+      std::fprintf(stderr, "qins-info: unknown argument '%s'; see --help\n",
+                   argv[i]);
       return 2;
     }
   }

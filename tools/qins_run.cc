@@ -177,6 +177,10 @@ Args ParseArgs(int argc, char** argv) {
     const std::string f = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) Die(f + " needs a value");
+      // An empty name, file or list is a mistake (--format "" ran the
+      // default format); only a prompt may be empty.
+      if (argv[i + 1][0] == '\0' && f != "--prompt")
+        Die(f + " needs a non-empty value");
       return argv[++i];
     };
     if (f == "--model")
@@ -408,15 +412,19 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   std::printf("\n");
+  FlushStdoutOrDie();
+  // Written before the summary line, so that a failure is the first line
+  // on stderr.
+  if (!a.dump_logits.empty()) {
+    WriteOrDie(a.dump_logits, reinterpret_cast<const char*>(logits.data()),
+               logits.size() * sizeof(float));
+  }
   std::fprintf(stderr,
                "%zu prompt + %zu generated tokens in %.3f s (%.1f tokens/s), "
                "format %s\n",
                prompt.size(), out.size(), s,
                (prompt.size() - 1 + out.size()) / s, policy.name.c_str());
-  FlushStdoutOrDie();
   if (!a.dump_logits.empty()) {
-    WriteOrDie(a.dump_logits, reinterpret_cast<const char*>(logits.data()),
-               logits.size() * sizeof(float));
     std::fprintf(stderr, "logits: %zu positions x %d floats in %s\n",
                  logits.size() / c.vocab_size, c.vocab_size,
                  a.dump_logits.c_str());
