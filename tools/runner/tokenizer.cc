@@ -108,6 +108,13 @@ std::string Tokenizer::Decode(int prev_token, int token) const {
 StatusOr<std::vector<int>> Tokenizer::Encode(std::string_view text, bool bos,
                                              bool eos,
                                              bool dummy_prefix) const {
+  // run.c's fixed ids: BOS 1, EOS 2. A smaller vocabulary has neither, and
+  // an id outside it would only fail later, in the forward pass.
+  if ((bos && vocab_size() <= 1) || (eos && vocab_size() <= 2)) {
+    return InvalidArgument("tokenizer has " + std::to_string(vocab_size()) +
+                           " pieces, too few for run.c's BOS (id 1) and EOS "
+                           "(id 2)");
+  }
   std::vector<int> tokens;
   if (bos) tokens.push_back(1);
   if (!text.empty() && dummy_prefix) {
