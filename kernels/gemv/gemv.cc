@@ -184,8 +184,9 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   if (x == nullptr || y == nullptr)
     return InvalidArgument("Gemv: x or y is null");
   {
-    // y is written while x is read (and, by the fused kernels, after x was
-    // copied): in place (y == x) gave a wrong y with an OK status.
+    // y is written while x is still read (the decode path reads x for every
+    // group of rows): in place (y == x) gave a wrong y with an OK status.
+    // Refused for every strategy, as Gemm refuses it.
     const auto px = reinterpret_cast<uintptr_t>(x);
     const auto py = reinterpret_cast<uintptr_t>(y);
     if (py < px + w.cols() * sizeof(float) &&
