@@ -1,5 +1,6 @@
 #include "qins/context.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -16,9 +17,9 @@ StatusOr<int> ParseThreads(const char* text, const char* what) {
   char* end = nullptr;
   errno = 0;
   const long v = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 4096) {
-    return InvalidArgument(std::string(what) +
-                           " must be an integer in [1, 4096], got '" + text +
+  if (errno != 0 || end == text || *end != '\0' || v < 1 || v > kMaxThreads) {
+    return InvalidArgument(std::string(what) + " must be an integer in [1, " +
+                           std::to_string(kMaxThreads) + "], got '" + text +
                            "'");
   }
   return static_cast<int>(v);
@@ -50,6 +51,12 @@ StatusOr<Context> Context::Create(const ContextOptions& options) {
   }
 
   // NUMA node.
+  if (options.numa_node < -1) {
+    return InvalidArgument(
+        "ContextOptions::numa_node must be -1 (no binding) "
+        "or a node id >= 0, got " +
+        std::to_string(options.numa_node));
+  }
   const std::vector<tbb::numa_node_id> nodes = tbb::info::numa_nodes();
   if (options.numa_node >= 0) {
     bool found = false;
@@ -68,9 +75,13 @@ StatusOr<Context> Context::Create(const ContextOptions& options) {
 
   // Threads: explicit option, else QINS_THREADS, else the node's concurrency.
   int threads = options.num_threads;
-  if (threads < 0) {
-    return InvalidArgument("num_threads must be >= 0 (0 = default), got " +
-                           std::to_string(threads));
+  // The same bound as QINS_THREADS: oneTBB crashes on arenas of 2^24 slots
+  // and more (and throws std::bad_alloc near 2^31), and no machine it runs
+  // on grants more workers than its hardware threads anyway.
+  if (threads < 0 || threads > kMaxThreads) {
+    return InvalidArgument("ContextOptions::num_threads must be in [0, " +
+                           std::to_string(kMaxThreads) +
+                           "] (0 = default), got " + std::to_string(threads));
   }
   if (threads == 0) {
     if (const char* env = std::getenv("QINS_THREADS"); env && *env) {
@@ -84,6 +95,10 @@ StatusOr<Context> Context::Create(const ContextOptions& options) {
     }
   }
   impl->num_threads = threads;
+  const int hw = impl->numa_node >= 0
+                     ? tbb::info::default_concurrency(impl->numa_node)
+                     : tbb::info::default_concurrency();
+  impl->concurrency = std::max(1, std::min(threads, hw));
   if (threads > 1) {
     tbb::task_arena::constraints c;
     c.set_max_concurrency(threads);
@@ -96,6 +111,7 @@ StatusOr<Context> Context::Create(const ContextOptions& options) {
 
 Target Context::target() const { return impl_->target; }
 int Context::num_threads() const { return impl_->num_threads; }
+int Context::concurrency() const { return impl_->concurrency; }
 int Context::numa_node() const { return impl_->numa_node; }
 
 }  // namespace qins

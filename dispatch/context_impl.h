@@ -12,6 +12,7 @@ namespace qins {
 struct Context::Impl {
   Target target;
   int num_threads = 1;
+  int concurrency = 1;  // min(num_threads, hardware threads)
   int numa_node = -1;
   std::unique_ptr<tbb::task_arena> arena;  // null when num_threads == 1
 };

@@ -315,6 +315,13 @@ def malformed_cases(base):
     yield info_case('tensor_name_length_huge', 2, lambda t, o: struct.pack(
         '<Q', 1 << 50), 'runs past the end')
 
+    # Tensor 3 (attn_k) starting 32 bytes before the end of tensor 2
+    # (attn_q, 1088 bytes): both read the shared bytes.
+    yield info_case('tensor_data_overlap', 3, lambda t, o: info(
+        t, o, offset=o - 32),
+        "tensor 'blk.0.attn_k.weight' (data bytes [1344, 1888)) overlaps "
+        "tensor 'blk.0.attn_q.weight' (data bytes [288, 1376))")
+
     def dup_tensor(m):
         m.tensors[3]['name'] = m.tensors[2]['name']
     yield variant('duplicate_tensor_name', dup_tensor, 'duplicate tensor')
@@ -369,6 +376,26 @@ def malformed_cases(base):
     yield variant('missing_output_norm', lambda m: m.tensors.remove(
         m.tensor('output_norm.weight')),
         "missing tensor 'output_norm.weight'")
+
+    def second_layer(m):
+        # blk.1.* copies of blk.0.*, block_count left at 1: the second layer
+        # would be silently ignored.
+        for t in list(m.tensors):
+            if t['name'].startswith('blk.0.'):
+                m.tensors.append(dict(t, name='blk.1.' + t['name'][6:]))
+    yield variant('block_count_below_layers', second_layer,
+                  "tensor 'blk.1.attn_norm.weight' belongs to layer 1, but "
+                  "llama.block_count is 1")
+
+    def rope_freqs(m):
+        m.tensors.append(dict(name='rope_freqs.weight', dims=[8],
+                              gtype=G_F32,
+                              data=np.ones(8, np.float32).tobytes()))
+    yield variant('unknown_tensor', rope_freqs,
+                  "tensor 'rope_freqs.weight' is not part of a llama model")
+    yield variant('tokenizer_model_gpt2', lambda m: m.set_kv(
+        'tokenizer.ggml.model', T_STR, 'gpt2'),
+        "tokenizer.ggml.model 'gpt2' is not supported")
 
     def wrong_k_shape(m):
         t = m.tensor('blk.0.attn_k.weight')

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tools/regular_file.h"
+
 namespace qins::tools {
 namespace {
 
@@ -14,10 +16,15 @@ bool EndsWith(const std::string& s, const std::string& t) {
 }
 
 StatusOr<std::string> Slurp(const std::string& path) {
+  // Regular files only: reading a FIFO would wait for a writer, and a
+  // directory reads as an empty file.
+  if (const std::string bad = NotARegularFile(path); !bad.empty())
+    return InvalidArgument(bad);
   std::ifstream f(path, std::ios::binary);
   if (!f) return InvalidArgument("cannot open '" + path + "'");
   std::stringstream ss;
   ss << f.rdbuf();
+  if (f.bad()) return InvalidArgument("cannot read '" + path + "'");
   return ss.str();
 }
 
@@ -107,12 +114,20 @@ StatusOr<FloatArray> ReadFloats(const std::string& path, size_t rows,
     } else {
       a.rows = rows ? rows : (cols ? n / cols : 1);
       a.cols = cols ? cols : (rows ? n / rows : n);
-      if (a.rows * a.cols != n) {
+      // rows * cols compared by division: 2^32 x 2^32 wrapped to 0.
+      if (a.rows == 0 || a.cols == 0 || a.rows > n / a.cols ||
+          a.rows * a.cols != n) {
         return InvalidArgument(path + ": " + std::to_string(n) +
                                " floats do not fit " + std::to_string(a.rows) +
                                " x " + std::to_string(a.cols));
       }
     }
+  }
+  // An empty array has nothing to encode (and memcpy into an empty vector's
+  // null data is undefined).
+  if (a.rows == 0 || a.cols == 0) {
+    return InvalidArgument(path + ": empty array (" + std::to_string(a.rows) +
+                           " x " + std::to_string(a.cols) + "), no floats");
   }
   a.data.resize(a.rows * a.cols);
   std::memcpy(a.data.data(), b.data() + offset, a.data.size() * 4);
@@ -137,6 +152,7 @@ Status WriteFloats(const std::string& path, const FloatArray& a) {
   }
   f.write(reinterpret_cast<const char*>(a.data.data()),
           static_cast<std::streamsize>(a.data.size() * 4));
+  f.close();  // a full disk shows only when the buffer is flushed
   if (!f) return InvalidArgument("write to '" + path + "' failed");
   return Status::Ok();
 }

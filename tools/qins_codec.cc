@@ -7,6 +7,8 @@
 // CODES holds the rows' payloads back to back in the format's exchange
 // layout (docs/formats.md); CODES.json holds the format, shape and
 // parameters (floats printed with 9 significant digits, so they round-trip).
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +21,7 @@
 #include "kernels/formats/qins8_code.h"
 #include "qins/qins.h"
 #include "tools/npy_io.h"
+#include "tools/regular_file.h"
 
 namespace {
 
@@ -60,6 +63,15 @@ void ToExchange(qins::Format f, std::vector<uint8_t>& bytes) {
 void FromExchange(qins::Format f, std::vector<uint8_t>& bytes) {
   if (f.kind != qins::FormatKind::kQins8) return;
   for (uint8_t& b : bytes) b = qins::qins8::FromQinsCode(b);
+}
+
+// How many times "key" appears as a quoted string in a JSON text.
+size_t CountKey(const std::string& j, const std::string& key) {
+  const std::string q = "\"" + key + "\"";
+  size_t n = 0;
+  for (size_t at = j.find(q); at != std::string::npos; at = j.find(q, at + 1))
+    ++n;
+  return n;
 }
 
 // Finds "key": in a JSON text and returns the text after the colon.
@@ -117,6 +129,7 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
   std::ofstream o(out, std::ios::binary);
   o.write(reinterpret_cast<const char*>(bytes.data()),
           static_cast<std::streamsize>(bytes.size()));
+  o.close();  // a full disk shows only when the buffer is flushed
   if (!o) return Fail("cannot write '" + out + "'");
   std::ofstream j(out + ".json");
   if (!j) return Fail("cannot write '" + out + ".json'");
@@ -138,6 +151,8 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
     j << (k ? ", " : "") << Fmt(q->tensor_params()[k]);
   }
   j << "]\n}\n";
+  j.close();
+  if (!j) return Fail("cannot write '" + out + ".json'");
   std::printf("%s: %zu x %zu -> %s (%zu bytes, %.4f bytes/weight) + %s.json\n",
               name.c_str(), q->rows(), q->cols(), out.c_str(), bytes.size(),
               static_cast<double>(q->payload_bytes()) / (q->rows() * q->cols()),
@@ -146,11 +161,22 @@ int Encode(const std::string& format, bool per_row, const std::string& in,
 }
 
 int Decode(const std::string& in, const std::string& out) {
+  for (const std::string& p : {in + ".json", in}) {
+    if (const std::string bad = qins::tools::NotARegularFile(p); !bad.empty())
+      return Fail(bad);
+  }
   std::ifstream jf(in + ".json");
   if (!jf) return Fail("cannot open sidecar '" + in + ".json'");
   std::stringstream js;
   js << jf.rdbuf();
   const std::string j = js.str();
+  // Each key once: with a duplicate, which value counts is ambiguous (the
+  // first one used to win silently).
+  for (const char* key :
+       {"format", "rows", "cols", "row_params", "tensor_params"}) {
+    if (CountKey(j, key) > 1)
+      return Fail(in + ".json: duplicate key \"" + std::string(key) + "\"");
+  }
   size_t p;
   if (!FindKey(j, "format", &p)) return Fail(in + ".json: no \"format\"");
   const size_t q0 = j.find('"', p), q1 = j.find('"', q0 + 1);
@@ -158,17 +184,30 @@ int Decode(const std::string& in, const std::string& out) {
     return Fail(in + ".json: bad \"format\"");
   auto f = qins::ParseFormat(j.substr(q0 + 1, q1 - q0 - 1));
   if (!f.ok()) return Fail(in + ".json: " + f.status().message());
+  // A positive integer below 2^32, followed by ',' or '}': "rows": 32.5
+  // used to read as 32, and strtoull takes "-1" as 2^64 - 1.
   auto number = [&](const char* key, size_t* v) {
     size_t at;
     if (!FindKey(j, key, &at)) return false;
+    while (at < j.size() && std::isspace(static_cast<unsigned char>(j[at])))
+      ++at;
+    if (at >= j.size() || !std::isdigit(static_cast<unsigned char>(j[at])))
+      return false;
     char* e = nullptr;
+    errno = 0;
     const unsigned long long n = std::strtoull(j.c_str() + at, &e, 10);
+    while (std::isspace(static_cast<unsigned char>(*e))) ++e;
+    if (errno != 0 || (*e != ',' && *e != '}') || n == 0 || n > (1ull << 32))
+      return false;
     *v = static_cast<size_t>(n);
-    return e != j.c_str() + at;
+    return true;
   };
   size_t rows = 0, cols = 0;
-  if (!number("rows", &rows) || !number("cols", &cols))
-    return Fail(in + ".json: bad rows/cols");
+  if (!number("rows", &rows) || !number("cols", &cols)) {
+    return Fail(in +
+                ".json: \"rows\" and \"cols\" must be positive integers "
+                "(at most 2^32)");
+  }
   std::vector<float> row_params, tensor_params;
   if (!ReadNumberArray(j, "row_params", &row_params) ||
       !ReadNumberArray(j, "tensor_params", &tensor_params)) {
@@ -201,7 +240,9 @@ int Decode(const std::string& in, const std::string& out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    Usage(stderr);
+    std::fprintf(stderr,
+                 "qins-codec: missing command (encode, decode or --formats); "
+                 "see --help\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -257,8 +298,8 @@ int main(int argc, char** argv) {
       Usage(stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "qins-codec: unknown argument '%s'\n", a.c_str());
-      Usage(stderr);
+      std::fprintf(stderr, "qins-codec: unknown argument '%s'; see --help\n",
+                   a.c_str());
       return 2;
     }
   }
@@ -274,8 +315,9 @@ int main(int argc, char** argv) {
     return Encode(format, per_row, in, rows, cols, out);
   }
   if (cmd == "decode") return Decode(in, out);
-  std::fprintf(stderr, "qins-codec: unknown command '%s' (encode or decode)\n",
+  std::fprintf(stderr,
+               "qins-codec: unknown command '%s' (encode or decode); see "
+               "--help\n",
                cmd.c_str());
-  Usage(stderr);
   return 2;
 }

@@ -239,16 +239,16 @@ int main(int argc, char** argv) {
     } else if (a == "--seed") {
       seed = count("--seed");
     } else {
-      std::fprintf(stderr, "qins-codec-stats: unknown argument '%s'\n",
+      std::fprintf(stderr,
+                   "qins-codec-stats: unknown argument '%s'; see --help\n",
                    a.c_str());
-      Usage(stderr);
       return 2;
     }
   }
   if (dist.empty() == model.empty()) {
     std::fprintf(stderr,
-                 "qins-codec-stats: give exactly one of --dist and --model\n");
-    Usage(stderr);
+                 "qins-codec-stats: give exactly one of --dist and --model; "
+                 "see --help\n");
     return 2;
   }
   if (rows * cols > (size_t{1} << 28)) {
@@ -329,6 +329,16 @@ int main(int argc, char** argv) {
         << (i + 1 < out.size() ? ",\n" : "\n");
     }
     j << "]\n";
+    j.close();  // a full disk shows only when the buffer is flushed
+    if (!j) {
+      std::fprintf(stderr, "qins-codec-stats: cannot write '%s'\n",
+                   json.c_str());
+      return 1;
+    }
+  }
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "qins-codec-stats: cannot write to stdout\n");
+    return 1;
   }
   return 0;
 }

@@ -100,18 +100,14 @@ int main(int argc, char** argv) {
     } else if (a == "--quiet") {
       quiet = true;
     } else {
-      Usage(stderr);
-      return Fail("unknown argument '" + a + "'");
+      return Fail("unknown argument '" + a + "'; see --help");
     }
   }
-  if (gguf.empty() == synthetic.empty()) {
-    Usage(stderr);
-    return Fail("give exactly one of --model and --synthetic");
-  }
-  if ((format_name.empty() && policy_name.empty()) || out.empty()) {
-    Usage(stderr);
-    return Fail("--format (or --policy) and --out are required");
-  }
+  if (gguf.empty() == synthetic.empty())
+    return Fail(
+        "give exactly one of --model FILE and --synthetic NAME; see --help");
+  if ((format_name.empty() && policy_name.empty()) || out.empty())
+    return Fail("--format (or --policy) and --out are required; see --help");
   if (format_name == "stored") return Fail("--format stored: nothing to do");
   qins::StatusOr<qins::runner::FormatPolicy> policy =
       qins::runner::ParseFormatPolicy(format_name, format_map, policy_name);

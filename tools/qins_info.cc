@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
       Usage(stdout);
       return 0;
     } else {
-      std::fprintf(stderr, "qins-info: unknown argument '%s'\n", argv[i]);
-      Usage(stderr);
+      std::fprintf(stderr, "qins-info: unknown argument '%s'; see --help\n",
+                   argv[i]);
       return 2;
     }
   }
@@ -157,7 +157,12 @@ int main(int argc, char** argv) {
               TargetList(qins::SupportedTargets(), false).c_str());
   std::printf("target in use:     %s%s\n", in_use.c_str(),
               std::getenv("QINS_TARGET") ? " (forced by QINS_TARGET)" : "");
-  std::printf("threads:           %d%s\n", ctx->num_threads(),
+  std::printf("threads:           %d%s", ctx->num_threads(),
               std::getenv("QINS_THREADS") ? " (QINS_THREADS)" : "");
+  if (ctx->concurrency() < ctx->num_threads()) {
+    // oneTBB runs no more workers than the hardware threads.
+    std::printf(", %d at once on this machine", ctx->concurrency());
+  }
+  std::printf("\n");
   return 0;
 }

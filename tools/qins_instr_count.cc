@@ -17,6 +17,7 @@
 #include "qins/perf_counters.h"
 #include "qins/quantize.h"
 #include "qins/targets.h"
+#include "tools/regular_file.h"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -169,10 +170,13 @@ bool SaveMatrix(const qins::QuantizedMatrix& q, const std::string& path) {
   f.write(
       reinterpret_cast<const char*>(q.tensor_params().data()),
       static_cast<std::streamsize>(q.tensor_params().size() * sizeof(float)));
+  f.close();  // a full disk shows only when the buffer is flushed
   return static_cast<bool>(f);
 }
 
 qins::StatusOr<qins::QuantizedMatrix> LoadMatrix(const std::string& path) {
+  if (const std::string bad = qins::tools::NotARegularFile(path); !bad.empty())
+    return qins::InvalidArgument(bad);
   std::ifstream f(path, std::ios::binary);
   if (!f) return qins::InvalidArgument("cannot open " + path);
   std::string header;
@@ -266,9 +270,9 @@ int main(int argc, char** argv) {
     } else if (a == "--threads") {
       count(1024, &threads);
     } else {
-      std::fprintf(stderr, "qins-instr-count: unknown argument '%s'\n",
+      std::fprintf(stderr,
+                   "qins-instr-count: unknown argument '%s'; see --help\n",
                    a.c_str());
-      Usage(stderr);
       return 2;
     }
   }
@@ -295,8 +299,8 @@ int main(int argc, char** argv) {
     cols = loaded.cols();
   }
   if (format_name.empty()) {
-    std::fprintf(stderr, "qins-instr-count: --format is required\n");
-    Usage(stderr);
+    std::fprintf(stderr,
+                 "qins-instr-count: --format is required; see --help\n");
     return 2;
   }
   if (rows * cols > (size_t{1} << 26)) {

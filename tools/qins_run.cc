@@ -24,6 +24,7 @@
 #include "tools/runner/forward.h"
 #include "tools/runner/forward_profiler.h"
 #include "tools/runner/generate.h"
+#include "tools/runner/mapped_file.h"
 #include "tools/runner/open_model.h"
 #include "tools/runner/sampler.h"
 #include "tools/runner/synthetic_source.h"
@@ -129,6 +130,13 @@ struct Args {
   std::exit(1);
 }
 
+// stdout, flushed and checked: generated text and reports to a full pipe or
+// disk exit non-zero instead of 0.
+void FlushStdoutOrDie() {
+  if (std::fflush(stdout) != 0 || std::ferror(stdout))
+    Die(std::string("cannot write to stdout: ") + std::strerror(errno));
+}
+
 long long ParseInt(const std::string& flag, const std::string& v, long long lo,
                    long long hi) {
   char* end = nullptr;
@@ -158,6 +166,7 @@ Args ParseArgs(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
       std::fputs(kUsage, stdout);
+      FlushStdoutOrDie();
       std::exit(0);
     }
   }
@@ -168,6 +177,10 @@ Args ParseArgs(int argc, char** argv) {
     const std::string f = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) Die(f + " needs a value");
+      // An empty name, file or list is a mistake (--format "" ran the
+      // default format); only a prompt may be empty.
+      if (argv[i + 1][0] == '\0' && f != "--prompt")
+        Die(f + " needs a non-empty value");
       return argv[++i];
     };
     if (f == "--model")
@@ -251,9 +264,10 @@ std::vector<int> ParseIdList(const std::string& flag, const std::string& s) {
 }
 
 std::string ReadFileOrDie(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) Die("cannot open '" + path + "'");
-  return std::string(std::istreambuf_iterator<char>(f), {});
+  // Regular files only: a FIFO or a directory is refused, never waited on.
+  StatusOr<std::string> data = ReadRegularFile(path);
+  if (!data.ok()) Die(data.status().message());
+  return std::move(*data);
 }
 
 template <class T>
@@ -262,10 +276,21 @@ T OrDie(StatusOr<T> v) {
   return std::move(*v);
 }
 
+// Writes `data` to `path`; any failure, including one the buffer only
+// meets when it is flushed at close (a full disk, /dev/full), is fatal.
+void WriteOrDie(const std::string& path, const char* data, size_t size) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) Die("cannot write '" + path + "': " + std::strerror(errno));
+  const bool wrote = std::fwrite(data, 1, size, f) == size;
+  const int write_errno = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!wrote || !closed) {
+    Die("cannot write '" + path +
+        "': " + std::strerror(wrote ? errno : write_errno));
+  }
+}
 void WriteOrDie(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary);
-  f << data;
-  if (!f) Die("cannot write '" + path + "'");
+  WriteOrDie(path, data.data(), data.size());
 }
 
 // The prompt of generate/eval: text through the tokenizer, ids as given.
@@ -373,7 +398,7 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
     } else {
       std::printf("%d ", id);
     }
-    std::fflush(stdout);
+    FlushStdoutOrDie();
   };
   for (size_t i = 1; i < prompt.size(); ++i) print(prompt[i - 1], prompt[i]);
   g.on_token = print;
@@ -387,16 +412,19 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
   std::printf("\n");
+  FlushStdoutOrDie();
+  // Written before the summary line, so that a failure is the first line
+  // on stderr.
+  if (!a.dump_logits.empty()) {
+    WriteOrDie(a.dump_logits, reinterpret_cast<const char*>(logits.data()),
+               logits.size() * sizeof(float));
+  }
   std::fprintf(stderr,
                "%zu prompt + %zu generated tokens in %.3f s (%.1f tokens/s), "
                "format %s\n",
                prompt.size(), out.size(), s,
                (prompt.size() - 1 + out.size()) / s, policy.name.c_str());
   if (!a.dump_logits.empty()) {
-    std::ofstream f(a.dump_logits, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(logits.data()),
-            static_cast<std::streamsize>(logits.size() * sizeof(float)));
-    if (!f) Die("cannot write '" + a.dump_logits + "'");
     std::fprintf(stderr, "logits: %zu positions x %d floats in %s\n",
                  logits.size() / c.vocab_size, c.vocab_size,
                  a.dump_logits.c_str());
@@ -488,9 +516,11 @@ int Main(int argc, char** argv) {
   } else if (!src->Vocab().empty()) {
     tok = std::make_unique<Tokenizer>(Tokenizer::FromPieces(src->Vocab()));
   }
-  if (a.mode == "generate") return Generate(a, ctx, *src, tok.get(), p);
-  if (a.mode == "eval") return Eval(a, ctx, *src, tok.get());
-  return Bench(a, ctx, *src, p);
+  const int rc = a.mode == "generate" ? Generate(a, ctx, *src, tok.get(), p)
+                 : a.mode == "eval"   ? Eval(a, ctx, *src, tok.get())
+                                      : Bench(a, ctx, *src, p);
+  FlushStdoutOrDie();
+  return rc;
 }
 
 }  // namespace

@@ -208,10 +208,7 @@ int main(int argc, char** argv) {
       return BadArgs("unexpected argument '" + a + "'");
     }
   }
-  if (command.empty()) {
-    Usage(stderr);
-    return 2;
-  }
+  if (command.empty()) return BadArgs("missing command (verify or dump)");
   std::vector<qins::TableRounding> readings;
   if (rounding == "all") {
     readings.assign(std::begin(qins::kAllTableRoundings),

@@ -16,14 +16,20 @@
 
 namespace qins {
 
+// Upper bound of ContextOptions::num_threads and QINS_THREADS.
+inline constexpr int kMaxThreads = 4096;
+
 struct ContextOptions {
-  // Worker threads (including the calling thread). 0: the environment
-  // variable QINS_THREADS if set, else all hardware threads of the NUMA node.
+  // Worker threads (including the calling thread), in [0, kMaxThreads]. 0:
+  // the environment variable QINS_THREADS if set (an integer in
+  // [1, kMaxThreads]), else all hardware threads of the NUMA node. Larger
+  // values, and negative ones, are refused (InvalidArgument), not clamped.
   int num_threads = 0;
   // Target name ("avx2", "scalar", ...). Empty: the environment variable
   // QINS_TARGET if set, else BestTarget().
   std::string target;
-  // NUMA node to bind the arena to; -1: no binding.
+  // NUMA node to bind the arena to; -1: no binding. Other negative values
+  // and nodes that do not exist are errors.
   int numa_node = -1;
 };
 
@@ -34,7 +40,14 @@ class Context {
   QINS_API static StatusOr<Context> Create(const ContextOptions& options = {});
 
   QINS_API Target target() const;
+  // The thread count asked for (or the default): the number of shares the
+  // kernels split their work into. Results never depend on it.
   QINS_API int num_threads() const;
+  // How many of those shares can run at once: min(num_threads(), the
+  // hardware threads of the node). oneTBB grants an arena no more workers
+  // than the machine has, so a larger num_threads() oversubscribes the
+  // hardware threads instead of adding any.
+  QINS_API int concurrency() const;
   QINS_API int numa_node() const;  // -1 if not bound
 
   struct Impl;

@@ -31,7 +31,9 @@ struct GemmOptions {
 // Gemv unless opt.gemv_for_single_row is false; Gemv sums in another order.
 //
 // m == 0 is a no-op. Errors: empty W, null X or Y with m > 0,
-// x_row_stride < k, y_row_stride < n, X and Y overlapping.
+// x_row_stride < k, y_row_stride < n, m x stride beyond SIZE_MAX bytes, X
+// and Y overlapping (no in-place products). NaN/Inf in X propagate as IEEE
+// arithmetic does; the FP-environment contract is qins/gemv.h's.
 QINS_API Status Gemm(const Context& ctx, const QuantizedMatrix& w,
                      const float* x, size_t m, size_t x_row_stride, float* y,
                      size_t y_row_stride, const GemmOptions& opt = {});

@@ -1,4 +1,27 @@
 // Matrix-vector products with FP32 activations: y = W x.
+//
+// Contract of every function here (and of qins/gemm.h):
+// - Aliasing: the output must not share a byte with any input. GemvF32
+//   refuses y overlapping x or W, Gemv y overlapping x (InvalidArgument,
+//   "y and x overlap"); in-place products are not supported. Inputs may
+//   alias each other.
+// - Sizes: every array must fit in PTRDIFF_MAX bytes; a shape whose byte
+//   count would overflow (rows = SIZE_MAX / 4, n = SIZE_MAX / 2, ...) is an
+//   InvalidArgument, never a wrapped index. A QuantizedMatrix is checked
+//   when it is built.
+// - NaN/Inf in W or x propagate as IEEE arithmetic does (NaN * 0 = NaN,
+//   Inf - Inf = NaN); they are never an error and never replaced. (Quantize
+//   refuses them in weights, so only GemvF32 and FromParts-built f32
+//   matrices can hold them.)
+// - FP environment: the library never changes it. Results do not depend on
+//   the caller's flush-to-zero flags (x86 MXCSR DAZ/FTZ, Arm FPCR.FZ) as
+//   long as the operands and the products w * x are normal or zero: no
+//   decoder or fused kernel makes a subnormal out of normal codes (qins8
+//   included). Subnormal operands, and products or sums below 2^-126, are
+//   flushed under those flags as the hardware defines. The rounding mode
+//   must be the default round-to-nearest.
+// - Threads: results are bit-identical for every thread count and every
+//   Context (qins/context.h bounds the thread count).
 #ifndef QINS_GEMV_H_
 #define QINS_GEMV_H_
 
@@ -16,9 +39,9 @@ namespace qins {
 // between row starts, row_stride >= cols) and x[cols]. Runs on ctx's target
 // and arena, split over row blocks. Every y[i] is summed in one fixed order,
 // so the result does not depend on the thread count. rows == 0 is a no-op;
-// cols == 0 gives y = 0. Null pointers with a non-empty shape, or
-// row_stride < cols, are errors. NaN/Inf in W or x propagate as IEEE
-// arithmetic does.
+// cols == 0 gives y = 0. Errors (InvalidArgument): null pointers with a
+// non-empty shape, row_stride < cols, y overlapping x or W, a shape beyond
+// PTRDIFF_MAX bytes. NaN/Inf in W or x propagate as IEEE arithmetic does.
 QINS_API Status GemvF32(const Context& ctx, const float* w, size_t rows,
                         size_t cols, size_t row_stride, const float* x,
                         float* y);
@@ -67,11 +90,15 @@ struct GemvOptions {
 // thread count. With kDecode, y equals GemvF32 over the dequantized W bit for
 // bit. The fused strategies multiply each row's sum by its scale at the end,
 // so they round differently (tests bound them against a double reference).
-// A strategy the format does not have is an error naming the ones it has.
+// A strategy the format does not have is an error naming the ones it has;
+// so are an empty W, null x or y, and y overlapping x (x has cols floats, y
+// rows floats). NaN/Inf in x propagate (the weights are finite).
 QINS_API Status Gemv(const Context& ctx, const QuantizedMatrix& w,
                      const float* x, float* y, const GemvOptions& opt = {});
 
 // sum_i a[i] b[i] in f32 with the same summation order as one GemvF32 row.
+// n == 0 gives 0; null inputs with n > 0 and n beyond PTRDIFF_MAX bytes are
+// errors. NaN/Inf propagate.
 QINS_API StatusOr<float> DotF32(const Context& ctx, const float* a,
                                 const float* b, size_t n);
 

@@ -62,9 +62,11 @@ class QuantizedMatrix {
 struct QuantizeOptions {};
 
 // Quantizes W (rows x cols, row-major, `row_stride` floats between rows; 0
-// means cols). Errors: zero-size shape, null W, NaN or Inf in W (the message
-// names the first one's row and column), values a format cannot represent
-// (f16 overflow).
+// means cols). Errors: zero-size shape, null W, NaN or Inf in W
+// (InvalidArgument; the message names the first one's row and column),
+// finite values a format cannot represent (OutOfRange, naming the weight:
+// an f16 value or block scale beyond 65504, a qins4 magnitude beyond 65280,
+// an FPINS magnitude beyond 256). Nothing is ever clamped or replaced.
 QINS_API StatusOr<QuantizedMatrix> Quantize(Format format, const float* w,
                                             size_t rows, size_t cols,
                                             size_t row_stride = 0,

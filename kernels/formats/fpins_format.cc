@@ -3,7 +3,9 @@
 // decoder loads one vector per plane: cols sign bytes (int8 -1/0/+1), then
 // L+1 planes of cols level bytes (plane i holds level i of every weight).
 // L + 2 bytes per weight.
+#include <cmath>
 #include <cstring>
+#include <string>
 
 #include "kernels/formats/codec.h"
 #include "kernels/fpins/fpins_codec.h"
@@ -13,6 +15,25 @@ namespace {
 
 size_t FpinsBytes(size_t cols, int level) {
   return cols * static_cast<size_t>(fpins::BytesPerWeight(level));
+}
+
+// Every magnitude must be <= 256 (all levels 1, docs/fpins.md): a larger
+// weight used to be stored as +-256 with an OK status. Refused instead, as
+// every other format refuses what it cannot represent (docs/hardening.md).
+Status CheckRange(const float* w, size_t stride, QuantizedMatrix::Data& d) {
+  const double max = fpins::MaxMagnitude(d.format.level);
+  for (size_t r = 0; r < d.rows; ++r) {
+    for (size_t c = 0; c < d.cols; ++c) {
+      const float v = w[r * stride + c];
+      if (std::fabs(v) > max) {
+        return OutOfRange("weight " + std::to_string(v) + " at row " +
+                          std::to_string(r) + ", column " + std::to_string(c) +
+                          " is out of the format's range: FPINS magnitudes "
+                          "are at most 256 (docs/fpins.md)");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 template <bool kNearest>
@@ -48,9 +69,9 @@ void DecodeRow(const QuantizedMatrix::Data& d, size_t r, float* out) {
 
 }  // namespace
 
-const Codec kFpinsSeedCodec = {&FpinsBytes,        0,         0, nullptr,
+const Codec kFpinsSeedCodec = {&FpinsBytes,        0,         0, &CheckRange,
                                &EncodeRows<false>, &DecodeRow};
-const Codec kFpinsNearestCodec = {&FpinsBytes,       0,         0, nullptr,
+const Codec kFpinsNearestCodec = {&FpinsBytes,       0,         0, &CheckRange,
                                   &EncodeRows<true>, &DecodeRow};
 
 }  // namespace qins

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -176,6 +177,16 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   if (w.empty()) return InvalidArgument("Gemv: empty matrix");
   if (x == nullptr || y == nullptr)
     return InvalidArgument("Gemv: x or y is null");
+  {
+    // y is written while x is still read (the decode path reads x for every
+    // group of rows): in place (y == x) gave a wrong y with an OK status.
+    // Refused for every strategy, as Gemm refuses it.
+    const auto px = reinterpret_cast<uintptr_t>(x);
+    const auto py = reinterpret_cast<uintptr_t>(y);
+    if (py < px + w.cols() * sizeof(float) &&
+        px < py + w.rows() * sizeof(float))
+      return InvalidArgument("Gemv: y and x overlap (no in-place GEMV)");
+  }
   const std::vector<GemvStrategy> have = GemvStrategies(w.format());
   GemvStrategy s = opt.strategy;
   if (std::find(have.begin(), have.end(), s) == have.end()) {

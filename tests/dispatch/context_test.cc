@@ -1,6 +1,8 @@
 #include "qins/context.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -67,6 +69,53 @@ TEST(ContextTest, CopiesShareSettings) {
   Context copy = *c;
   EXPECT_EQ(copy.num_threads(), 2);
   EXPECT_EQ(copy.target(), c->target());
+}
+
+// Issue 19 item 2: 16777216 and 2^31-1 crashed inside oneTBB, 2^31-2 threw
+// std::bad_alloc, 100000 with another Context alive crashed at destruction.
+TEST(ContextTest, ThreadCountsAboveTheLimitAreRefused) {
+  unsetenv("QINS_THREADS");
+  ContextOptions small;
+  small.num_threads = 2;
+  StatusOr<Context> alive = Context::Create(small);
+  ASSERT_TRUE(alive.ok());
+  for (int bad : {kMaxThreads + 1, 100000, 1 << 24, 2147483646, 2147483647}) {
+    ContextOptions o;
+    o.num_threads = bad;
+    StatusOr<Context> c = Context::Create(o);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(c.status().message().find("num_threads must be in [0, 4096]"),
+              std::string::npos)
+        << c.status().message();
+  }
+  ASSERT_EQ(setenv("QINS_THREADS", "4097", 1), 0);
+  EXPECT_FALSE(Context::Create().ok());
+  unsetenv("QINS_THREADS");
+}
+
+TEST(ContextTest, ConcurrencyIsWhatTheHardwareGrants) {
+  ContextOptions o;
+  o.num_threads = kMaxThreads;
+  StatusOr<Context> c = Context::Create(o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->num_threads(), kMaxThreads);
+  EXPECT_GE(c->concurrency(), 1);
+  EXPECT_LE(c->concurrency(), static_cast<int>(std::max(
+                                  1u, std::thread::hardware_concurrency())));
+  o.num_threads = 1;
+  StatusOr<Context> one = Context::Create(o);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->concurrency(), 1);
+}
+
+TEST(ContextTest, NegativeNumaNodesOtherThanMinusOneAreErrors) {
+  ContextOptions o;
+  o.numa_node = -5;
+  StatusOr<Context> c = Context::Create(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("numa_node must be -1"),
+            std::string::npos);
 }
 
 }  // namespace

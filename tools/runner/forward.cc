@@ -63,6 +63,32 @@ void AddInPlace(float* x, const float* y, int n) {
   for (int i = 0; i < n; ++i) x[i] += y[i];
 }
 
+// The first of rows x n floats (row-major) that is NaN or +-Inf, as its row,
+// or -1. One pass over the residual stream per layer: dim floats against the
+// layer's ~12 dim^2 weight reads.
+int FirstNonFiniteRow(const float* x, int rows, size_t n) {
+  for (int r = 0; r < rows; ++r) {
+    const float* p = x + size_t(r) * n;
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(p[i])) return r;
+  }
+  return -1;
+}
+
+// The error for the first non-finite value, found at `pos` after `where`.
+Status NonFinite(int pos, const std::string& where) {
+  return OutOfRange("position " + std::to_string(pos) +
+                    ": non-finite value (NaN or Inf) after " + where +
+                    ", the first place it appears; the model's weights "
+                    "overflow float32 on this input, so there are no "
+                    "meaningful logits");
+}
+
+std::string LayerName(int l, int n_layers) {
+  return "layer " + std::to_string(l) + " (of " + std::to_string(n_layers) +
+         ")";
+}
+
 // Bytes of a matrix as the kernels read it (rows x row stride).
 double MatrixBytes(const QuantizedMatrix& w) {
   return static_cast<double>(w.rows()) * w.row_stride();
@@ -197,6 +223,9 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
     rope_sin_[i] = std::sin(angle);
   }
   Lap(RegionKind::kEmbedding, w_->token_embedding.row_stride() + 4.0 * dim);
+  if (FirstNonFiniteRow(x_.data(), 1, dim) >= 0)
+    return NonFinite(pos,
+                     "the token embedding of token " + std::to_string(token));
   for (int l = 0; l < c.n_layers; ++l) {
     const LayerWeights& w = w_->layers[l];
     const size_t cache_off =
@@ -247,6 +276,8 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
       return st;
     AddInPlace(x_.data(), xb_.data(), dim);
     Lap(RegionKind::kResidual, 12.0 * dim);
+    if (FirstNonFiniteRow(x_.data(), 1, dim) >= 0)
+      return NonFinite(pos, LayerName(l, c.n_layers));
   }
   RmsNorm(x_.data(), x_.data(), w_->final_norm.data(), dim, c.norm_eps);
   Lap(RegionKind::kRmsNorm, 12.0 * dim);
@@ -255,6 +286,8 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
                     w_->classifier(), x_.data(), 1, logits_.data(), 0))
            .ok())
     return st;
+  if (FirstNonFiniteRow(logits_.data(), 1, c.vocab_size) >= 0)
+    return NonFinite(pos, "the final norm and the classifier");
   return static_cast<const float*>(logits_.data());
 }
 
@@ -330,6 +363,9 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
   }
   Lap(RegionKind::kEmbedding,
       m * (w_->token_embedding.row_stride() + 4.0 * dim));
+  if (const int r = FirstNonFiniteRow(bx_.data(), m, dim); r >= 0)
+    return NonFinite(
+        pos0 + r, "the token embedding of token " + std::to_string(tokens[r]));
   // Rows split over threads for the per-row work (norms, RoPE, SwiGLU,
   // residuals): each row is computed by one thread as Forward computes it.
   auto rows = [&](auto&& f) {
@@ -415,6 +451,8 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
                  dim);
     });
     Lap(RegionKind::kResidual, 12.0 * dim * m);
+    if (const int r = FirstNonFiniteRow(bx_.data(), m, dim); r >= 0)
+      return NonFinite(pos0 + r, LayerName(l, c.n_layers));
   }
   if (logits == nullptr) return static_cast<const float*>(nullptr);
   const TensorClass cls = w_->config.tied_classifier ? TensorClass::kEmbedding
@@ -425,6 +463,8 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
     RmsNorm(x, x, w_->final_norm.data(), dim, c.norm_eps);
     Lap(RegionKind::kRmsNorm, 12.0 * dim);
     if (!(st = Matmul(cls, w_->classifier(), x, 1, logits, 0)).ok()) return st;
+    if (FirstNonFiniteRow(logits, 1, c.vocab_size) >= 0)
+      return NonFinite(pos0 + m - 1, "the final norm and the classifier");
     return static_cast<const float*>(logits);
   }
   rows([&](int r) {
@@ -435,6 +475,8 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
   if (!(st = Matmul(cls, w_->classifier(), bx_.data(), m, logits, c.vocab_size))
            .ok())
     return st;
+  if (const int r = FirstNonFiniteRow(logits, m, c.vocab_size); r >= 0)
+    return NonFinite(pos0 + r, "the final norm and the classifier");
   return static_cast<const float*>(logits);
 }
 

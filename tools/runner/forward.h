@@ -27,6 +27,12 @@ class Transformer {
   // Runs token `token` at position `pos` (0 <= pos < max_positions; the
   // cache entries of positions < pos must come from earlier calls of this
   // sequence) and returns the vocab_size logits (valid until the next call).
+  // Non-finite values are never returned as logits: the residual stream is
+  // checked after the embedding and after every layer, and the logits after
+  // the classifier (one pass of dim or vocab floats each); the first NaN or
+  // Inf is an OutOfRange error naming the position and the layer
+  // ("position 3: non-finite value (NaN or Inf) after layer 1 (of 5) ...").
+  // The KV cache of that position is then unspecified.
   StatusOr<const float*> Forward(int token, int pos);
 
   // Runs tokens[0..n) at positions pos0 .. pos0 + n - 1 (n >= 1, within
@@ -37,7 +43,8 @@ class Transformer {
   // valid until the next call. The logits equal Forward's run token by token
   // up to summation order (Gemm and Gemv add in different orders; tested to
   // ~1e-5 relative on the bundled models), and do not depend on the thread
-  // count.
+  // count. Non-finite values stop it as they stop Forward (the error names
+  // the first position of the batch that has one).
   StatusOr<const float*> Prefill(const int* tokens, int n, int pos0,
                                  bool all_logits = false);
   static constexpr int kMaxBatch = 64;

@@ -39,6 +39,13 @@ StatusOr<std::vector<int>> Generate(Transformer& model,
     scratch.assign(last, last + vocab);
     const int next = sampler.Sample(scratch.data());
     if (prof) prof->Lap(prof->Region(RegionKind::kSampling), 8.0 * vocab);
+    if (next < 0) {
+      // Transformer's per-layer check normally stops first; this catches
+      // what it cannot see (a sampler given logits from elsewhere).
+      return OutOfRange("generate: the logits of position " +
+                        std::to_string(pos - 1) +
+                        " are not finite (NaN or Inf); no token to sample");
+    }
     if (next == bos) break;
     out.push_back(next);
     if (opt.on_token) opt.on_token(token, next);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -366,7 +367,8 @@ float HalfToFloat(uint16_t h) {
 }
 
 StatusOr<std::unique_ptr<GgufFile>> GgufFile::Open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO is refused below instead of waiting for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return InvalidArgument(path + ": cannot open: " + std::strerror(errno));
   }
@@ -585,6 +587,26 @@ Status GgufFile::ParseAll() {
                          " bytes at data offset " + std::to_string(t.offset) +
                          ") runs past the end of the data section (" +
                          std::to_string(data_size) + " bytes)");
+    }
+  }
+  // No two tensors may share bytes: overlapping data ranges make one
+  // tensor's weights another's (llama.cpp's writer never produces them).
+  std::vector<size_t> order(tensors_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return tensors_[a].offset < tensors_[b].offset;
+  });
+  for (size_t i = 1; i < order.size(); ++i) {
+    const GgufTensorInfo& a = tensors_[order[i - 1]];
+    const GgufTensorInfo& b = tensors_[order[i]];
+    if (b.offset < a.offset + a.n_bytes) {
+      return c.Error(b.info_offset,
+                     "tensor '" + b.name + "' (data bytes [" +
+                         std::to_string(b.offset) + ", " +
+                         std::to_string(b.offset + b.n_bytes) +
+                         ")) overlaps tensor '" + a.name + "' (data bytes [" +
+                         std::to_string(a.offset) + ", " +
+                         std::to_string(a.offset + a.n_bytes) + "))");
     }
   }
   return Status::Ok();

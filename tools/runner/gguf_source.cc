@@ -1,6 +1,7 @@
 #include "tools/runner/gguf_source.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -45,6 +46,22 @@ std::string TensorName(TensorClass t, int layer) {
       return blk + "ffn_down.weight";
   }
   return "?";
+}
+
+// Whether `name` is one of the tensors a llama model of `n_layers` layers
+// reads.
+bool IsModelTensor(const std::string& name, int n_layers, bool tied) {
+  if (name == TensorName(TensorClass::kEmbedding, 0) ||
+      name == TensorName(TensorClass::kFinalNorm, 0))
+    return true;
+  if (!tied && name == TensorName(TensorClass::kOutput, 0)) return true;
+  int layer = -1, consumed = 0;
+  if (std::sscanf(name.c_str(), "blk.%d.%n", &layer, &consumed) != 1 ||
+      consumed == 0 || layer < 0 || layer >= n_layers)
+    return false;
+  for (TensorClass t : kLayerClasses)
+    if (name == TensorName(t, layer)) return true;
+  return false;
 }
 
 bool PerLayer(TensorClass t) {
@@ -223,7 +240,16 @@ Status GgufSource::Init() {
     c.vocab_size = static_cast<int>(vocab_.size());
     // SentencePiece marks a space with U+2581; llama2.c tokenizer files
     // (and the runner's decoder) hold the space itself.
+    // Only SentencePiece ("llama") vocabularies: the runner's tokenizer and
+    // decoder are run.c's, and a BPE (gpt2) or WordPiece vocabulary read
+    // as one gives wrong text without an error.
     StatusOr<std::string> model = file_->GetString("tokenizer.ggml.model");
+    if (file_->Find("tokenizer.ggml.model") != nullptr && !model.ok())
+      return model.status();
+    if (model.ok() && *model != "llama") {
+      return Unsupported(fn + ": tokenizer.ggml.model '" + *model +
+                         "' is not supported (only 'llama', SentencePiece)");
+    }
     if (model.ok() && *model == "llama") {
       for (std::string& piece : vocab_) {
         std::string spaced;
@@ -321,6 +347,28 @@ Status GgufSource::Init() {
           !s.ok()) {
         return s;
       }
+    }
+  }
+  // Every tensor of the file must be one the model uses: 9 per layer of
+  // llama.block_count, the embedding, the final norm and the optional
+  // output. A block count below the number of blk.N layers ran the first
+  // layers only (llama.cpp refuses such a file), and any other tensor
+  // (rope_freqs.weight, an MoE gate, a bias) would be silently ignored.
+  const size_t used = 9 * size_t(c.n_layers) + 2 + (c.tied_classifier ? 0 : 1);
+  if (file_->tensors().size() != used) {
+    for (const GgufTensorInfo& t : file_->tensors()) {
+      if (IsModelTensor(t.name, c.n_layers, c.tied_classifier)) continue;
+      int layer = -1;
+      if (std::sscanf(t.name.c_str(), "blk.%d.", &layer) == 1 && layer >= 0 &&
+          layer >= c.n_layers) {
+        return DataLoss(fn + ": tensor '" + t.name + "' belongs to layer " +
+                        std::to_string(layer) + ", but llama.block_count is " +
+                        std::to_string(c.n_layers) +
+                        " (the metadata and the tensors disagree)");
+      }
+      return DataLoss(fn + ": tensor '" + t.name +
+                      "' is not part of a llama model (unknown tensors are "
+                      "refused, not ignored)");
     }
   }
   return Status::Ok();

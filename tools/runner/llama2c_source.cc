@@ -148,6 +148,13 @@ StatusOr<std::unique_ptr<ModelSource>> OpenLlama2cSource(
     version = 1;
     header_bytes = 256;
     std::memcpy(h, f.data() + 8, sizeof(h));
+    // export.py writes 0 or 1; any other byte is a corrupt header, not
+    // "shared".
+    if (f.data()[36] > 1) {
+      return DataLoss(path + ": bad llama2.c version-1 header: "
+                      "shared_classifier is " +
+                      std::to_string(f.data()[36]) + " (must be 0 or 1)");
+    }
     shared_flag = f.data()[36] != 0;
     if (h[5] <= 0) {
       return DataLoss(path + ": bad llama2.c version-1 header: vocab_size " +

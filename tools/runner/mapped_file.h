@@ -11,6 +11,15 @@
 
 namespace qins::runner {
 
+// Opens `path` read-only for a parser, refusing what is not a regular file
+// (FIFOs, directories, devices, sockets) with a message naming what it is.
+// The open itself does not block: a FIFO without a writer used to hang.
+// Returns the file descriptor (O_CLOEXEC; the caller closes it).
+StatusOr<int> OpenRegularFile(const std::string& path);
+
+// Reads the whole regular file `path` (OpenRegularFile's checks).
+StatusOr<std::string> ReadRegularFile(const std::string& path);
+
 class MappedFile {
  public:
   // Maps `path`; an empty file maps to size() == 0 and data() == nullptr.

@@ -350,6 +350,15 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
   }
   w.layers.resize(c.n_layers);
   std::set<std::pair<int, int>> seen;
+  // Every parameter block and payload must lie after the directory and share
+  // no byte with another: [begin, end) and what it is, checked at the end.
+  const uint64_t dir_end = dir + uint64_t{n_tensors} * kEntryBytes;
+  struct Range {
+    uint64_t begin, end;
+    std::string what;
+    uint64_t field;  // where its offset is recorded
+  };
+  std::vector<Range> ranges;
   for (uint32_t i = 0; i < n_tensors; ++i) {
     const uint8_t* e = d + dir + kEntryBytes * i;
     const uint64_t eo = dir + kEntryBytes * i;
@@ -374,6 +383,18 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
     const size_t fname_len = strnlen(fname, kNameBytes);
     if (fname_len == kNameBytes) {
       return err(eo + 8, what + ": format name is not NUL-terminated");
+    }
+    for (size_t k = fname_len; k < kNameBytes; ++k) {
+      if (fname[k] != 0) {
+        return err(eo + 8 + k, what +
+                                   ": format name has non-zero bytes after "
+                                   "its NUL terminator");
+      }
+    }
+    for (size_t k = 88; k < kEntryBytes; ++k) {
+      if (e[k] != 0) {
+        return err(eo + k, what + ": reserved directory byte is not zero");
+      }
     }
     const std::string format_name(fname, fname_len);
     const uint64_t rows = Get<uint64_t>(e + 40), cols = Get<uint64_t>(e + 48);
@@ -409,6 +430,28 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
       return err(eo + 80, what + ": payload (" + std::to_string(payload_bytes) +
                               " bytes at byte " + std::to_string(payload_off) +
                               ") runs past the end of the file");
+    }
+    if (n_params > 0) {
+      if (params_off < dir_end) {
+        return err(eo + 72, what + ": parameters at byte " +
+                                std::to_string(params_off) +
+                                " lie inside the header or the directory "
+                                "(which ends at byte " +
+                                std::to_string(dir_end) + ")");
+      }
+      ranges.push_back({params_off, params_off + 4 * n_params,
+                        "parameters of " + what, eo + 72});
+    }
+    if (payload_bytes > 0) {
+      if (payload_off < dir_end) {
+        return err(eo + 80, what + ": payload at byte " +
+                                std::to_string(payload_off) +
+                                " lies inside the header or the directory "
+                                "(which ends at byte " +
+                                std::to_string(dir_end) + ")");
+      }
+      ranges.push_back({payload_off, payload_off + payload_bytes,
+                        "payload of " + what, eo + 80});
     }
     const uint8_t* payload = d + payload_off;
     if (IsNorm(cls)) {
@@ -492,6 +535,20 @@ StatusOr<ModelWeights> ParseModelFile(const uint8_t* d, size_t size,
         break;
     }
     *slot = std::move(*m);
+  }
+  std::stable_sort(
+      ranges.begin(), ranges.end(),
+      [](const Range& a, const Range& b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].begin < ranges[i - 1].end) {
+      return err(ranges[i].field,
+                 ranges[i].what + " (bytes [" +
+                     std::to_string(ranges[i].begin) + ", " +
+                     std::to_string(ranges[i].end) + ")) overlaps the " +
+                     ranges[i - 1].what + " (bytes [" +
+                     std::to_string(ranges[i - 1].begin) + ", " +
+                     std::to_string(ranges[i - 1].end) + "))");
+    }
   }
   // n_tensors equals the expected count and there are no duplicates, but
   // e.g. an output entry could stand in for a missing layer tensor only if

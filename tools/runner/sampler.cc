@@ -1,6 +1,7 @@
 #include "tools/runner/sampler.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace qins::runner {
@@ -30,20 +31,35 @@ float Sampler::RandomF32() {
 
 int Sampler::Sample(float* logits) {
   const int n = vocab_size_;
-  if (temperature_ == 0.0f) return Argmax(logits, n);
-  float max_logit = -INFINITY;
+  if (n <= 0) return -1;
   for (int i = 0; i < n; ++i) {
-    logits[i] /= temperature_;
-    max_logit = std::max(max_logit, logits[i]);
+    if (!std::isfinite(logits[i])) return -1;
   }
+  if (n == 1) return 0;
+  // Greedy at temperature 0 (and for a temperature that is not a positive
+  // number: NaN or negative).
+  if (!(temperature_ > 0.0f)) return Argmax(logits, n);
+  // softmax(logits / T) as exp((l - max) / T): the differences are <= 0, so
+  // a tiny T gives exp(-inf) = 0 for the others and exp(0) = 1 for the
+  // maximum instead of inf / inf = NaN, and a huge T gives the uniform
+  // distribution. The sum is >= 1 (the maximum's term).
+  float max_logit = logits[0];
+  for (int i = 1; i < n; ++i) max_logit = std::max(max_logit, logits[i]);
   float sum = 0.0f;
   for (int i = 0; i < n; ++i) {
-    logits[i] = std::exp(logits[i] - max_logit);
+    // -FLT_MAX, not -inf, for differences that overflow: -inf / inf (an
+    // infinite temperature) would be NaN.
+    const float d = std::max(logits[i] - max_logit, -FLT_MAX);
+    logits[i] = std::exp(d / temperature_);
     sum += logits[i];
   }
-  for (int i = 0; i < n; ++i) logits[i] /= sum;
+  float max_p = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    logits[i] /= sum;
+    max_p = std::max(max_p, logits[i]);
+  }
   const float coin = RandomF32();
-  if (top_p_ <= 0.0f || top_p_ >= 1.0f) {
+  if (!(top_p_ > 0.0f && top_p_ < 1.0f)) {
     float cdf = 0.0f;
     for (int i = 0; i < n; ++i) {
       cdf += logits[i];
@@ -53,7 +69,10 @@ int Sampler::Sample(float* logits) {
   }
   // Nucleus: candidates above (1 - top_p) / (n - 1) as run.c, sorted by
   // probability (descending), cut where the cumulative mass exceeds top_p.
-  const float cutoff = (1.0f - top_p_) / (n - 1);
+  // The most probable token always stays a candidate: run.c's cut-off can
+  // exceed every probability (uniform logits with top_p < 1 / n), and an
+  // empty list has no token to return.
+  const float cutoff = std::min((1.0f - top_p_) / (n - 1), max_p);
   candidates_.clear();
   for (int i = 0; i < n; ++i)
     if (logits[i] >= cutoff) candidates_.push_back({logits[i], i});

@@ -17,6 +17,13 @@ int Argmax(const float* logits, int n);
 class Sampler {
  public:
   Sampler(int vocab_size, float temperature, float top_p, uint64_t seed);
+  // The next token id, in [0, vocab_size), for finite logits; -1 when a
+  // logit is NaN or +-Inf (the caller reports it: a greedy or sampled token
+  // from such logits would be meaningless) or vocab_size < 1. Never fails
+  // otherwise: a temperature that is not > 0 (0, negative, NaN) is greedy,
+  // any positive one (1e-40 included) samples softmax(logits / T) without
+  // overflow, top_p outside (0, 1) (NaN included) samples the whole
+  // distribution, and the nucleus always holds the most probable token.
   // Modifies `logits` in place when sampling (scaled and softmaxed).
   int Sample(float* logits);
 

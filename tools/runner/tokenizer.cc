@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <queue>
 
@@ -107,14 +108,32 @@ std::string Tokenizer::Decode(int prev_token, int token) const {
 StatusOr<std::vector<int>> Tokenizer::Encode(std::string_view text, bool bos,
                                              bool eos,
                                              bool dummy_prefix) const {
+  // run.c's fixed ids: BOS 1, EOS 2. A smaller vocabulary has neither, and
+  // an id outside it would only fail later, in the forward pass.
+  if ((bos && vocab_size() <= 1) || (eos && vocab_size() <= 2)) {
+    return InvalidArgument("tokenizer has " + std::to_string(vocab_size()) +
+                           " pieces, too few for run.c's BOS (id 1) and EOS "
+                           "(id 2)");
+  }
   std::vector<int> tokens;
   if (bos) tokens.push_back(1);
   if (!text.empty() && dummy_prefix) {
     const int space = Lookup(" ");
     if (space < 0) {
+      // Vocabularies converted from SentencePiece byte-fallback models may
+      // spell the space only as the byte piece <0x20>: say so, and what to
+      // do, rather than only what is missing.
+      const int byte_space = Lookup("<0x20>");
       return InvalidArgument(
-          "tokenizer has no \" \" piece (run.c's dummy prefix); cannot "
-          "encode text");
+          std::string("tokenizer has no \" \" piece for run.c's dummy "
+                      "prefix, so text cannot be encoded") +
+          (byte_space >= 0
+               ? " (its vocabulary spells the space only as the byte piece "
+                 "<0x20>, id " +
+                     std::to_string(byte_space) + ")"
+               : "") +
+          "; give the prompt as token ids (--prompt-ids, or --ids for "
+          "eval), or use a tokenizer.bin that has a \" \" piece");
     }
     tokens.push_back(space);
   }
@@ -134,7 +153,9 @@ StatusOr<std::vector<int>> Tokenizer::Encode(std::string_view text, bool bos,
     } else {
       for (unsigned char b : cp) {
         if (b + 3 >= vocab_size()) {
-          return InvalidArgument("byte 0x" + std::to_string(b) +
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "%02X", b);
+          return InvalidArgument(std::string("byte 0x") + hex +
                                  " has no piece and no byte-fallback id (" +
                                  "vocab " + std::to_string(vocab_size()) + ")");
         }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "dispatch/f32_kernels.h"
@@ -159,6 +161,37 @@ TEST_P(GemvF32Test, EmptyAndInvalidShapes) {
   StatusOr<float> zero = DotF32(ctx, nullptr, nullptr, 0);
   ASSERT_TRUE(zero.ok());
   EXPECT_EQ(*zero, 0.0f);
+}
+
+// Issue 19 items 3 and 4: in place (y == x) returned OK and a wrong y; sizes
+// whose byte counts overflow read out of bounds instead of failing.
+TEST_P(GemvF32Test, OverlapAndOversizedShapesAreRefused) {
+  const Context ctx = MakeContext(target(), 1);
+  std::vector<float> w = RandomFloats(16, 3), x = RandomFloats(4, 4);
+  Status st = GemvF32(ctx, w.data(), 4, 4, 4, x.data(), x.data());
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("y and x overlap"), std::string::npos);
+  std::vector<float> xy = RandomFloats(6, 5);  // y = xy[2..6) overlaps x
+  EXPECT_FALSE(GemvF32(ctx, w.data(), 4, 4, 4, xy.data(), xy.data() + 2).ok());
+  st = GemvF32(ctx, w.data(), 2, 4, 4, x.data(), w.data() + 6);
+  EXPECT_NE(st.message().find("y and W overlap"), std::string::npos);
+  std::vector<float> y(4);
+  // Adjacent, not overlapping: fine.
+  std::vector<float> xy2 = RandomFloats(8, 6);
+  EXPECT_TRUE(GemvF32(ctx, w.data(), 4, 4, 4, xy2.data(), xy2.data() + 4).ok());
+  const size_t kMax = std::numeric_limits<size_t>::max();
+  for (auto [rows, cols, stride] : {std::tuple{kMax / 4, size_t{4}, size_t{4}},
+                                    std::tuple{size_t{1}, kMax / 2, kMax / 2},
+                                    std::tuple{size_t{2}, size_t{4}, kMax / 4},
+                                    std::tuple{kMax, size_t{1}, size_t{1}}}) {
+    st = GemvF32(ctx, w.data(), rows, cols, stride, x.data(), y.data());
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << rows << " " << cols;
+    EXPECT_NE(st.message().find("exceed the largest array"), std::string::npos)
+        << st.message();
+  }
+  StatusOr<float> d = DotF32(ctx, w.data(), x.data(), kMax / 2);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), StatusCode::kInvalidArgument);
 }
 
 QINS_INSTANTIATE_PER_TARGET(GemvF32Test);

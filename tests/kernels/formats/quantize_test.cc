@@ -237,5 +237,28 @@ TEST(QuantizeTest, ScaleOverflowIsOutOfRange) {
   EXPECT_TRUE(Quantize(*ParseFormat("q8_0"), w.data(), 1, 64).ok());
 }
 
+// Issue 19 item 9: FPINS stored |w| > 256 as +-256 with an OK status while
+// docs/hardening.md says out-of-range weights are refused, never clamped.
+TEST(QuantizeTest, FpinsRefusesMagnitudesAbove256) {
+  std::vector<float> w(16, 0.01f);
+  for (const char* name : {"fpins0-seed", "fpins3-nearest", "fpins7-seed"}) {
+    StatusOr<Format> f = ParseFormat(name);
+    ASSERT_TRUE(f.ok()) << name;
+    w[9] = 256.0f;  // the largest magnitude: kept exactly
+    StatusOr<QuantizedMatrix> ok = Quantize(*f, w.data(), 1, 16);
+    ASSERT_TRUE(ok.ok()) << name << ": " << ok.status().ToString();
+    std::vector<float> back(16);
+    ASSERT_TRUE(DequantizeReference(*ok, back.data()).ok());
+    EXPECT_EQ(back[9], 256.0f) << name;
+    w[9] = -256.5f;
+    StatusOr<QuantizedMatrix> q = Quantize(*f, w.data(), 1, 16);
+    ASSERT_FALSE(q.ok()) << name;
+    EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange);
+    EXPECT_NE(q.status().message().find("row 0, column 9"), std::string::npos)
+        << q.status().message();
+    EXPECT_NE(q.status().message().find("at most 256"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace qins

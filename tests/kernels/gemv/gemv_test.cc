@@ -272,6 +272,29 @@ TEST_P(GemvTest, BadArguments) {
   EXPECT_FALSE(Gemv(ctx, *q, x, nullptr).ok());
 }
 
+// Issue 19 item 3: Gemv(y == x) returned OK and a wrong y (max difference
+// 13.95 where |y| <= 0.07); Gemm refuses the same overlap.
+TEST_P(GemvTest, InPlaceIsRefusedForEveryStrategy) {
+  const Context ctx = testing::MakeContext(target(), 1);
+  const size_t n = 64;
+  std::vector<float> w = testing::RandomFloats(n * n, 21);
+  for (const char* name : {"f32", "qins8", "q4_0", "bf16"}) {
+    StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, n);
+    ASSERT_TRUE(q.ok()) << name;
+    for (GemvStrategy s : GemvStrategies(q->format())) {
+      std::vector<float> x = testing::RandomFloats(n, 22);
+      GemvOptions o;
+      o.strategy = s;
+      const Status st = Gemv(ctx, *q, x.data(), x.data(), o);
+      EXPECT_EQ(st.code(), StatusCode::kInvalidArgument)
+          << name << " " << GemvStrategyName(s);
+      EXPECT_NE(st.message().find("y and x overlap"), std::string::npos)
+          << st.message();
+      EXPECT_FALSE(Gemv(ctx, *q, x.data(), x.data() + n / 2, o).ok());
+    }
+  }
+}
+
 QINS_INSTANTIATE_PER_TARGET(GemvTest);
 
 }  // namespace

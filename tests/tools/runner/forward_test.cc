@@ -240,5 +240,51 @@ TEST(ForwardTest, BadTokenAndPositionAreErrors) {
   EXPECT_TRUE(t->Forward(1, 0).ok());
 }
 
+// Issue 19: finite weights that overflow float32 (here layer 1's FFN norm
+// scaled to 1e30: SwiGLU squares it past FLT_MAX) gave NaN logits, which
+// greedy decoding turned into token 0 and eval into perplexity -nan. Now the
+// forward pass stops at the first layer whose output is not finite.
+TEST(ForwardTest, NonFiniteActivationsNameThePositionAndLayer) {
+  const Context ctx = MakeContext(1);
+  ModelWeights w = LoadF32(kStories, ctx);
+  const std::string of = " (of " + std::to_string(w.config.n_layers) + ")";
+  for (float& g : w.layers[1].ffn_norm) g = 1e30f;
+  auto t = Transformer::Create(ctx, &w, 8);
+  ASSERT_TRUE(t.ok());
+  auto f = t->Forward(1, 0);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(f.status().message().find("position 0: non-finite value (NaN or "
+                                      "Inf) after layer 1" +
+                                      of),
+            std::string::npos)
+      << f.status().message();
+  const int toks[3] = {1, 40, 41};
+  auto p = t->Prefill(toks, 3, 0, /*all_logits=*/true);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("after layer 1" + of), std::string::npos)
+      << p.status().message();
+  // Generation (greedy and sampled) stops with the error, never token 0.
+  for (float temp : {0.0f, 1.0f}) {
+    Sampler s(w.config.vocab_size, temp, 0.9f, 42);
+    GenerateOptions g;
+    g.max_new_tokens = 4;
+    auto out = Generate(*t, {1, 40}, s, g);
+    ASSERT_FALSE(out.ok()) << temp;
+    EXPECT_NE(out.status().message().find("non-finite"), std::string::npos);
+  }
+  // The classifier's own overflow is caught on the logits.
+  ModelWeights w2 = LoadF32(kStories, ctx);
+  for (float& g : w2.final_norm) g = 1e38f;
+  auto t2 = Transformer::Create(ctx, &w2, 8);
+  ASSERT_TRUE(t2.ok());
+  auto f2 = t2->Forward(1, 0);
+  ASSERT_FALSE(f2.ok());
+  EXPECT_NE(f2.status().message().find("after the final norm and the "
+                                       "classifier"),
+            std::string::npos)
+      << f2.status().message();
+}
+
 }  // namespace
 }  // namespace qins::runner

@@ -124,6 +124,12 @@ std::vector<Case> Corpus() {
     const int32_t h[7] = {8, 16, 2, 2, 1, -12, 4};
     std::memcpy(b.data() + 8, h, 28);
     cs.push_back({"version_1_negative_vocab", b, "must be positive"});
+    // Issue 19 item 10: any non-zero byte was taken as "shared".
+    const int32_t h_ok[7] = {8, 16, 2, 2, 1, 12, 4};
+    std::memcpy(b.data() + 8, h_ok, 28);
+    b[36] = 2;
+    cs.push_back({"version_1_shared_classifier_2", b,
+                  "shared_classifier is 2 (must be 0 or 1)"});
   }
   // Non-finite weights: the file opens; reading the tensor names it.
   const size_t body = 28;

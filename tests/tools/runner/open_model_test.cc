@@ -1,7 +1,13 @@
 // OpenModelSource picks the loader by the file's magic.
 #include "tools/runner/open_model.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <future>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -72,6 +78,30 @@ TEST(OpenModelTest, TinyAndMissingFilesAreClearErrors) {
   EXPECT_FALSE(OpenModelSource("/nonexistent.bin").ok());
   EXPECT_FALSE(
       OpenModelSource(::qins::testing::TempDir()).ok());  // a directory
+}
+
+// Issue 19 item 7: the magic was sniffed with fopen() before the
+// regular-file check, and opening a FIFO waits for a writer: a hang.
+TEST(OpenModelTest, FifoIsRefusedWithoutBlocking) {
+  const std::string path = ::qins::testing::TempDir() + "/model.fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto f =
+      std::async(std::launch::async, [&] { return OpenModelSource(path); });
+  if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    // Unblock the reader so that the test ends, then fail.
+    const int w = ::open(path.c_str(), O_WRONLY);
+    if (w >= 0) ::close(w);
+    FAIL() << "OpenModelSource blocked on a FIFO";
+  }
+  auto s = f.get();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("is a FIFO, not a regular file"),
+            std::string::npos)
+      << s.status().message();
+  auto d = OpenModelSource(::qins::testing::TempDir());
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("is a directory"), std::string::npos)
+      << d.status().message();
 }
 
 TEST(OpenModelTest, SyntheticPresetsOpenAndUnknownOnesAreErrors) {

@@ -317,6 +317,26 @@ TEST_F(ModelFileMalformedTest, EveryCorruptionGivesItsError) {
          "NaN norm");
   Expect(With<float>(At<uint64_t>(with_params + 72), INFINITY), "finite",
          "Inf row parameter");
+  // Issue 19 items 5 and 10: payloads pointing into the header, the
+  // directory or another tensor, and non-zero bytes where the format says
+  // zero, were accepted.
+  Expect(With<uint64_t>(Entry(4) + 80, 0),
+         "attn_q of layer 0: payload at byte 0 lies inside the header or the "
+         "directory",
+         "payload in the header");
+  Expect(With<uint64_t>(Entry(4) + 80, dir_ / 64 * 64),
+         "lies inside the header or the directory", "payload in the directory");
+  Expect(With<uint64_t>(Entry(5) + 80, At<uint64_t>(Entry(4) + 80)),
+         "overlaps the payload of attn_q of layer 0", "payloads overlap");
+  Expect(With<uint64_t>(with_params + 72, At<uint64_t>(Entry(0) + 80)),
+         "overlaps the", "parameters inside a payload");
+  Expect(With<uint64_t>(with_params + 72, 8), "parameters at byte 8 lie inside",
+         "parameters in the header");
+  b = good_;
+  b[Entry(4) + 8 + 20] = 'x';  // after the NUL of a short format name
+  Expect(b, "non-zero bytes after its NUL terminator", "name tail");
+  Expect(With<uint8_t>(Entry(4) + 90, 1), "reserved directory byte",
+         "reserved entry byte");
   EXPECT_GE(cases_, 50);
 }
 

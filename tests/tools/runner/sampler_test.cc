@@ -59,5 +59,63 @@ TEST(SamplerTest, TopPKeepsOnlyTheNucleus) {
   EXPECT_GT(count[3], count[2]);
 }
 
+// Issue 19 item 1: run.c's nucleus cut-off (1 - top_p) / (n - 1) can exceed
+// every probability; the empty candidate list used to index element -1.
+TEST(SamplerTest, UniformLogitsBelowOneOverVocabStillSample) {
+  Sampler s(4, 1.0f, 0.1f, 7);  // every p = 0.25 < (1 - 0.1) / 3 = 0.3
+  for (int i = 0; i < 100; ++i) {
+    std::vector<float> x(4, 0.5f);
+    const int t = s.Sample(x.data());
+    EXPECT_GE(t, 0);
+    EXPECT_LT(t, 4);
+  }
+}
+
+TEST(SamplerTest, TinyTemperatureIsGreedyWithoutOverflow) {
+  // logits / 1e-40 overflowed to inf, and inf - inf gave NaN probabilities.
+  for (float top_p : {0.9f, 1.0f}) {
+    Sampler s(4, 1e-40f, top_p, 3);
+    for (int i = 0; i < 20; ++i) {
+      std::vector<float> x = {0.1f, 0.5f, -2.0f, 0.2f};
+      EXPECT_EQ(s.Sample(x.data()), 1) << top_p;
+    }
+  }
+}
+
+TEST(SamplerTest, OneTokenVocabulary) {
+  // (1 - top_p) / (n - 1) divided by zero.
+  for (float temp : {0.0f, 1.0f}) {
+    Sampler s(1, temp, 0.9f, 1);
+    float x = 3.0f;
+    EXPECT_EQ(s.Sample(&x), 0);
+  }
+}
+
+TEST(SamplerTest, NonFiniteLogitsAreRefusedNotTokenZero) {
+  for (float bad : {NAN, INFINITY, -INFINITY}) {
+    for (float temp : {0.0f, 1.0f}) {
+      Sampler s(4, temp, 0.9f, 5);
+      std::vector<float> x = {0.1f, bad, 0.2f, 0.3f};
+      EXPECT_EQ(s.Sample(x.data()), -1) << bad << " " << temp;
+      std::vector<float> all(4, bad);
+      EXPECT_EQ(s.Sample(all.data()), -1) << bad << " " << temp;
+    }
+  }
+}
+
+TEST(SamplerTest, OddParametersStillGiveATokenInRange) {
+  const float temps[] = {-1.0f, NAN, INFINITY, 1e30f, 1e-45f};
+  const float tops[] = {-1.0f, 0.0f, 1e-30f, 0.5f, 1.0f, 2.0f, NAN};
+  for (float temp : temps) {
+    for (float top_p : tops) {
+      Sampler s(5, temp, top_p, 11);
+      std::vector<float> x = {-3e38f, 3e38f, 0.0f, 1.0f, 1.0f};
+      const int t = s.Sample(x.data());
+      EXPECT_GE(t, 0) << temp << " " << top_p;
+      EXPECT_LT(t, 5) << temp << " " << top_p;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace qins::runner

@@ -141,6 +141,21 @@ TEST(TokenizerTest, HeapMergesEqualRunCsScansIncludingTies) {
   }
 }
 
+// Issue 19 item 10: a vocabulary that spells the space <0x20> got only
+// "no ' ' piece"; the message now says what the space is and what to do.
+TEST(TokenizerTest, MissingSpacePieceSaysWhatToDo) {
+  Tokenizer t =
+      Tokenizer::FromPieces({"<unk>", "<s>", "</s>", "<0x20>", "a", "b"});
+  auto e = t.Encode("ab", true, false);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("byte piece <0x20>, id 3"),
+            std::string::npos)
+      << e.status().message();
+  EXPECT_NE(e.status().message().find("--prompt-ids"), std::string::npos);
+  // Without a dummy prefix the text encodes.
+  EXPECT_TRUE(t.Encode("ab", true, false, /*dummy_prefix=*/false).ok());
+}
+
 TEST(TokenizerTest, MalformedFilesAreDataLoss) {
   std::ifstream f(kKjvTok, std::ios::binary);
   const std::vector<char> full(std::istreambuf_iterator<char>(f), {});
