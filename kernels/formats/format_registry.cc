@@ -22,9 +22,10 @@ bool IsRegistered(Format f) {
 }
 
 std::string NameOf(const FormatRow& row, int level) {
-  if (row.max_level == 0) return row.name;
+  const std::string pattern(row.name);
+  if (row.max_level == 0) return pattern;
   char buf[64];
-  std::snprintf(buf, sizeof(buf), row.name, level);
+  std::snprintf(buf, sizeof(buf), pattern.c_str(), level);
   return buf;
 }
 
@@ -39,7 +40,7 @@ std::string ValidNames() {
 
 }  // namespace
 
-const Codec& GetCodec(FormatKind kind) { return *FormatRowOf(kind).codec; }
+const Codec& GetCodec(FormatKind kind) { return FormatRowOf(kind).codec; }
 
 std::vector<Format> AllFormats() {
   std::vector<Format> out;
@@ -52,11 +53,11 @@ std::vector<Format> AllFormats() {
 FormatInfo GetFormatInfo(Format f) {
   if (!IsRegistered(f)) return FormatInfo{"unknown", 0, 0, "not a registered format"};
   const FormatRow& row = FormatRowOf(f.kind);
-  const Codec& c = *row.codec;
+  const Codec& c = row.codec;
   FormatInfo info;
   info.name = NameOf(row, f.level);
   info.block = row.block;
-  info.summary = row.summary;
+  info.summary = std::string(row.summary);
   info.bytes_per_weight =
       (static_cast<double>(c.row_payload_bytes(kReferenceCols, f.level)) +
        4.0 * c.params_per_row) /

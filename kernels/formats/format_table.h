@@ -12,12 +12,14 @@
 // file under kernels/formats/, its SIMD decoder and fused loaders
 // (decode-inl.h, gemv_*-inl.h) and one `set` line per kernel in the dispatch
 // files. A missing row, a row out of enum order or a row without a name,
-// codec or decode strategy does not compile (the static_asserts below).
+// codec or decode strategy does not compile (the static_asserts below, and
+// `codec` being a reference).
 #ifndef QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
 #define QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
 
 #include <array>
 #include <cstddef>
+#include <string_view>
 
 #include "kernels/formats/codec.h"
 #include "qins/format.h"
@@ -34,14 +36,15 @@ inline constexpr size_t kMaxFormatStrategies = 4;
 struct FormatRow {
   FormatKind kind;
   // Command-line name; for a kind with levels, a pattern whose one "%d" is
-  // the level ("fpins%d-seed").
-  const char* name;
+  // the level ("fpins%d-seed"). Not empty.
+  std::string_view name;
   int max_level;  // 0, or the largest level (FPINS: 7)
   // Weights sharing one scale: 32 for block formats, 0 for per-row or
   // per-tensor parameters, 1 for self-contained codes.
   size_t block;
-  const char* summary;
-  const Codec* codec;
+  std::string_view summary;  // not empty
+  // A reference, so that a row without its codec does not compile.
+  const Codec& codec;
   // GEMV strategies besides kAuto, in auto's order of preference, kDecode
   // last; unused slots are kAuto. auto runs the first unless a rule of
   // kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise for the target.
@@ -59,7 +62,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .max_level = 0,
      .block = 1,
      .summary = "IEEE binary32",
-     .codec = &kF32Codec,
+     .codec = kF32Codec,
      // direct: the f32 kernel on the stored rows; decode copies rows first.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
     {.kind = FormatKind::kBF16,
@@ -67,35 +70,35 @@ inline constexpr FormatRow kFormatTable[] = {
      .max_level = 0,
      .block = 1,
      .summary = "bfloat16, round to nearest even",
-     .codec = &kBF16Codec,
+     .codec = kBF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
     {.kind = FormatKind::kF16,
      .name = "f16",
      .max_level = 0,
      .block = 1,
      .summary = "IEEE binary16, round to nearest even",
-     .codec = &kF16Codec,
+     .codec = kF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
     {.kind = FormatKind::kQ8_0,
      .name = "q8_0",
      .max_level = 0,
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
-     .codec = &kQ8_0Codec,
+     .codec = kQ8_0Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
      .max_level = 0,
      .block = 0,
      .summary = "int8 + one f32 scale per row",
-     .codec = &kI8RowCodec,
+     .codec = kI8RowCodec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
     {.kind = FormatKind::kQ4_0,
      .name = "q4_0",
      .max_level = 0,
      .block = 32,
      .summary = "4-bit blocks of 32 + f16 scale (llama.cpp Q4_0)",
-     .codec = &kQ4_0Codec,
+     .codec = kQ4_0Codec,
      // direct (arithmetic, 5 ops) against a register table (4 ops on
      // AVX-512, 8 on AVX2): a rule picks per target.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
@@ -105,7 +108,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .max_level = 0,
      .block = 32,
      .summary = "4-bit non-linear table, blocks of 32 + f16 scale",
-     .codec = &kIQ4NLCodec,
+     .codec = kIQ4NLCodec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
               GemvStrategy::kDecode}},
     {.kind = FormatKind::kQins8Seed,
@@ -114,7 +117,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 0,
      .summary = "design documents' convert_to_qins: code byte + sign byte, "
                 "per-tensor log range",
-     .codec = &kQins8SeedCodec,
+     .codec = kQins8SeedCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
               GemvStrategy::kDecode}},
     {.kind = FormatKind::kQins8SeedRow,
@@ -122,7 +125,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .max_level = 0,
      .block = 0,
      .summary = "convert_to_qins with the log range per row",
-     .codec = &kQins8SeedRowCodec,
+     .codec = kQins8SeedRowCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
               GemvStrategy::kDecode}},
     {.kind = FormatKind::kQins8,
@@ -131,7 +134,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 0,
      .summary = "sign + 7-bit log code, per-row scale and exponent width "
                 "(docs/formats.md)",
-     .codec = &kQins8Codec,
+     .codec = kQins8Codec,
      // bitbuild: no table, no subnormal; a gather is ~10x slower.
      .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kGather,
               GemvStrategy::kDecode}},
@@ -141,7 +144,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "sign + 3-bit magnitude from 16 learned tables, blocks of "
                 "32 + 12-bit scale (docs/formats.md)",
-     .codec = &kQins4Codec,
+     .codec = kQins4Codec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
               GemvStrategy::kDecode}},
     // FPINS: L + 2 byte loads and an f64 divide per weight dominate; the
@@ -152,7 +155,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 1,
      .summary =
          "FPINS: L+1 level bytes + sign byte, the documents' greedy encoder",
-     .codec = &kFpinsSeedCodec,
+     .codec = kFpinsSeedCodec,
      .gemv = {GemvStrategy::kDecode}},
     {.kind = FormatKind::kFpinsNearest,
      .name = "fpins%d-nearest",
@@ -160,7 +163,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 1,
      .summary =
          "FPINS: L+1 level bytes + sign byte, nearest representable product",
-     .codec = &kFpinsNearestCodec,
+     .codec = kFpinsNearestCodec,
      .gemv = {GemvStrategy::kDecode}},
 };
 
@@ -173,12 +176,12 @@ constexpr bool RowsInEnumOrder() {
   return true;
 }
 
-// Every row has a name, summary and codec, lists kDecode last, and lists no
-// strategy twice and no kAuto before its end.
+// Every row has a name and a summary (its codec is a reference: a row
+// without one does not compile), lists kDecode last, and lists no strategy
+// twice and no kAuto before its end.
 constexpr bool RowsComplete() {
   for (const FormatRow& r : kFormatTable) {
-    if (r.name == nullptr || r.summary == nullptr || r.codec == nullptr)
-      return false;
+    if (r.name.empty() || r.summary.empty()) return false;
     size_t n = 0;
     while (n < kMaxFormatStrategies && r.gemv[n] != GemvStrategy::kAuto) ++n;
     if (n == 0 || r.gemv[n - 1] != GemvStrategy::kDecode) return false;
