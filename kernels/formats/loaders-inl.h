@@ -356,24 +356,36 @@ struct Int4TableLoader {
   BlockParams p;
   BaseTable base;
   float (*stored)[16];  // per-row block table for the gather path
+  // The scaled table entries t[k] * scale; where the format defines a code
+  // as exactly zero whatever the scale (qins4's m = 0, BaseTable::
+  // kZeroIsExact), that entry stays +0 even for an Inf or NaN block scale,
+  // as the scalar codec decodes it (found by from_parts_fuzzer).
+  HWY_INLINE hn::Vec<DB> Scaled(hn::Vec<DB> t, hn::Vec<DB> s) const {
+    const auto v = hn::Mul(t, s);
+    if constexpr (BaseTable::kZeroIsExact) {
+      return hn::IfThenZeroElse(hn::Eq(t, hn::Zero(DB())), v);
+    } else {
+      return v;
+    }
+  }
   HWY_INLINE hn::Vec<DB> Setup(int i, size_t b) const {
     const DB d;
     const float* t = base(p, i, b);
     const auto s = hn::Set(d, p.scale[i][b]);
     if constexpr (kLanes != 0) {
-      return hn::Mul(hn::LoadU(d, t), s);
+      return Scaled(hn::LoadU(d, t), s);
     } else {
       const size_t N = hn::Lanes(d);
       for (size_t k = 0; k < 16; k += N) {
-        hn::Store(hn::Mul(hn::LoadU(d, t + k), s), d, stored[i] + k);
+        hn::Store(Scaled(hn::LoadU(d, t + k), s), d, stored[i] + k);
       }
       return s;
     }
   }
   HWY_INLINE hn::Vec<DB> Setup2(int i, size_t b) const {
     if constexpr (kLanes == 8) {
-      return hn::Mul(hn::LoadU(DB(), base(p, i, b) + 8),
-                     hn::Set(DB(), p.scale[i][b]));
+      return Scaled(hn::LoadU(DB(), base(p, i, b) + 8),
+                    hn::Set(DB(), p.scale[i][b]));
     } else {
       return hn::Zero(DB());
     }
@@ -399,12 +411,16 @@ struct Int4TableLoader {
 };
 
 struct FixedTable {
+  // q4_0's (q - 8) d and iq4_nl's v d: a non-finite d gives NaN for code 8
+  // too, in the scalar codec as here.
+  static constexpr bool kZeroIsExact = false;
   const float* t;
   HWY_INLINE const float* operator()(const BlockParams&, int, size_t) const {
     return t;
   }
 };
 struct Qins4Table {
+  static constexpr bool kZeroIsExact = true;  // m = 0 is 0 (Qins4BlockTable)
   const float (*t)[16];
   HWY_INLINE const float* operator()(const BlockParams& p, int i,
                                      size_t b) const {

@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "qins/context.h"
 #include "qins/quantize.h"
+#include "qins/targets.h"
 #include "tests/support/reference.h"
 
 namespace qins {
@@ -122,6 +124,37 @@ TEST(FromPartsTest, RejectsMalformedParts) {
   EXPECT_FALSE(QuantizedMatrix::FromParts(*ParseFormat("f16"), 4, 32, hb.data(),
                                           hb.size(), hrp, htp)
                    .ok());
+}
+
+// A qins4 block whose 12-bit scale is an f16 NaN and whose only code is
+// m = 0 decodes to 0 in the scalar codec, so FromParts accepts it; every
+// target's SIMD decoder must give the same +0, not 0 * NaN (found by
+// from_parts_fuzzer, 2026-12-06; corpus file qins4_nan_scale_zero_code).
+TEST(FromPartsTest, Qins4ZeroCodeUnderANonFiniteScaleDecodesToZero) {
+  const Format qins4 = *ParseFormat("qins4");
+  for (uint16_t header : {uint16_t{0xFF00}, uint16_t{0xF800}}) {  // NaN, Inf
+    std::vector<uint8_t> bytes(18, 0);
+    std::memcpy(bytes.data(), &header, 2);
+    StatusOr<QuantizedMatrix> q =
+        QuantizedMatrix::FromParts(qins4, 1, 1, bytes.data(), bytes.size(),
+                                   {}, {});
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    float ref = -1;
+    ASSERT_TRUE(DequantizeReference(*q, &ref).ok());
+    EXPECT_EQ(ref, 0.0f);
+    for (Target t : CompiledTargets()) {
+      if (!IsSupported(t)) continue;
+      ContextOptions o;
+      o.target = TargetName(t);
+      o.num_threads = 1;
+      StatusOr<Context> ctx = Context::Create(o);
+      ASSERT_TRUE(ctx.ok());
+      float got = -1;
+      ASSERT_TRUE(Dequantize(*ctx, *q, &got).ok());
+      EXPECT_EQ(std::memcmp(&got, &ref, 4), 0)
+          << TargetName(t) << ": " << got << " header " << header;
+    }
+  }
 }
 
 }  // namespace
