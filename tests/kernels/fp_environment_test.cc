@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "dispatch/flush_to_zero.h"
 #include "gtest/gtest.h"
 #include "oneapi/tbb/parallel_for.h"
 #include "oneapi/tbb/task_arena.h"
 #include "qins/gemm.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
-#include "dispatch/flush_to_zero.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
@@ -61,7 +61,8 @@ struct Results {
 
   void Add(std::string label, const float* v, size_t n) {
     std::vector<uint32_t> b(n);
-    std::memcpy(b.data(), v, n * sizeof(float));
+    if (n != 0) std::memcpy(b.data(), v, n * sizeof(float));  // v may be null
+
     labels.push_back(std::move(label));
     bits.push_back(std::move(b));
   }
