@@ -18,6 +18,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "dispatch/decode_kernels.h"
@@ -70,6 +71,23 @@ Status CheckActivations(const char* fn, size_t n, size_t k, const float* x,
     return InvalidArgument(f + ": m x stride overflows size_t");
   const size_t x_bytes = ((m - 1) * ldx + k) * sizeof(float);
   const size_t y_bytes = ((m - 1) * ldy + n) * sizeof(float);
+  // A span larger than any array (or one that wraps the address space) is
+  // a bad stride, not an overlap: say so before the overlap test would
+  // report it as one.
+  constexpr size_t kMaxBytes = PTRDIFF_MAX;
+  for (const auto& [name, p, bytes, stride] :
+       {std::tuple{"x", static_cast<const void*>(x), x_bytes, ldx},
+        std::tuple{"y", static_cast<const void*>(y), y_bytes, ldy}}) {
+    if (bytes > kMaxBytes ||
+        reinterpret_cast<uintptr_t>(p) > UINTPTR_MAX - bytes) {
+      return InvalidArgument(f + ": " + name + " spans " +
+                             std::to_string(bytes) +
+                             " bytes (m = " + std::to_string(m) + ", " + name +
+                             "_row_stride = " + std::to_string(stride) +
+                             "), more than the largest array (PTRDIFF_MAX "
+                             "bytes)");
+    }
+  }
   if (k > 0 && n > 0 && Overlaps(x, x_bytes, y, y_bytes))
     return InvalidArgument(f + ": x and y overlap");
   return Status::Ok();

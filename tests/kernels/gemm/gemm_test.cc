@@ -5,6 +5,7 @@
 #include "qins/gemm.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -168,6 +169,17 @@ TEST_P(GemmTest, BadArguments) {
             std::string::npos);
   EXPECT_NE(message(Gemm(ctx, *q, x, 2, 3, x + 2, 2)).find("overlap"),
             std::string::npos);
+  // A stride so large that X would span more than any array: a stride
+  // error, not "overlap" (issue 19.4); the same for Y and for GemmF32.
+  const size_t huge = SIZE_MAX / 8;
+  for (const std::string& msg :
+       {message(Gemm(ctx, *q, x, 2, huge, y, 2)),
+        message(Gemm(ctx, *q, x, 2, 3, y, huge)),
+        message(GemmF32(ctx, w, 2, 3, 3, x, 2, huge, y, 2))}) {
+    EXPECT_EQ(msg.find("overlap"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("_row_stride = "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("PTRDIFF_MAX"), std::string::npos) << msg;
+  }
   // m == 0 touches nothing, even with null pointers.
   EXPECT_TRUE(Gemm(ctx, *q, nullptr, 0, 0, nullptr, 0).ok());
   EXPECT_FALSE(GemmF32(ctx, nullptr, 2, 3, 3, x, 2, 3, y, 2).ok());
