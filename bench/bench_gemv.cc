@@ -55,67 +55,75 @@ struct Shape {
   size_t rows, cols;
 };
 
+// What a row multiplies: the matrices (cold: enough copies to rotate past
+// the last-level cache), x, y and the options.
+struct GemvRow {
+  size_t weights;
+  size_t bytes;  // the format's own: codes, scales, parameters, no padding
+  size_t copies;
+  std::vector<QuantizedMatrix> m;
+  std::vector<float> x, y;
+  GemvOptions opt;
+};
+
+GemvRow MakeGemvRow(Format f, GemvStrategy strategy, Shape s, bool cold) {
+  GemvRow row;
+  row.weights = s.rows * s.cols;
+  row.bytes =
+      static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * row.weights);
+  row.copies = cold ? ColdCopies(row.bytes) : 1;
+  row.m = QuantizedCopies(f, s.rows, s.cols, row.copies);
+  row.x.resize(s.cols);
+  row.y.resize(s.rows);
+  FillUniform(row.x.data(), row.x.size(), 7);
+  row.opt.strategy = strategy;
+  return row;
+}
+
+std::string RowLabel(const Context& ctx, const GemvRow& row, bool cold) {
+  return TargetName(ctx.target()) +
+         (cold ? " copies=" + std::to_string(row.copies) : std::string());
+}
+
 void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
              int threads, bool cold) {
-  const size_t weights = s.rows * s.cols;
-  // The format's own bytes: codes, scales and parameters, no row padding.
-  const size_t bytes =
-      static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
-  const size_t copies = cold ? ColdCopies(bytes) : 1;
   const Context ctx = MakeBenchContext(threads);
-  const std::vector<QuantizedMatrix> m =
-      QuantizedCopies(f, s.rows, s.cols, copies);
-  std::vector<float> x(s.cols), y(s.rows);
-  FillUniform(x.data(), x.size(), 7);
-  GemvOptions opt;
-  opt.strategy = strategy;
-  for (const QuantizedMatrix& q : m) {
-    (void)Gemv(ctx, q, x.data(), y.data(), opt);  // warm-up
-  }
-  SideBySide timing(ctx, copies);
+  GemvRow row = MakeGemvRow(f, strategy, s, cold);
+  const auto call = [&](const QuantizedMatrix& q) {
+    return Gemv(ctx, q, row.x.data(), row.y.data(), row.opt);
+  };
+  for (const QuantizedMatrix& q : row.m) (void)call(q);  // warm-up
+  SideBySide timing(ctx, row.copies);
   // bw is computed from the bytes the read pass read; frac_bw compares that
   // rate with the kernel's rate over the format's own bytes.
-  RunSideBySide(state, timing, m, y.data(), [&](const QuantizedMatrix& q) {
-    return Gemv(ctx, q, x.data(), y.data(), opt);
-  });
-  SetThroughputCounters(state, static_cast<double>(weights),
-                        static_cast<double>(bytes), timing);
-  state.SetLabel(TargetName(ctx.target()) +
-                 (cold ? " copies=" + std::to_string(copies) : std::string()));
+  RunSideBySide(state, timing, row.m, row.y.data(), call);
+  SetThroughputCounters(state, static_cast<double>(row.weights),
+                        static_cast<double>(row.bytes), timing);
+  state.SetLabel(RowLabel(ctx, row, cold));
 }
 
 // The --qins_ftz row: the same calls on the same matrices, alternating
 // flags clear / flags set every iteration, each timed on its own.
 void RunGemvFtz(benchmark::State& state, Format f, GemvStrategy strategy,
                 Shape s, int threads, bool cold) {
-  const size_t weights = s.rows * s.cols;
-  const size_t bytes =
-      static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
-  const size_t copies = cold ? ColdCopies(bytes) : 1;
   const Context ctx = MakeBenchContext(threads);
-  Context ctx_ftz = ctx;
-  {
+  const Context ctx_ftz = [&] {
     ScopedFlushToZero ftz;  // workers created now inherit the flags
-    ctx_ftz = MakeBenchContext(threads);
-  }
-  const std::vector<QuantizedMatrix> m =
-      QuantizedCopies(f, s.rows, s.cols, copies);
-  std::vector<float> x(s.cols), y(s.rows);
-  FillUniform(x.data(), x.size(), 7);
-  GemvOptions opt;
-  opt.strategy = strategy;
+    return MakeBenchContext(threads);
+  }();
+  GemvRow row = MakeGemvRow(f, strategy, s, cold);
   using Clock = std::chrono::steady_clock;
-  double clear_s = 0, ftz_s = 0;
-  size_t i = 0;
   const auto call = [&](const Context& c, const QuantizedMatrix& q) {
     const Clock::time_point t0 = Clock::now();
-    const Status st = Gemv(c, q, x.data(), y.data(), opt);
+    const Status st = Gemv(c, q, row.x.data(), row.y.data(), row.opt);
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
-  for (const QuantizedMatrix& q : m) (void)call(ctx, q);  // warm-up
+  for (const QuantizedMatrix& q : row.m) (void)call(ctx, q);  // warm-up
+  double clear_s = 0, ftz_s = 0;
+  size_t i = 0;
   for (auto _ : state) {
-    const QuantizedMatrix& q = m[i++ % m.size()];
+    const QuantizedMatrix& q = row.m[i++ % row.m.size()];
     const double t_clear = call(ctx, q);
     double t_ftz;
     {
@@ -125,17 +133,15 @@ void RunGemvFtz(benchmark::State& state, Format f, GemvStrategy strategy,
     clear_s += t_clear;
     ftz_s += t_ftz;
     state.SetIterationTime(t_clear + t_ftz);
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(row.y.data());
   }
   const double n = static_cast<double>(state.iterations());
-  state.counters["weights/s"] = benchmark::Counter(
-      n * static_cast<double>(weights) / clear_s);
-  state.counters["weights/s_ftz"] =
-      benchmark::Counter(n * static_cast<double>(weights) / ftz_s);
+  const double w = static_cast<double>(row.weights);
+  state.counters["weights/s"] = benchmark::Counter(n * w / clear_s);
+  state.counters["weights/s_ftz"] = benchmark::Counter(n * w / ftz_s);
   state.counters["ftz_ratio"] = benchmark::Counter(ftz_s / clear_s);
-  state.SetLabel(TargetName(ctx.target()) +
-                 (ftz_s / clear_s > 1.1 ? " FTZ-SLOWER" : std::string()) +
-                 (cold ? " copies=" + std::to_string(copies) : std::string()));
+  state.SetLabel(RowLabel(ctx, row, cold) +
+                 (ftz_s / clear_s > 1.1 ? " FTZ-SLOWER" : std::string()));
 }
 
 void RegisterAll() {
@@ -177,9 +183,10 @@ void RegisterAll() {
         for (int t = 1; t <= max_threads; ++t) {
           {
             const std::string name =
-                std::string(flags.ftz ? "gemv_ftz/" : "gemv/") + FormatName(f) + "/" + GemvStrategyName(st) + "/" +
-                std::to_string(s.rows) + "x" + std::to_string(s.cols) +
-                "/threads:" + std::to_string(t) + (cold ? "/cold" : "/hot");
+                std::string(flags.ftz ? "gemv_ftz/" : "gemv/") + FormatName(f) +
+                "/" + GemvStrategyName(st) + "/" + std::to_string(s.rows) +
+                "x" + std::to_string(s.cols) + "/threads:" + std::to_string(t) +
+                (cold ? "/cold" : "/hot");
             benchmark::RegisterBenchmark(name.c_str(),
                                          flags.ftz ? RunGemvFtz : RunGemv, f,
                                          st, s, t, cold)

@@ -19,12 +19,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <algorithm>
-#include <vector>
+#include <type_traits>
 
 #include "hwy/highway.h"
-#include "kernels/formats/half.h"
-#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 
@@ -121,28 +118,17 @@ template <class Header, class MakeLoader>
 HWY_INLINE void DecodeBlockRow(const QuantizedMatrix::Data& m, size_t r,
                                float* HWY_RESTRICT out, size_t block_bytes,
                                MakeLoader&& make) {
+  struct DecodeScratch {};
+  const BlockScratch sc = GetBlockScratch<DecodeScratch>(m.cols, 1);
   const DB d;
-  const size_t N = hn::Lanes(d);
-  const size_t blocks = (m.cols + kWeightBlock - 1) / kWeightBlock;
-  const size_t bp = (blocks + N - 1) / N * N;
-  // Per-thread scratch, grown once (a decode per row must not allocate);
-  // plain pointers below (a thread_local use is a __tls_get_addr call).
-  thread_local std::vector<float> scales_tl;
-  thread_local std::vector<uint16_t> bits_tl;
-  thread_local std::vector<uint8_t> select_tl;
-  if (scales_tl.size() < bp) scales_tl.resize(bp);
-  if (select_tl.size() < bp) select_tl.resize(bp);
-  if (bits_tl.size() < bp) bits_tl.resize(bp);
-  float* const scales = scales_tl.data();
-  uint16_t* const bits = bits_tl.data();
-  std::fill(bits, bits + bp, uint16_t{0});
+  const size_t N = hn::Lanes(d), blocks = sc.blocks;
   const uint8_t* row = m.row(r);
-  LoadBlockParams<Header>(row, blocks, bp, block_bytes, bits, scales,
-                          select_tl.data());
+  LoadBlockParams<Header>(row, blocks, sc.bp, block_bytes, sc.bits, sc.scale,
+                          sc.select);
   BlockParams p;
   for (int i = 0; i < 4; ++i) {
-    p.scale[i] = scales;
-    p.select[i] = select_tl.data();
+    p.scale[i] = sc.scale;
+    p.select[i] = sc.select;
   }
   HWY_ALIGN float stored[4][16];
   const auto ld = make(p, stored);
@@ -174,31 +160,27 @@ void DecodeRowQ8_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
 // nibble, one 16-entry gather. (q4_0's `direct` loader, q d - 8 d in one
 // FMA, gives +0 where the codec's (q - 8) d gives -0 for a negative scale:
 // the same in a GEMV sum, not bit for bit.)
+template <class Table>
+HWY_INLINE void DecodeRowInt4Table(const QuantizedMatrix::Data& m, size_t r,
+                                   float* out, Table table) {
+  using Header = std::conditional_t<std::is_same_v<Table, Qins4Table>,
+                                    Qins4Header, F16Header>;
+  DecodeBlockRow<Header>(m, r, out, kNibbleBlockBytes,
+                         [table](const BlockParams& p, float(*st)[16]) {
+                           return Int4TableLoader<Table, true>{p, table, st};
+                         });
+}
+
 void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const float* table = GetInt4Tables().q4_0;
-  DecodeBlockRow<F16Header>(
-      m, r, out, kNibbleBlockBytes,
-      [table](const BlockParams& p, float(*st)[16]) {
-        return Int4TableLoader<FixedTable, true>{p, FixedTable{table}, st};
-      });
+  DecodeRowInt4Table(m, r, out, FixedTable{GetInt4Tables().q4_0});
 }
 
 void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const float* table = GetInt4Tables().iq4_nl;
-  DecodeBlockRow<F16Header>(
-      m, r, out, kNibbleBlockBytes,
-      [table](const BlockParams& p, float(*st)[16]) {
-        return Int4TableLoader<FixedTable, true>{p, FixedTable{table}, st};
-      });
+  DecodeRowInt4Table(m, r, out, FixedTable{GetInt4Tables().iq4_nl});
 }
 
 void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
-  const float(*tables)[16] = GetInt4Tables().qins4;
-  DecodeBlockRow<Qins4Header>(
-      m, r, out, kNibbleBlockBytes,
-      [tables](const BlockParams& p, float(*st)[16]) {
-        return Int4TableLoader<Qins4Table, true>{p, Qins4Table{tables}, st};
-      });
+  DecodeRowInt4Table(m, r, out, Qins4Table{GetInt4Tables().qins4});
 }
 
 #if HWY_HAVE_FLOAT64

@@ -30,7 +30,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
@@ -440,6 +442,41 @@ struct Qins4Header {
   }
   static uint8_t Select(uint16_t h) { return static_cast<uint8_t>(h & 0xF); }
 };
+
+// Per-thread scratch for the block scales and table selectors of up to
+// `rows` rows of `cols` weights, and one row of header bits (zeroed), grown
+// once and reused: small matrices (a 128-column layer of a tiny model) would
+// otherwise pay three allocations per call, and a decode per row must not
+// allocate. Plain pointers are returned because each use of a thread_local
+// in this shared library is a __tls_get_addr call, which the compiler does
+// not hoist out of a block loop (measured: 15.2 -> 10.4 Gw/s, q4_0 hot).
+// `Owner` gives each caller its own storage.
+struct BlockScratch {
+  size_t blocks;  // blocks per row
+  size_t bp;      // blocks rounded up to a multiple of the lanes
+  float* scale;   // rows * bp
+  uint8_t* select;
+  uint16_t* bits;  // bp, zero
+};
+
+template <class Owner>
+HWY_INLINE BlockScratch GetBlockScratch(size_t cols, size_t rows) {
+  const size_t N = hn::Lanes(DB());
+  BlockScratch s;
+  s.blocks = (cols + kWeightBlock - 1) / kWeightBlock;
+  s.bp = (s.blocks + N - 1) / N * N;
+  thread_local std::vector<float> scale;
+  thread_local std::vector<uint8_t> select;
+  thread_local std::vector<uint16_t> bits;
+  if (scale.size() < rows * s.bp) scale.resize(rows * s.bp);
+  if (select.size() < rows * s.bp) select.resize(rows * s.bp);
+  if (bits.size() < s.bp) bits.resize(s.bp);
+  s.scale = scale.data();
+  s.select = select.data();
+  s.bits = bits.data();
+  std::fill(s.bits, s.bits + s.bp, uint16_t{0});
+  return s;
+}
 
 // Block scales (f32) and qins4 table selectors of one row's `blocks`
 // blocks of `block_bytes`: each header's scale bits are copied into `bits`

@@ -16,10 +16,10 @@
 #include "dispatch/f32_kernels.h"
 #include "dispatch/gemv_kernels.h"
 #include "dispatch/parallel.h"
-#include "hwy/detect_targets.h"
-#include "kernels/formats/format_table.h"
 #include "hwy/aligned_allocator.h"
+#include "hwy/detect_targets.h"
 #include "kernels/formats/codec.h"
+#include "kernels/formats/format_table.h"
 #include "qins/quantize.h"
 
 namespace qins {
@@ -71,7 +71,10 @@ namespace {
 
 // Where auto departs from a format's first strategy: one rule per (format,
 // targets), each with the measurement behind it. Targets are Highway target
-// bits (qins::Target::bit).
+// bits (qins::Target::bit). q4_0 lists `direct` first because on AVX2 it
+// measured faster (docs/gemv.md: hot 1024x1024, 1 thread,
+// QINS_TARGET=avx2, 2026-12-04: direct 9.89 Gw/s against regtable 8.79, two
+// permutes and a blend); on AVX-512 one permute makes `regtable` faster.
 struct GemvAutoRule {
   FormatKind kind;
   int64_t targets;
@@ -83,16 +86,14 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "
      "16.52 Gw/s against direct 12.73 (one 16-lane permute per vector)"},
-    {FormatKind::kQ4_0, HWY_AVX2, GemvStrategy::kDirect,
-     "docs/gemv.md: hot 1024x1024, 1 thread, QINS_TARGET=avx2, 2026-12-04: "
-     "direct 9.89 Gw/s against regtable 8.79 (two permutes and a blend)"},
 };
 
 }  // namespace
 
 GemvStrategy GemvAutoStrategy(const Format& f, Target t) {
   for (const GemvAutoRule& rule : kGemvAutoRules) {
-    if (rule.kind == f.kind && (rule.targets & t.bit) != 0) return rule.strategy;
+    if (rule.kind == f.kind && (rule.targets & t.bit) != 0)
+      return rule.strategy;
   }
   const std::vector<GemvStrategy> have = GemvStrategies(f);
   return have.size() > 1 ? have[1] : GemvStrategy::kDecode;
@@ -147,7 +148,7 @@ Status GemvDecode(const Context& ctx, const QuantizedMatrix& w, const float* x,
 }
 
 Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
-                 float* y, FusedGemvFn fn, PrepareXFn prepare_x = nullptr) {
+                 float* y, FusedGemvFn fn, PrepareXFn prepare_x) {
   const size_t rows = w.rows(), cols = w.cols();
   // x zero-padded to a multiple of 128 floats (two vectors of up to 64 lanes,
   // the largest SVE vector), so the kernels need no tail.

@@ -23,9 +23,7 @@
 #include <string.h>
 
 #include <algorithm>
-#include <vector>
 
-#include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
@@ -94,38 +92,22 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
                                    const float* x, float* y, size_t r0,
                                    size_t r1, size_t block_bytes,
                                    MakeLoader&& make) {
-  const DB d;
-  const size_t N = hn::Lanes(d);
-  const size_t blocks = (m.cols + 31) / 32;
-  const size_t bp = (blocks + N - 1) / N * N;
-  // Per-thread scratch, grown once: small matrices (a 128-column layer of a
-  // tiny model) would otherwise pay three allocations per call.
-  thread_local std::vector<float> scales;
-  thread_local std::vector<uint16_t> bits;
-  thread_local std::vector<uint8_t> select;
-  if (scales.size() < 4 * bp) scales.resize(4 * bp);
-  if (select.size() < 4 * bp) select.resize(4 * bp);
-  if (bits.size() < bp) bits.resize(bp);
+  struct GemvScratch {};
+  const BlockScratch sc = GetBlockScratch<GemvScratch>(m.cols, 4);
+  const size_t blocks = sc.blocks, bp = sc.bp;
   HWY_ALIGN float stored[4][16];
-  // Plain pointers from here on: each use of a thread_local in this shared
-  // library is a __tls_get_addr call, which the compiler does not hoist out
-  // of the block loop (measured: 15.2 -> 10.4 Gw/s, q4_0 hot).
-  float* const scale_base = scales.data();
-  uint8_t* const select_base = select.data();
-  uint16_t* const bits_p = bits.data();
-  std::fill(bits_p, bits_p + bp, uint16_t{0});
   float out[4];
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
     BlockParams p;
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + (i < n ? i : 0);
-      float* sc = scale_base + i * bp;
-      uint8_t* sel = select_base + i * bp;
-      LoadBlockParams<Header>(m.row(row), blocks, bp, block_bytes, bits_p, sc,
-                              sel);
-      p.scale[i] = sc;
-      p.select[i] = sel;
+      float* scale = sc.scale + i * bp;
+      uint8_t* select = sc.select + i * bp;
+      LoadBlockParams<Header>(m.row(row), blocks, bp, block_bytes, sc.bits,
+                              scale, select);
+      p.scale[i] = scale;
+      p.select[i] = select;
     }
     const auto ld = make(p, stored);
     if (n == 4) {

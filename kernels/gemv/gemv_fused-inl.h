@@ -33,7 +33,6 @@
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
-#include "kernels/formats/half.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins8_code.h"
