@@ -1,6 +1,8 @@
-// Per-target qins8 magnitude construction, shared by the SIMD decoder
-// (decode-inl.h) and the fused GEMV (gemv_fused-inl.h), so a qins8 code's
-// bits are turned into a float in one place per target.
+// Per-target qins8 magnitude construction, used by the qins8 bitbuild loader
+// (loaders-inl.h), which the SIMD decoder and the portable fused GEMV both
+// read through, so a qins8 code's bits are turned into a float in one place
+// per target (the AVX3_DL kernel reads byte tables made from the scalar
+// codec instead).
 //
 // A code's magnitude index m = (e, f) (E exponent bits, M = 7 - E mantissa
 // bits) has the value T = 2^(e-1) (1 + f / 2^M) for e >= 1 and f / 2^M for
