@@ -3,6 +3,7 @@
 #define QINS_FORMAT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,10 @@ struct FormatInfo {
   // per-tensor parameters, 1 for self-contained codes (f32, bf16, f16).
   size_t block = 1;
   std::string summary;  // one line
+  // A row length must be a multiple of this (256 for the K-quants); 1: any.
+  size_t col_multiple = 1;
+  // ggml's type id for the same bytes in a GGUF file, -1 when none.
+  int ggml_type = -1;
 };
 
 // Every format, in a fixed order (baselines first).
@@ -57,6 +62,10 @@ QINS_API FormatInfo GetFormatInfo(Format f);
 inline std::string FormatName(Format f) { return GetFormatInfo(f).name; }
 // Parses a name; an unknown name is an error listing the valid ones.
 QINS_API StatusOr<Format> ParseFormat(std::string_view name);
+// The format whose rows hold a GGUF tensor of ggml type `ggml_type` byte for
+// byte (so that it can be used in place); an error names the type and the
+// supported ones.
+QINS_API StatusOr<Format> FormatForGgmlType(uint32_t ggml_type);
 // Parses "all" or a comma-separated list of names.
 QINS_API StatusOr<std::vector<Format>> ParseFormatList(std::string_view list);
 

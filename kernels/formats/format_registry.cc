@@ -58,6 +58,8 @@ FormatInfo GetFormatInfo(Format f) {
   info.name = NameOf(row, f.level);
   info.block = row.block;
   info.summary = std::string(row.summary);
+  info.col_multiple = row.col_multiple;
+  info.ggml_type = row.ggml_type;
   info.bytes_per_weight =
       (static_cast<double>(c.row_payload_bytes(kReferenceCols, f.level)) +
        4.0 * c.params_per_row) /
@@ -71,6 +73,21 @@ StatusOr<Format> ParseFormat(std::string_view name) {
   }
   return InvalidArgument("unknown format '" + std::string(name) +
                          "'; valid formats: " + ValidNames());
+}
+
+StatusOr<Format> FormatForGgmlType(uint32_t ggml_type) {
+  std::string supported;
+  for (const FormatRow& row : kFormatTable) {
+    if (row.ggml_type < 0) continue;
+    if (static_cast<uint32_t>(row.ggml_type) == ggml_type)
+      return Format{row.kind, 0};
+    if (!supported.empty()) supported += ", ";
+    supported += std::string(row.name) + " (" +
+                 std::to_string(row.ggml_type) + ")";
+  }
+  return InvalidArgument("ggml type " + std::to_string(ggml_type) +
+                         " has no library format; supported ggml types: " +
+                         supported);
 }
 
 StatusOr<std::vector<Format>> ParseFormatList(std::string_view list) {

@@ -49,6 +49,13 @@ struct FormatRow {
   // last; unused slots are kAuto. auto runs the first unless a rule of
   // kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise for the target.
   std::array<GemvStrategy, kMaxFormatStrategies> gemv;
+  // A row length must be a multiple of this (the K-quants' 256-weight super
+  // blocks); 1: any length, the last block zero-padded.
+  size_t col_multiple = 1;
+  // The ggml_type value of the same bytes in a GGUF file (ggml.h), or -1
+  // when ggml has no such type. A row with a ggml_type stores its rows in
+  // ggml's block layout exactly, so a GGUF tensor is used in place.
+  int ggml_type = -1;
 };
 
 namespace format_table_internal {
@@ -64,28 +71,32 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "IEEE binary32",
      .codec = kF32Codec,
      // direct: the f32 kernel on the stored rows; decode copies rows first.
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .ggml_type = 0},
     {.kind = FormatKind::kBF16,
      .name = "bf16",
      .max_level = 0,
      .block = 1,
      .summary = "bfloat16, round to nearest even",
      .codec = kBF16Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .ggml_type = 30},
     {.kind = FormatKind::kF16,
      .name = "f16",
      .max_level = 0,
      .block = 1,
      .summary = "IEEE binary16, round to nearest even",
      .codec = kF16Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .ggml_type = 1},
     {.kind = FormatKind::kQ8_0,
      .name = "q8_0",
      .max_level = 0,
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
      .codec = kQ8_0Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .ggml_type = 8},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
      .max_level = 0,
@@ -102,7 +113,8 @@ inline constexpr FormatRow kFormatTable[] = {
      // direct (arithmetic, 5 ops) against a register table (4 ops on
      // AVX-512, 8 on AVX2): a rule picks per target.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .ggml_type = 2},
     {.kind = FormatKind::kIQ4_NL,
      .name = "iq4_nl",
      .max_level = 0,
@@ -110,7 +122,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "4-bit non-linear table, blocks of 32 + f16 scale",
      .codec = kIQ4NLCodec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .ggml_type = 20},
     {.kind = FormatKind::kQins8Seed,
      .name = "qins8-seed",
      .max_level = 0,

@@ -67,6 +67,12 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
     return InvalidArgument(name + "bad shape " + std::to_string(rows) + " x " +
                            std::to_string(cols));
   }
+  if (cols % info.col_multiple != 0) {
+    return InvalidArgument(name + "a row of " + std::to_string(cols) +
+                           " weights; " + info.name +
+                           " needs a multiple of " +
+                           std::to_string(info.col_multiple));
+  }
   const Codec& codec = GetCodec(format.kind);
   const size_t row_payload = codec.row_payload_bytes(cols, format.level);
   if (payload == nullptr || payload_size != rows * row_payload) {
@@ -184,6 +190,12 @@ StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
   if (rows == 0 || cols == 0) {
     return InvalidArgument("Quantize(" + name + "): zero-size shape " +
                            std::to_string(rows) + " x " + std::to_string(cols));
+  }
+  if (cols % info.col_multiple != 0) {
+    return InvalidArgument("Quantize(" + name + "): a row of " +
+                           std::to_string(cols) + " weights; " + name +
+                           " needs a multiple of " +
+                           std::to_string(info.col_multiple));
   }
   if (w == nullptr) return InvalidArgument("Quantize(" + name + "): W is null");
   if (row_stride == 0) row_stride = cols;

@@ -1,5 +1,6 @@
 #include <set>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "qins/format.h"
@@ -41,8 +42,30 @@ TEST(FormatRegistryTest, BytesPerWeightFollowTheLayouts) {
   EXPECT_DOUBLE_EQ(bpw("qins8-seed-row"), 2.0 + 8.0 / 4096);
 }
 
+TEST(FormatRegistryTest, GgmlTypesMapToTheFormatsWithTheirBytes) {
+  // ggml.h: GGML_TYPE_F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, IQ4_NL = 20,
+  // BF16 = 30.
+  const std::pair<uint32_t, const char*> known[] = {
+      {0, "f32"}, {1, "f16"}, {2, "q4_0"}, {8, "q8_0"}, {20, "iq4_nl"},
+      {30, "bf16"}};
+  for (const auto& [type, name] : known) {
+    StatusOr<Format> f = FormatForGgmlType(type);
+    ASSERT_TRUE(f.ok()) << type;
+    EXPECT_EQ(FormatName(*f), name);
+    EXPECT_EQ(GetFormatInfo(*f).ggml_type, static_cast<int>(type));
+  }
+  StatusOr<Format> none = FormatForGgmlType(1000);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("ggml type 1000"), std::string::npos);
+  EXPECT_NE(none.status().message().find("q8_0 (8)"), std::string::npos);
+  EXPECT_EQ(GetFormatInfo(*ParseFormat("qins8")).ggml_type, -1);
+  for (Format f : AllFormats()) {
+    EXPECT_GE(GetFormatInfo(f).col_multiple, 1u) << FormatName(f);
+  }
+}
+
 TEST(FormatRegistryTest, UnknownNamesAreErrorsListingValidOnes) {
-  StatusOr<Format> p = ParseFormat("q3_k");
+  StatusOr<Format> p = ParseFormat("q9_0");
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("qins8"), std::string::npos);
   EXPECT_FALSE(ParseFormatList("f32,,q8_0").ok());
