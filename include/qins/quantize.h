@@ -14,9 +14,10 @@
 
 namespace qins {
 
-// Owns one rows x cols matrix in a weight format. Each row's codes (with any
-// in-row block scales) start on a 64-byte boundary; per-row and per-tensor
-// parameters live beside them. The byte layout inside a row is the format's
+// Holds one rows x cols matrix in a weight format. Each row's codes (with any
+// in-row block scales) start on a 64-byte boundary, except in a View of
+// memory the caller owns; per-row and per-tensor parameters live beside
+// them. The byte layout inside a row is the format's
 // (docs/formats.md) and may be kernel-friendly rather than the format's
 // exchange layout; qins-codec shows the exchange layout.
 class QuantizedMatrix {
@@ -28,7 +29,8 @@ class QuantizedMatrix {
   QINS_API Format format() const;
   QINS_API size_t rows() const;
   QINS_API size_t cols() const;
-  // Bytes between the starts of consecutive rows (a multiple of 64).
+  // Bytes between the starts of consecutive rows (a multiple of 64, except
+  // in a View).
   QINS_API size_t row_stride() const;
   // Bytes of one row's codes and in-row scales, without alignment padding.
   QINS_API size_t row_payload_bytes() const;
@@ -39,8 +41,10 @@ class QuantizedMatrix {
   QINS_API const std::vector<float>& tensor_params() const;
   // Bytes of the format's information: payloads + parameters, no padding.
   QINS_API size_t payload_bytes() const;
-  // Bytes actually allocated (with row padding).
+  // Bytes actually allocated (with row padding); 0 for a View.
   QINS_API size_t allocated_bytes() const;
+  // Whether the rows are the caller's memory (View) rather than owned.
+  QINS_API bool is_view() const;
   bool empty() const { return d_ == nullptr; }
   // A deep copy (copies share nothing; used to build cold-cache benchmarks).
   QINS_API QuantizedMatrix Clone() const;
@@ -53,6 +57,21 @@ class QuantizedMatrix {
       Format format, size_t rows, size_t cols, const uint8_t* payload,
       size_t payload_size, const std::vector<float>& row_params,
       const std::vector<float>& tensor_params);
+  // Bytes that SIMD decoders may read past the end of the last row's
+  // payload (a whole vector of codes); a View needs them readable.
+  static constexpr size_t kReadSlack = 256;
+
+  // A matrix over rows the caller owns, used in place (no copy): a GGUF
+  // tensor in a mapped file. Only formats without row or tensor parameters
+  // (those with a ggml_type, FormatInfo): row r is the format's payload at
+  // bytes + r * row_stride (row_stride >= the payload; any alignment). At
+  // least (rows - 1) * row_stride + payload + kReadSlack bytes from `bytes`
+  // must be readable (`readable` says how many are): a shorter span is an
+  // OutOfRange error, and the caller copies instead (FromParts). The matrix
+  // keeps `owner` alive. The weights are not checked (CheckFinite does).
+  QINS_API static StatusOr<QuantizedMatrix> View(
+      Format format, size_t rows, size_t cols, const uint8_t* bytes,
+      size_t row_stride, size_t readable, std::shared_ptr<const void> owner);
   const Data& data() const { return *d_; }
 
  private:
@@ -89,6 +108,11 @@ QINS_API Status Dequantize(const Context& ctx, const QuantizedMatrix& m,
 QINS_API Status DequantizeRows(const Context& ctx, const QuantizedMatrix& m,
                                size_t row_begin, size_t row_count, float* out,
                                size_t out_row_stride = 0);
+
+// OK when every weight of m decodes to a finite value; otherwise a DataLoss
+// error naming the first bad row and column. Decodes with ctx's SIMD target
+// on ctx's threads (for a View of a file, whose bytes nothing has checked).
+QINS_API Status CheckFinite(const Context& ctx, const QuantizedMatrix& m);
 
 // The scalar reference decoder (no SIMD): what every SIMD decoder and kernel
 // is tested against.

@@ -51,7 +51,8 @@ std::vector<Format> AllFormats() {
 }
 
 FormatInfo GetFormatInfo(Format f) {
-  if (!IsRegistered(f)) return FormatInfo{"unknown", 0, 0, "not a registered format"};
+  if (!IsRegistered(f))
+    return FormatInfo{"unknown", 0, 0, "not a registered format"};
   const FormatRow& row = FormatRowOf(f.kind);
   const Codec& c = row.codec;
   FormatInfo info;
@@ -82,12 +83,12 @@ StatusOr<Format> FormatForGgmlType(uint32_t ggml_type) {
     if (static_cast<uint32_t>(row.ggml_type) == ggml_type)
       return Format{row.kind, 0};
     if (!supported.empty()) supported += ", ";
-    supported += std::string(row.name) + " (" +
-                 std::to_string(row.ggml_type) + ")";
+    supported +=
+        std::string(row.name) + " (" + std::to_string(row.ggml_type) + ")";
   }
-  return InvalidArgument("ggml type " + std::to_string(ggml_type) +
-                         " has no library format; supported ggml types: " +
-                         supported);
+  return InvalidArgument(
+      "ggml type " + std::to_string(ggml_type) +
+      " has no library format; supported ggml types: " + supported);
 }
 
 StatusOr<std::vector<Format>> ParseFormatList(std::string_view list) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hwy/aligned_allocator.h"
@@ -13,21 +14,25 @@ namespace qins {
 
 // Bytes allocated after the last row so that a SIMD decoder may load one
 // whole vector (up to 2048 bits) of codes past the end of any row.
-constexpr size_t kRowReadSlack = 256;
+constexpr size_t kRowReadSlack = QuantizedMatrix::kReadSlack;
 
 struct QuantizedMatrix::Data {
   Format format;
   size_t rows = 0, cols = 0;
-  size_t row_stride = 0;   // bytes, multiple of 64
+  size_t row_stride = 0;   // bytes; a multiple of 64 unless borrowed
   size_t row_payload = 0;  // bytes of codes (+ in-row scales) per row
   size_t params_per_row = 0;
-  // rows * row_stride + kRowReadSlack bytes, zeroed.
+  // rows * row_stride + kRowReadSlack bytes, zeroed; null for a view
+  // (QuantizedMatrix::View), whose rows live in memory `owner` keeps alive.
   hwy::AlignedFreeUniquePtr<uint8_t[]> bytes;
+  const uint8_t* base = nullptr;  // row 0: bytes.get() or the view's bytes
+  std::shared_ptr<const void> owner;
   std::vector<float> row_params;  // rows * params_per_row
   std::vector<float> tensor_params;
 
   uint8_t* mutable_row(size_t r) { return bytes.get() + r * row_stride; }
-  const uint8_t* row(size_t r) const { return bytes.get() + r * row_stride; }
+  const uint8_t* row(size_t r) const { return base + r * row_stride; }
+  bool borrowed() const { return bytes == nullptr; }
   float* mutable_row_params(size_t r) {
     return row_params.data() + r * params_per_row;
   }

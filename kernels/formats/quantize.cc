@@ -37,10 +37,16 @@ QuantizedMatrix QuantizedMatrix::Clone() const {
   d->row_stride = d_->row_stride;
   d->row_payload = d_->row_payload;
   d->params_per_row = d_->params_per_row;
-  const size_t alloc = d_->rows * d_->row_stride + kRowReadSlack;
+  // A clone owns its rows, 64-byte aligned as Quantize lays them out.
+  d->row_stride = (d_->row_payload + 63) / 64 * 64;
+  const size_t alloc = d_->rows * d->row_stride + kRowReadSlack;
   d->bytes = hwy::AllocateAligned<uint8_t>(alloc);
   if (!d->bytes) return QuantizedMatrix();
-  std::memcpy(d->bytes.get(), d_->bytes.get(), alloc);
+  d->base = d->bytes.get();
+  std::memset(d->bytes.get(), 0, alloc);
+  for (size_t r = 0; r < d_->rows; ++r) {
+    std::memcpy(d->mutable_row(r), d_->row(r), d_->row_payload);
+  }
   d->row_params = d_->row_params;
   d->tensor_params = d_->tensor_params;
   return QuantizedMatrix(std::move(d));
@@ -51,8 +57,69 @@ size_t QuantizedMatrix::payload_bytes() const {
          4 * d_->tensor_params.size();
 }
 size_t QuantizedMatrix::allocated_bytes() const {
+  if (d_->borrowed()) return 0;
   return d_->rows * d_->row_stride + 4 * d_->row_params.size() +
          4 * d_->tensor_params.size();
+}
+bool QuantizedMatrix::is_view() const { return d_ && d_->borrowed(); }
+
+StatusOr<QuantizedMatrix> QuantizedMatrix::View(
+    Format format, size_t rows, size_t cols, const uint8_t* bytes,
+    size_t row_stride, size_t readable, std::shared_ptr<const void> owner) {
+  const FormatInfo info = GetFormatInfo(format);
+  const std::string name = "View(" + info.name + "): ";
+  if (info.name == "unknown")
+    return InvalidArgument("View: unregistered format");
+  if (rows == 0 || cols == 0 || rows > (size_t{1} << 40) / cols) {
+    return InvalidArgument(name + "bad shape " + std::to_string(rows) + " x " +
+                           std::to_string(cols));
+  }
+  if (cols % info.col_multiple != 0) {
+    return InvalidArgument(name + "a row of " + std::to_string(cols) +
+                           " weights; " + info.name + " needs a multiple of " +
+                           std::to_string(info.col_multiple));
+  }
+  const Codec& codec = GetCodec(format.kind);
+  if (codec.params_per_row != 0 || codec.tensor_params != 0) {
+    return InvalidArgument(name + info.name +
+                           " has row or tensor parameters; only formats "
+                           "whose rows hold everything can be viewed");
+  }
+  if (bytes == nullptr) return InvalidArgument(name + "bytes is null");
+  const size_t payload = codec.row_payload_bytes(cols, format.level);
+  if (row_stride < payload) {
+    return InvalidArgument(name + "row_stride " + std::to_string(row_stride) +
+                           " is below the row payload " +
+                           std::to_string(payload));
+  }
+  // f32, f16, bf16: whole elements (the kernels index rows in elements).
+  const size_t elem = info.block == 1 ? payload / cols : 1;
+  if (row_stride % elem != 0 ||
+      reinterpret_cast<uintptr_t>(bytes) % elem != 0) {
+    return InvalidArgument(name + "row_stride " + std::to_string(row_stride) +
+                           " and the address must be multiples of " +
+                           std::to_string(elem) + " (the element size)");
+  }
+  if (rows > 1 && (rows - 1) > (SIZE_MAX - payload - kReadSlack) / row_stride) {
+    return InvalidArgument(name + "rows x row_stride overflows");
+  }
+  const size_t needed = (rows - 1) * row_stride + payload + kReadSlack;
+  if (readable < needed) {
+    return OutOfRange(name + std::to_string(readable) +
+                      " readable bytes; the view needs " +
+                      std::to_string(needed) + " (rows plus " +
+                      std::to_string(kReadSlack) + " bytes of read slack)");
+  }
+  auto d = std::make_shared<Data>();
+  d->format = format;
+  d->rows = rows;
+  d->cols = cols;
+  d->row_payload = payload;
+  d->row_stride = row_stride;
+  d->params_per_row = 0;
+  d->base = bytes;
+  d->owner = std::move(owner);
+  return QuantizedMatrix(std::move(d));
 }
 
 StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
@@ -69,8 +136,7 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
   }
   if (cols % info.col_multiple != 0) {
     return InvalidArgument(name + "a row of " + std::to_string(cols) +
-                           " weights; " + info.name +
-                           " needs a multiple of " +
+                           " weights; " + info.name + " needs a multiple of " +
                            std::to_string(info.col_multiple));
   }
   const Codec& codec = GetCodec(format.kind);
@@ -104,8 +170,7 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
       // different paths (found by from_parts_fuzzer).
       if (std::signbit(row_params[2 * r])) {
         return DataLoss(name + "row " + std::to_string(r) + " has scale " +
-                        std::to_string(row_params[2 * r]) +
-                        " (must be >= 0)");
+                        std::to_string(row_params[2 * r]) + " (must be >= 0)");
       }
       const float e = row_params[2 * r + 1];
       if (e != 1.0f && e != 2.0f && e != 3.0f) {
@@ -128,6 +193,7 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
     return Status(StatusCode::kResourceExhausted,
                   name + "cannot allocate " + std::to_string(alloc) + " bytes");
   }
+  d->base = d->bytes.get();
   std::memset(d->bytes.get(), 0, alloc);
   for (size_t r = 0; r < rows; ++r) {
     std::memcpy(d->mutable_row(r), payload + r * row_payload, row_payload);
@@ -178,6 +244,47 @@ StatusOr<QuantizedMatrix> Quantize(Format format, const float* w, size_t rows,
   StatusOr<Context> ctx = Context::Create(one);
   if (!ctx.ok()) return ctx.status();
   return Quantize(*ctx, format, w, rows, cols, row_stride, opt);
+}
+
+namespace {
+
+// For each row, the first column whose weight decodes to NaN or Inf, or
+// SIZE_MAX: decoded with ctx's SIMD target on ctx's threads.
+std::vector<size_t> FirstNonFinitePerRow(const Context& ctx,
+                                         const QuantizedMatrix::Data& data) {
+  DecodeRowFn decode =
+      GetDecodeKernels(ctx.target()).row[static_cast<int>(data.format.kind)];
+  if (decode == nullptr) decode = GetCodec(data.format.kind).decode_row;
+  std::vector<size_t> bad_row(data.rows, SIZE_MAX);
+  ParallelFor(ctx, data.rows, 64, [&](size_t r0, size_t r1) {
+    std::vector<float> buf(data.cols);
+    for (size_t r = r0; r < r1; ++r) {
+      decode(data, r, buf.data());
+      for (size_t c = 0; c < data.cols; ++c) {
+        if (!std::isfinite(buf[c])) {
+          bad_row[r] = c;
+          break;
+        }
+      }
+    }
+  });
+  return bad_row;
+}
+
+}  // namespace
+
+Status CheckFinite(const Context& ctx, const QuantizedMatrix& m) {
+  if (m.empty()) return InvalidArgument("CheckFinite: empty matrix");
+  const std::vector<size_t> bad_row = FirstNonFinitePerRow(ctx, m.data());
+  for (size_t r = 0; r < bad_row.size(); ++r) {
+    if (bad_row[r] != SIZE_MAX) {
+      return DataLoss(FormatName(m.format()) + " weight at row " +
+                      std::to_string(r) + ", column " +
+                      std::to_string(bad_row[r]) +
+                      " decodes to a non-finite value");
+    }
+  }
+  return Status::Ok();
 }
 
 StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
@@ -236,6 +343,7 @@ StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
                   "Quantize(" + name + "): cannot allocate " +
                       std::to_string(alloc) + " bytes");
   }
+  d->base = d->bytes.get();
   std::memset(d->bytes.get(), 0, alloc);
   d->row_params.assign(rows * codec.params_per_row, 0.0f);
   d->tensor_params.assign(codec.tensor_params, 0.0f);
@@ -256,22 +364,7 @@ StatusOr<QuantizedMatrix> Quantize(const Context& ctx, Format format,
   // Finite weights can still overflow a format's scale (an f16 block scale
   // of q8_0/q4_0/iq4_nl/qins4 beyond 65504, found by the quantize fuzzer):
   // every weight must decode to a finite value, or the matrix is refused.
-  DecodeRowFn decode =
-      GetDecodeKernels(ctx.target()).row[static_cast<int>(format.kind)];
-  if (decode == nullptr) decode = codec.decode_row;
-  std::vector<size_t> bad_row(rows, SIZE_MAX);
-  ParallelFor(ctx, rows, 64, [&](size_t r0, size_t r1) {
-    std::vector<float> buf(cols);
-    for (size_t r = r0; r < r1; ++r) {
-      decode(data, r, buf.data());
-      for (size_t c = 0; c < cols; ++c) {
-        if (!std::isfinite(buf[c])) {
-          bad_row[r] = c;
-          break;
-        }
-      }
-    }
-  });
+  const std::vector<size_t> bad_row = FirstNonFinitePerRow(ctx, data);
   for (size_t r = 0; r < rows; ++r) {
     if (bad_row[r] == SIZE_MAX) continue;
     size_t c = bad_row[r];
