@@ -31,7 +31,7 @@ T_U8, T_I8, T_U16, T_I16, T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR, T_U64, \
 SCALAR_FMT = {T_U8: '<B', T_I8: '<b', T_U16: '<H', T_I16: '<h', T_U32: '<I',
               T_I32: '<i', T_F32: '<f', T_BOOL: '<B', T_U64: '<Q',
               T_I64: '<q', T_F64: '<d'}
-G_F32, G_F16, G_Q4_0, G_Q8_0, G_BF16 = 0, 1, 2, 8, 30
+G_F32, G_F16, G_Q4_0, G_Q8_0, G_Q8_1, G_BF16 = 0, 1, 2, 8, 9, 30
 
 
 def gstr(s):
@@ -411,13 +411,13 @@ def malformed_cases(base):
     yield variant('ffn_norm_wrong_shape', wrong_norm_shape,
                   'has dims [16], expected [32]')
 
-    def q4_0(m):
+    def q8_1(m):
+        # Q8_1 (ggml's activation type: blocks of 32, f16 d and s, 32 int8)
+        # has no library format.
         t = m.tensor('blk.0.attn_q.weight')
-        t['gtype'] = G_Q4_0
-        t['data'] = gguf.quants.quantize(
-            np.zeros((32, 32), np.float32),
-            gguf.GGMLQuantizationType.Q4_0).tobytes()
-    yield variant('attn_q_q4_0', q4_0, 'unsupported tensor type Q4_0')
+        t['gtype'] = G_Q8_1
+        t['data'] = bytes(32 * 40)
+    yield variant('attn_q_q8_1', q8_1, 'unsupported tensor type Q8_1')
 
     def set_norm_value(name, value):
         def f(m):

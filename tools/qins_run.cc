@@ -320,7 +320,11 @@ std::vector<int> PromptTokens(const Args& a, const Tokenizer* tok,
 // the FP32 reference. Converted files are already in memory.
 void CheckFits(const ModelSource& src, const std::vector<FormatPolicy>& ps,
                bool with_f32) {
-  if (src.Stored() != nullptr) return;
+  // Stored weights are already in memory (a converted file) or mapped
+  // (GGUF, paged in from the file).
+  if (std::all_of(ps.begin(), ps.end(),
+                  [](const FormatPolicy& p) { return p.stored; }))
+    return;
   double bpw = with_f32 ? 4.0 : 0.0;
   for (const FormatPolicy& p : ps) {
     for (TensorClass t : kLinearClasses)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qins::runner {
@@ -18,9 +19,36 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     if (src.Stored() == nullptr) {
       return InvalidArgument(src.Describe() +
                              ": format 'stored' needs a converted-model file "
-                             "(qins-convert); this source holds f32 weights");
+                             "(qins-convert) or a GGUF; this source holds f32 "
+                             "weights");
     }
-    return *src.Stored();  // matrices are shared, not copied
+    const ModelWeights& w = *src.Stored();
+    // A view of a file's bytes (GGUF) has not been decoded yet: a NaN/Inf
+    // scale would otherwise reach the logits silently.
+    auto check = [&](const QuantizedMatrix& m, const std::string& what) {
+      if (m.empty() || !m.is_view()) return Status::Ok();
+      Status s = CheckFinite(ctx, m);
+      if (s.ok()) return s;
+      return Status(s.code(),
+                    src.Describe() + ": " + what + ": " + s.message());
+    };
+    if (Status s = check(w.token_embedding, "embedding"); !s.ok()) return s;
+    if (Status s = check(w.output, "output"); !s.ok()) return s;
+    for (size_t l = 0; l < w.layers.size(); ++l) {
+      const LayerWeights& lw = w.layers[l];
+      const std::pair<const char*, const QuantizedMatrix*> ms[] = {
+          {"attn_q", &lw.wq},       {"attn_k", &lw.wk},
+          {"attn_v", &lw.wv},       {"attn_o", &lw.wo},
+          {"ffn_gate", &lw.w_gate}, {"ffn_up", &lw.w_up},
+          {"ffn_down", &lw.w_down}};
+      for (const auto& [name, m] : ms) {
+        if (Status s =
+                check(*m, std::string(name) + " of layer " + std::to_string(l));
+            !s.ok())
+          return s;
+      }
+    }
+    return w;  // matrices are shared, not copied
   }
   size_t max_floats = 0;
   for (TensorClass t : kLinearClasses) {

@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
+
+#include "qins/context.h"
 
 namespace qins::runner {
 namespace {
@@ -694,6 +697,36 @@ const GgufTensorInfo* GgufFile::FindTensor(std::string_view name) const {
   return it == tensor_index_.end() ? nullptr : &tensors_[it->second];
 }
 
+StatusOr<QuantizedMatrix> GgufFile::Matrix(
+    const GgufTensorInfo& t, std::shared_ptr<const void> owner) const {
+  StatusOr<Format> format = FormatForGgmlType(t.type);
+  if (!format.ok()) {
+    return Unsupported(name_ + ": tensor '" + t.name +
+                       "': unsupported tensor type " + GgmlTypeName(t.type) +
+                       " (" + format.status().message() + ")");
+  }
+  const uint64_t rows = t.n_rows(), cols = t.row_length();
+  const uint64_t row_bytes = t.n_bytes / rows;
+  const uint64_t start = data_offset_ + t.offset;  // checked by ParseAll
+  StatusOr<QuantizedMatrix> m =
+      QuantizedMatrix::View(*format, rows, cols, data_ + start, row_bytes,
+                            size_ - start, std::move(owner));
+  if (m.ok()) return m;
+  if (m.status().code() != StatusCode::kOutOfRange) {
+    return Status(m.status().code(),
+                  name_ + ": tensor '" + t.name + "': " + m.status().message());
+  }
+  // Too close to the end of the file for the decoders' read slack: a view
+  // of a copy with the slack (the last tensor of a file; usually a norm).
+  auto copy = std::make_shared<std::vector<uint8_t>>(
+      t.n_bytes + QuantizedMatrix::kReadSlack, uint8_t{0});
+  std::memcpy(copy->data(), data_ + start, t.n_bytes);
+  const uint8_t* bytes = copy->data();
+  const size_t size = copy->size();  // before the move below
+  return QuantizedMatrix::View(*format, rows, cols, bytes, row_bytes, size,
+                               std::move(copy));
+}
+
 Status GgufFile::ReadRowsF32(const GgufTensorInfo& t, uint64_t row_begin,
                              uint64_t n_rows, float* out) const {
   uint64_t row_end = 0;
@@ -704,40 +737,20 @@ Status GgufFile::ReadRowsF32(const GgufTensorInfo& t, uint64_t row_begin,
                       std::to_string(n_rows) + ") outside its " +
                       std::to_string(t.n_rows()) + " rows");
   }
-  const uint64_t cols = t.row_length();
-  const uint64_t row_bytes = t.n_bytes / t.n_rows();
-  const uint8_t* src = data_ + data_offset_ + t.offset + row_begin * row_bytes;
-  const uint64_t n = n_rows * cols;
-  switch (t.type) {
-    case static_cast<uint32_t>(GgmlType::kF32):
-      std::memcpy(out, src, n * 4);
-      return Status::Ok();
-    case static_cast<uint32_t>(GgmlType::kF16):
-      for (uint64_t k = 0; k < n; ++k) {
-        out[k] = HalfToFloat(LoadLe<uint16_t>(src + 2 * k));
-      }
-      return Status::Ok();
-    case static_cast<uint32_t>(GgmlType::kBF16):
-      for (uint64_t k = 0; k < n; ++k) {
-        out[k] = Bf16ToFloat(LoadLe<uint16_t>(src + 2 * k));
-      }
-      return Status::Ok();
-    case static_cast<uint32_t>(GgmlType::kQ8_0):
-      // Blocks of 32: f16 scale d, then 32 int8 q; value = d * q.
-      for (uint64_t b = 0; b < n / 32; ++b) {
-        const uint8_t* blk = src + 34 * b;
-        const float d = HalfToFloat(LoadLe<uint16_t>(blk));
-        for (int k = 0; k < 32; ++k) {
-          out[32 * b + k] =
-              d * static_cast<float>(static_cast<int8_t>(blk[2 + k]));
-        }
-      }
-      return Status::Ok();
-    default:
-      return Unsupported(name_ + ": tensor '" + t.name +
-                         "': unsupported tensor type " + GgmlTypeName(t.type) +
-                         " (this reader dequantizes F32, F16, BF16 and Q8_0)");
-  }
+  if (n_rows == 0) return Status::Ok();
+  // The library's decoder of the format holding the type's bytes: one
+  // decoder per format (bit-identical to gguf-py's dequantize, tested).
+  StatusOr<QuantizedMatrix> m = Matrix(t, nullptr);
+  if (!m.ok()) return m.status();
+  static const Context* const ctx = [] {
+    ContextOptions o;
+    o.num_threads = 1;
+    StatusOr<Context> c = Context::Create(o);
+    return c.ok() ? new Context(*c) : nullptr;
+  }();
+  if (ctx == nullptr)
+    return Status(StatusCode::kInternal, name_ + ": no decoding context");
+  return DequantizeRows(*ctx, *m, row_begin, n_rows, out);
 }
 
 }  // namespace qins::runner

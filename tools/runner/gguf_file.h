@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "qins/quantize.h"
 #include "qins/status.h"
 
 namespace qins::runner {
@@ -134,11 +135,18 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* FindTensor(std::string_view name) const;
 
+  // Tensor `t` as a library matrix in the format that holds its ggml type's
+  // bytes (FormatForGgmlType), used in place: a View of the mapping that
+  // keeps `owner` alive (pass what keeps this file alive, or null when the
+  // matrix does not outlive the file). A tensor that ends within the
+  // decoders' read slack of the end of the file is copied. A type without a
+  // library format: kUnsupported "unsupported tensor type <name>".
+  StatusOr<QuantizedMatrix> Matrix(const GgufTensorInfo& t,
+                                   std::shared_ptr<const void> owner) const;
   // Writes rows [row_begin, row_begin + n_rows) of `t` as f32 (row_length()
-  // floats each) to `out`, dequantizing F32, F16, BF16 and Q8_0. Other types:
-  // kUnsupported "unsupported tensor type <name>". Values are converted
-  // as stored: NaN/Inf are passed through (callers that need finite weights
-  // check; GgufSource does).
+  // floats each) to `out`, decoded by the library (Matrix, DequantizeRows).
+  // Values are converted as stored: NaN/Inf are passed through (callers
+  // that need finite weights check; GgufSource does).
   Status ReadRowsF32(const GgufTensorInfo& t, uint64_t row_begin,
                      uint64_t n_rows, float* out) const;
 

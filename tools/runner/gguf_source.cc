@@ -6,7 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "qins/format.h"
+#include "qins/quantize.h"
 #include "tools/runner/gguf_file.h"
+#include "tools/runner/model_weights.h"
 
 namespace qins::runner {
 namespace {
@@ -69,13 +72,6 @@ bool PerLayer(TensorClass t) {
          t != TensorClass::kFinalNorm;
 }
 
-bool Readable(uint32_t type) {
-  return type == static_cast<uint32_t>(GgmlType::kF32) ||
-         type == static_cast<uint32_t>(GgmlType::kF16) ||
-         type == static_cast<uint32_t>(GgmlType::kBF16) ||
-         type == static_cast<uint32_t>(GgmlType::kQ8_0);
-}
-
 std::string DimsString(const GgufTensorInfo& t) {
   std::string s = "[";
   for (uint32_t d = 0; d < t.n_dims; ++d) {
@@ -93,13 +89,17 @@ class GgufSource : public ModelSource {
   Status ReadTensor(TensorClass t, int layer, float* out) const override;
   std::vector<std::string> Vocab() const override { return vocab_; }
   std::string Describe() const override { return "gguf " + file_->name(); }
+  // The file's own types, used in place from the mapping.
+  const ModelWeights* Stored() const override { return &stored_; }
 
  private:
   StatusOr<int> IntKey(const char* key, int64_t max_value) const;
   Status CheckTensor(TensorClass t, int layer, const GgufTensorInfo** out);
   const GgufTensorInfo* Lookup(TensorClass t, int layer) const;
+  Status BuildStored();
 
-  std::unique_ptr<GgufFile> file_;
+  std::shared_ptr<const GgufFile> file_;
+  ModelWeights stored_;
   ModelConfig config_;
   std::vector<std::string> vocab_;
   const GgufTensorInfo* embedding_ = nullptr;
@@ -126,10 +126,10 @@ Status GgufSource::CheckTensor(TensorClass t, int layer,
   if (info == nullptr) {
     return DataLoss(file_->name() + ": missing tensor '" + name + "'");
   }
-  if (!Readable(info->type)) {
+  if (StatusOr<Format> f = FormatForGgmlType(info->type); !f.ok()) {
     return Unsupported(
         file_->name() + ": tensor '" + name + "': unsupported tensor type " +
-        GgmlTypeName(info->type) + " (supported: F32, F16, BF16, Q8_0)");
+        GgmlTypeName(info->type) + " (" + f.status().message() + ")");
   }
   size_t rows = 0, cols = 0;
   TensorShape(config_, t, &rows, &cols);
@@ -370,6 +370,52 @@ Status GgufSource::Init() {
                       "' is not part of a llama model (unknown tensors are "
                       "refused, not ignored)");
     }
+  }
+  return BuildStored();
+}
+
+// Every matrix a view of the mapping in its own type (no copy, nothing
+// decoded: CheckFinite runs when the weights are used, ConvertModel), the
+// norm vectors decoded to f32.
+Status GgufSource::BuildStored() {
+  ModelWeights& w = stored_;
+  w.config = config_;
+  w.vocab = vocab_;
+  w.source = Describe();
+  auto matrix = [&](TensorClass t, int layer, QuantizedMatrix* m) -> Status {
+    StatusOr<QuantizedMatrix> v = file_->Matrix(*Lookup(t, layer), file_);
+    if (!v.ok()) return v.status();
+    *m = std::move(*v);
+    return Status::Ok();
+  };
+  auto norm = [&](TensorClass t, int layer, std::vector<float>* v) {
+    v->resize(config_.dim);
+    return ReadTensor(t, layer, v->data());
+  };
+  if (Status s = matrix(TensorClass::kEmbedding, 0, &w.token_embedding);
+      !s.ok())
+    return s;
+  if (!config_.tied_classifier) {
+    if (Status s = matrix(TensorClass::kOutput, 0, &w.output); !s.ok())
+      return s;
+  }
+  if (Status s = norm(TensorClass::kFinalNorm, 0, &w.final_norm); !s.ok())
+    return s;
+  w.layers.resize(config_.n_layers);
+  for (int l = 0; l < config_.n_layers; ++l) {
+    LayerWeights& lw = w.layers[l];
+    const std::pair<TensorClass, QuantizedMatrix*> ms[] = {
+        {TensorClass::kAttnQ, &lw.wq},       {TensorClass::kAttnK, &lw.wk},
+        {TensorClass::kAttnV, &lw.wv},       {TensorClass::kAttnO, &lw.wo},
+        {TensorClass::kFfnGate, &lw.w_gate}, {TensorClass::kFfnUp, &lw.w_up},
+        {TensorClass::kFfnDown, &lw.w_down}};
+    for (const auto& [t, m] : ms) {
+      if (Status s = matrix(t, l, m); !s.ok()) return s;
+    }
+    if (Status s = norm(TensorClass::kAttnNorm, l, &lw.attn_norm); !s.ok())
+      return s;
+    if (Status s = norm(TensorClass::kFfnNorm, l, &lw.ffn_norm); !s.ok())
+      return s;
   }
   return Status::Ok();
 }
