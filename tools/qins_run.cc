@@ -50,8 +50,9 @@ modes:
 common options:
   --model FILE        llama2.c checkpoint, GGUF v2/v3 (llama), or a
                       converted-model file from qins-convert (each sniffed
-                      by its magic; a converted file runs in its own formats
-                      unless --format/--formats asks for others)
+                      by its magic; a GGUF or a converted file runs in its
+                      own formats, the GGUF's tensors used in place from the
+                      mapped file, unless --format/--formats asks for others)
   --synthetic NAME    real-size model with deterministic random weights:
                       phi-3.5-mini, llama-2-7b, tinyllama-1.1b, stories15m,
                       stories260k-shape (refused if it does not fit in RAM)
@@ -75,8 +76,9 @@ generate:
   --temp T            temperature; 0 = greedy (default 1.0, as run.c)
   --top-p P           nucleus sampling cut-off in (0,1) (default 0.9)
   --seed S            sampler seed (default 42)
-  --format NAME       weight format of every linear weight (default f32;
-                      "stored": a converted file's own formats)
+  --format NAME       weight format of every linear weight (default: the
+                      file's own for a GGUF or converted file, else f32;
+                      "stored": those own formats)
   --format-map MAP    per-class overrides: class=format,... with classes
                       embedding, attn_q, attn_k, attn_v, attn_o, ffn_gate,
                       ffn_up, ffn_down, output
@@ -100,7 +102,8 @@ eval:
   --json FILE, --markdown FILE   also write the results there
 
 bench:
-  --formats LIST      as for eval (default f32)
+  --formats LIST      as for eval, plus "stored" (default: stored for a
+                      GGUF or converted file, else f32)
   --policy seed-adaptive   adds the adaptive policy
   --prompt-len P      prefill tokens (default 16)
   -n N                decode tokens (default 128)
