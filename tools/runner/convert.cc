@@ -101,7 +101,9 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     return Status::Ok();
   };
   auto norm = [&](TensorClass t, int layer, std::vector<float>* out) -> Status {
-    out->resize(c.dim);
+    size_t r, k;
+    TensorShape(c, t, &r, &k);
+    out->resize(k);
     return src.ReadTensor(t, layer < 0 ? 0 : layer, out->data());
   };
   st = convert(TensorClass::kEmbedding, -1,
@@ -125,6 +127,16 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     }
     if (!(st = norm(TensorClass::kAttnNorm, l, &w.attn_norm)).ok()) return st;
     if (!(st = norm(TensorClass::kFfnNorm, l, &w.ffn_norm)).ok()) return st;
+    if (c.has_gemma_norms()) {
+      const std::pair<TensorClass, std::vector<float>*> extra[] = {
+          {TensorClass::kAttnQNorm, &w.attn_q_norm},
+          {TensorClass::kAttnKNorm, &w.attn_k_norm},
+          {TensorClass::kAttnPostNorm, &w.attn_post_norm},
+          {TensorClass::kFfnPostNorm, &w.ffn_post_norm}};
+      for (const auto& [t, v] : extra) {
+        if (!(st = norm(t, l, v)).ok()) return st;
+      }
+    }
   }
   if (!(st = norm(TensorClass::kFinalNorm, -1, &m.final_norm)).ok()) return st;
   if (!c.tied_classifier) {

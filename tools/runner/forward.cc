@@ -30,24 +30,31 @@ float Dot(const float* a, const float* b, int n) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
-// Rotates each adjacent pair (2i, 2i+1) of every head of q (dim floats) and
-// k (kv_dim floats) by pos * inv_freq[i], as run.c does.
-void Rope(float* q, float* k, int dim, int kv_dim, int hs, const float* cos_,
+// Rotates pair i of each of `heads` heads of v (heads x hs floats) by the
+// angle whose cos/sin are given: Llama's pairs are adjacent (2i, 2i+1), as
+// run.c and llama.cpp's LLAMA_ROPE_TYPE_NORM rotate them; Gemma 3's are
+// (i, i + hs/2) (NeoX).
+void Rope(float* v, int heads, int hs, bool neox, const float* cos_,
           const float* sin_) {
-  for (int i = 0; i < hs / 2; ++i) {
-    const float fcr = cos_[i], fci = sin_[i];
-    for (int base = 0; base < dim; base += hs) {
-      float* p = q + base + 2 * i;
-      const float a = p[0], b = p[1];
-      p[0] = a * fcr - b * fci;
-      p[1] = a * fci + b * fcr;
-      if (base < kv_dim) {
-        float* r = k + base + 2 * i;
-        const float ka = r[0], kb = r[1];
-        r[0] = ka * fcr - kb * fci;
-        r[1] = ka * fci + kb * fcr;
-      }
+  const int half = hs / 2;
+  for (int h = 0; h < heads; ++h) {
+    float* head = v + size_t(h) * hs;
+    for (int i = 0; i < half; ++i) {
+      float* a = neox ? head + i : head + 2 * i;
+      float* b = neox ? head + i + half : head + 2 * i + 1;
+      const float x = *a, y = *b, fcr = cos_[i], fci = sin_[i];
+      *a = x * fcr - y * fci;
+      *b = x * fci + y * fcr;
     }
+  }
+}
+
+// RMSNorm of each of `heads` heads of v (heads x hs floats) in place, with
+// the hs weights w shared by the heads (Gemma 3's q and k norms).
+void HeadNorm(float* v, int heads, int hs, const float* w, float eps) {
+  for (int h = 0; h < heads; ++h) {
+    float* p = v + size_t(h) * hs;
+    RmsNorm(p, p, w, hs, eps);
   }
 }
 
@@ -57,6 +64,41 @@ void SwiGlu(float* h, const float* h2, int n) {
     const float g = h[i];
     h[i] = g / (1.0f + std::exp(-g)) * h2[i];
   }
+}
+
+// GELU(tanh)-gated in place: h = gelu(h) * h2, with ggml's tanh form
+// 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))).
+void GeluGate(float* h, const float* h2, int n) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  for (int i = 0; i < n; ++i) {
+    const float x = h[i];
+    const float g =
+        0.5f * x *
+        (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
+    h[i] = g * h2[i];
+  }
+}
+
+// The FFN's gate activation of the architecture, in place.
+void Gate(const ModelConfig& c, float* h, const float* h2, int n) {
+  if (c.arch == Arch::kGemma3)
+    GeluGate(h, h2, n);
+  else
+    SwiGlu(h, h2, n);
+}
+
+// Gemma's embedding scale: rows x dim floats times sqrt(dim) (llama.cpp:
+// ggml_scale by sqrtf(n_embd)).
+void ScaleEmbedding(const ModelConfig& c, float* x, int rows) {
+  const float s = std::sqrt(float(c.dim));
+  for (size_t i = 0; i < size_t(rows) * c.dim; ++i) x[i] *= s;
+}
+
+// Gemma 2/3's soft cap of the logits, when the model has one.
+void SoftCap(const ModelConfig& c, float* logits, size_t n) {
+  if (!(c.final_logit_softcap > 0)) return;
+  const float cap = c.final_logit_softcap;
+  for (size_t i = 0; i < n; ++i) logits[i] = cap * std::tanh(logits[i] / cap);
 }
 
 void AddInPlace(float* x, const float* y, int n) {
@@ -108,21 +150,36 @@ StatusOr<Transformer> Transformer::Create(const Context& ctx,
       weights->final_norm.size() != static_cast<size_t>(c.dim)) {
     return InvalidArgument("Transformer: weights do not match the config");
   }
+  if (c.has_gemma_norms()) {
+    for (const LayerWeights& l : weights->layers) {
+      if (l.attn_q_norm.size() != size_t(c.head_dim()) ||
+          l.attn_k_norm.size() != size_t(c.head_dim()) ||
+          l.attn_post_norm.size() != size_t(c.dim) ||
+          l.ffn_post_norm.size() != size_t(c.dim))
+        return InvalidArgument(
+            "Transformer: a gemma3 layer lacks its q/k or post norms");
+    }
+  }
   Transformer t(ctx, weights);
   t.max_positions_ =
       max_positions <= 0 ? c.seq_len : std::min(max_positions, c.seq_len);
   const int hs = c.head_dim();
-  t.inv_freq_.resize(hs / 2);
+  // Frequencies of the global layers (rope_theta) and of Gemma 3's local
+  // ones (rope_theta_local), each hs / 2.
+  t.inv_freq_.resize(hs);
   for (int i = 0; i < hs / 2; ++i) {
     // run.c: 1 / theta^(2i / head_size) in float.
     t.inv_freq_[i] = 1.0f / std::pow(c.rope_theta, (2 * i) / float(hs));
+    t.inv_freq_[hs / 2 + i] =
+        1.0f / std::pow(c.rope_theta_local, (2 * i) / float(hs));
   }
-  t.rope_cos_.resize(hs / 2);
-  t.rope_sin_.resize(hs / 2);
+  t.rope_cos_.resize(hs);
+  t.rope_sin_.resize(hs);
   t.x_.resize(c.dim);
   t.xb_.resize(c.dim);
   t.xb2_.resize(c.dim);
-  t.q_.resize(c.dim);
+  t.q_.resize(c.q_dim());
+  t.attn_out_.resize(c.q_dim());
   t.hb_.resize(c.hidden_dim);
   t.hb2_.resize(c.hidden_dim);
   t.att_.resize(size_t(c.n_heads) * t.max_positions_);
@@ -144,9 +201,13 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   const float scale = 1.0f / std::sqrt(float(hs));
   q += size_t(h) * hs;
   out += size_t(h) * hs;
-  // Scores: (pos + 1) dot products of head_dim.
+  // Gemma 3's local layers see the last sliding_window positions only
+  // (llama.cpp masks p when pos - p >= n_swa).
+  const int t0 =
+      c.is_local(layer) ? std::max(0, pos - c.sliding_window + 1) : 0;
+  // Scores: (pos + 1 - t0) dot products of head_dim.
   float max_score = -INFINITY;
-  for (int t = 0; t <= pos; ++t) {
+  for (int t = t0; t <= pos; ++t) {
     att[t] =
         Dot(q, key_cache_.data() + kv_off + size_t(t) * kv_dim, hs) * scale;
     max_score = std::max(max_score, att[t]);
@@ -157,7 +218,7 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   // 0. Such values, and their products with V, would otherwise reach the
   // subnormal range, where x86 arithmetic costs ~100 cycles per operation;
   // peaked attention in small trained models produces many of them.
-  for (int t = 0; t <= pos; ++t) {
+  for (int t = t0; t <= pos; ++t) {
     const float d = att[t] - max_score;
     att[t] = d < -40.0f ? 0.0f : std::exp(d);
     sum += att[t];
@@ -165,7 +226,7 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   const float inv = 1.0f / sum;
   // Weighted sum of V: (pos + 1) x head_dim multiply-adds.
   std::fill(out, out + hs, 0.0f);
-  for (int t = 0; t <= pos; ++t) {
+  for (int t = t0; t <= pos; ++t) {
     const float a = att[t] * inv;
     if (a == 0.0f) continue;
     const float* v = value_cache_.data() + kv_off + size_t(t) * kv_dim;
@@ -194,7 +255,7 @@ double AttentionFlops(const ModelConfig& c, int pos) {
   return 4.0 * c.n_heads * (pos + 1.0) * c.head_dim();
 }
 double AttentionBytes(const ModelConfig& c, int pos) {
-  return 4.0 * (2.0 * (pos + 1) * c.kv_dim() + 2.0 * c.dim);
+  return 4.0 * (2.0 * (pos + 1) * c.kv_dim() + 2.0 * c.q_dim());
 }
 
 }  // namespace
@@ -212,12 +273,15 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
                            std::to_string(max_positions_) + ")");
   }
   const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
-  const int hs = c.head_dim();
+  const int hs = c.head_dim(), q_dim = c.q_dim();
+  const bool gemma = c.has_gemma_norms();
   if (prof_) prof_->Mark();
   Status st = DequantizeRows(ctx_, w_->token_embedding, token, 1, x_.data());
   if (!st.ok()) return st;
-  // The rotation of pair i at this position, shared by every layer and head.
-  for (int i = 0; i < hs / 2; ++i) {
+  if (gemma) ScaleEmbedding(c, x_.data(), 1);
+  // The rotation of pair i at this position (global, then local layers),
+  // shared by every layer and head.
+  for (int i = 0; i < hs; ++i) {
     const float angle = pos * inv_freq_[i];
     rope_cos_[i] = std::cos(angle);
     rope_sin_[i] = std::sin(angle);
@@ -239,8 +303,17 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
         !(st = Matmul(TensorClass::kAttnK, w.wk, xb_.data(), 1, k, 0)).ok() ||
         !(st = Matmul(TensorClass::kAttnV, w.wv, xb_.data(), 1, v, 0)).ok())
       return st;
-    Rope(q_.data(), k, dim, kv_dim, hs, rope_cos_.data(), rope_sin_.data());
-    Lap(RegionKind::kRope, 8.0 * (dim + kv_dim));
+    if (gemma) {
+      HeadNorm(q_.data(), c.n_heads, hs, w.attn_q_norm.data(), c.norm_eps);
+      HeadNorm(k, c.n_kv_heads, hs, w.attn_k_norm.data(), c.norm_eps);
+      Lap(RegionKind::kRmsNorm, 12.0 * (q_dim + kv_dim));
+    }
+    const int ro = RopeOffset(l);
+    Rope(q_.data(), c.n_heads, hs, gemma, rope_cos_.data() + ro,
+         rope_sin_.data() + ro);
+    Rope(k, c.n_kv_heads, hs, gemma, rope_cos_.data() + ro,
+         rope_sin_.data() + ro);
+    Lap(RegionKind::kRope, 8.0 * (q_dim + kv_dim));
     // Each head is computed by one thread in a fixed order, so the result
     // does not depend on the thread count. Below ~64K multiply-adds (~10 us
     // on one core) a fork/join of a few us would cost more than it saves,
@@ -250,13 +323,19 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
     const size_t grain = work < (size_t{1} << 16) ? c.n_heads : 1;
     ParallelFor(ctx_, c.n_heads, grain, [&](size_t h0, size_t h1) {
       for (size_t h = h0; h < h1; ++h)
-        AttendHead(l, pos, int(h), q_.data(), xb_.data(),
+        AttendHead(l, pos, int(h), q_.data(), attn_out_.data(),
                    att_.data() + h * max_positions_);
     });
     Lap(RegionKind::kAttention, AttentionBytes(c, pos), AttentionFlops(c, pos));
-    if (!(st = Matmul(TensorClass::kAttnO, w.wo, xb_.data(), 1, xb2_.data(), 0))
+    if (!(st = Matmul(TensorClass::kAttnO, w.wo, attn_out_.data(), 1,
+                      xb2_.data(), 0))
              .ok())
       return st;
+    if (gemma) {
+      RmsNorm(xb2_.data(), xb2_.data(), w.attn_post_norm.data(), dim,
+              c.norm_eps);
+      Lap(RegionKind::kRmsNorm, 12.0 * dim);
+    }
     AddInPlace(x_.data(), xb2_.data(), dim);
     Lap(RegionKind::kResidual, 12.0 * dim);
     RmsNorm(xb_.data(), x_.data(), w.ffn_norm.data(), dim, c.norm_eps);
@@ -268,12 +347,16 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
                       0))
              .ok())
       return st;
-    SwiGlu(hb_.data(), hb2_.data(), hidden);
+    Gate(c, hb_.data(), hb2_.data(), hidden);
     Lap(RegionKind::kSwiGlu, 12.0 * hidden);
     if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, hb_.data(), 1,
                       xb_.data(), 0))
              .ok())
       return st;
+    if (gemma) {
+      RmsNorm(xb_.data(), xb_.data(), w.ffn_post_norm.data(), dim, c.norm_eps);
+      Lap(RegionKind::kRmsNorm, 12.0 * dim);
+    }
     AddInPlace(x_.data(), xb_.data(), dim);
     Lap(RegionKind::kResidual, 12.0 * dim);
     if (FirstNonFiniteRow(x_.data(), 1, dim) >= 0)
@@ -286,6 +369,7 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
                     w_->classifier(), x_.data(), 1, logits_.data(), 0))
            .ok())
     return st;
+  SoftCap(c, logits_.data(), c.vocab_size);
   if (FirstNonFiniteRow(logits_.data(), 1, c.vocab_size) >= 0)
     return NonFinite(pos, "the final norm and the classifier");
   return static_cast<const float*>(logits_.data());
@@ -318,12 +402,13 @@ StatusOr<const float*> Transformer::Prefill(const int* tokens, int n, int pos0,
     bx_.resize(b * c.dim);
     bxb_.resize(b * c.dim);
     bxb2_.resize(b * c.dim);
-    bq_.resize(b * c.dim);
+    bq_.resize(b * c.q_dim());
+    battn_out_.resize(b * c.q_dim());
     bhb_.resize(b * c.hidden_dim);
     bhb2_.resize(b * c.hidden_dim);
     batt_.resize(b * c.n_heads * size_t(max_positions_));
-    brope_cos_.resize(b * (c.head_dim() / 2));
-    brope_sin_.resize(b * (c.head_dim() / 2));
+    brope_cos_.resize(b * c.head_dim());
+    brope_sin_.resize(b * c.head_dim());
   }
   const float* last = nullptr;
   for (int i = 0; i < n; i += kMaxBatch) {
@@ -345,7 +430,8 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
                                                  int pos0, float* logits) {
   const ModelConfig& c = w_->config;
   const int dim = c.dim, hidden = c.hidden_dim, kv_dim = c.kv_dim();
-  const int hs = c.head_dim();
+  const int hs = c.head_dim(), q_dim = c.q_dim();
+  const bool gemma = c.has_gemma_norms();
   if (prof_) prof_->Mark();
   Status st;
   for (int r = 0; r < m; ++r) {
@@ -353,12 +439,14 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
                         bx_.data() + size_t(r) * dim);
     if (!st.ok()) return st;
   }
-  // Each row's rotations at its position, shared by every layer and head.
+  if (gemma) ScaleEmbedding(c, bx_.data(), m);
+  // Each row's rotations at its position (global, then local layers),
+  // shared by every layer and head.
   for (int r = 0; r < m; ++r) {
-    for (int i = 0; i < hs / 2; ++i) {
+    for (int i = 0; i < hs; ++i) {
       const float angle = (pos0 + r) * inv_freq_[i];
-      brope_cos_[size_t(r) * (hs / 2) + i] = std::cos(angle);
-      brope_sin_[size_t(r) * (hs / 2) + i] = std::sin(angle);
+      brope_cos_[size_t(r) * hs + i] = std::cos(angle);
+      brope_sin_[size_t(r) * hs + i] = std::sin(angle);
     }
   }
   Lap(RegionKind::kEmbedding,
@@ -385,19 +473,30 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
     });
     Lap(RegionKind::kRmsNorm, 12.0 * dim * m);
     if (!(st = Matmul(TensorClass::kAttnQ, w.wq, bxb_.data(), m, bq_.data(),
-                      dim))
+                      q_dim))
              .ok() ||
         !(st = Matmul(TensorClass::kAttnK, w.wk, bxb_.data(), m, k, kv_dim))
              .ok() ||
         !(st = Matmul(TensorClass::kAttnV, w.wv, bxb_.data(), m, v, kv_dim))
              .ok())
       return st;
+    if (gemma) {
+      rows([&](int r) {
+        HeadNorm(bq_.data() + size_t(r) * q_dim, c.n_heads, hs,
+                 w.attn_q_norm.data(), c.norm_eps);
+        HeadNorm(k + size_t(r) * kv_dim, c.n_kv_heads, hs, w.attn_k_norm.data(),
+                 c.norm_eps);
+      });
+      Lap(RegionKind::kRmsNorm, 12.0 * (q_dim + kv_dim) * m);
+    }
+    const int ro = RopeOffset(l);
     rows([&](int r) {
-      Rope(bq_.data() + size_t(r) * dim, k + size_t(r) * kv_dim, dim, kv_dim,
-           hs, brope_cos_.data() + size_t(r) * (hs / 2),
-           brope_sin_.data() + size_t(r) * (hs / 2));
+      const float* cs = brope_cos_.data() + size_t(r) * hs + ro;
+      const float* sn = brope_sin_.data() + size_t(r) * hs + ro;
+      Rope(bq_.data() + size_t(r) * q_dim, c.n_heads, hs, gemma, cs, sn);
+      Rope(k + size_t(r) * kv_dim, c.n_kv_heads, hs, gemma, cs, sn);
     });
-    Lap(RegionKind::kRope, 8.0 * (dim + kv_dim) * m);
+    Lap(RegionKind::kRope, 8.0 * (q_dim + kv_dim) * m);
     // Attention: every (token, head) pair by one thread, in a fixed order.
     // Token r attends to positions 0 .. pos0 + r (the batch's own keys are
     // already in the cache).
@@ -410,19 +509,20 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
     ParallelFor(ctx_, pairs, 1, [&](size_t p0, size_t p1) {
       for (size_t p = p0; p < p1; ++p) {
         const int r = int(p / c.n_heads), h = int(p % c.n_heads);
-        AttendHead(l, pos0 + r, h, bq_.data() + size_t(r) * dim,
-                   bxb_.data() + size_t(r) * dim,
+        AttendHead(l, pos0 + r, h, bq_.data() + size_t(r) * q_dim,
+                   battn_out_.data() + size_t(r) * q_dim,
                    batt_.data() + p * max_positions_);
       }
     });
     Lap(RegionKind::kAttention, att_bytes, att_flops);
-    if (!(st = Matmul(TensorClass::kAttnO, w.wo, bxb_.data(), m, bxb2_.data(),
-                      dim))
+    if (!(st = Matmul(TensorClass::kAttnO, w.wo, battn_out_.data(), m,
+                      bxb2_.data(), dim))
              .ok())
       return st;
     rows([&](int r) {
-      AddInPlace(bx_.data() + size_t(r) * dim, bxb2_.data() + size_t(r) * dim,
-                 dim);
+      float* o = bxb2_.data() + size_t(r) * dim;
+      if (gemma) RmsNorm(o, o, w.attn_post_norm.data(), dim, c.norm_eps);
+      AddInPlace(bx_.data() + size_t(r) * dim, o, dim);
     });
     Lap(RegionKind::kResidual, 12.0 * dim * m);
     rows([&](int r) {
@@ -438,8 +538,8 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
              .ok())
       return st;
     rows([&](int r) {
-      SwiGlu(bhb_.data() + size_t(r) * hidden,
-             bhb2_.data() + size_t(r) * hidden, hidden);
+      Gate(c, bhb_.data() + size_t(r) * hidden,
+           bhb2_.data() + size_t(r) * hidden, hidden);
     });
     Lap(RegionKind::kSwiGlu, 12.0 * hidden * m);
     if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, bhb_.data(), m,
@@ -447,8 +547,9 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
              .ok())
       return st;
     rows([&](int r) {
-      AddInPlace(bx_.data() + size_t(r) * dim, bxb_.data() + size_t(r) * dim,
-                 dim);
+      float* o = bxb_.data() + size_t(r) * dim;
+      if (gemma) RmsNorm(o, o, w.ffn_post_norm.data(), dim, c.norm_eps);
+      AddInPlace(bx_.data() + size_t(r) * dim, o, dim);
     });
     Lap(RegionKind::kResidual, 12.0 * dim * m);
     if (const int r = FirstNonFiniteRow(bx_.data(), m, dim); r >= 0)
@@ -463,6 +564,7 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
     RmsNorm(x, x, w_->final_norm.data(), dim, c.norm_eps);
     Lap(RegionKind::kRmsNorm, 12.0 * dim);
     if (!(st = Matmul(cls, w_->classifier(), x, 1, logits, 0)).ok()) return st;
+    SoftCap(c, logits, c.vocab_size);
     if (FirstNonFiniteRow(logits, 1, c.vocab_size) >= 0)
       return NonFinite(pos0 + m - 1, "the final norm and the classifier");
     return static_cast<const float*>(logits);
@@ -475,6 +577,7 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
   if (!(st = Matmul(cls, w_->classifier(), bx_.data(), m, logits, c.vocab_size))
            .ok())
     return st;
+  SoftCap(c, logits, size_t(m) * c.vocab_size);
   if (const int r = FirstNonFiniteRow(logits, m, c.vocab_size); r >= 0)
     return NonFinite(pos0 + r, "the final norm and the classifier");
   return static_cast<const float*>(logits);

@@ -76,15 +76,26 @@ class Transformer {
   const ModelWeights* w_;
   int max_positions_ = 0;
   ForwardProfiler* prof_ = nullptr;
-  std::vector<float> inv_freq_;             // head_dim / 2 rotary frequencies
-  std::vector<float> rope_cos_, rope_sin_;  // at the current position
-  // Activations: x residual stream, xb/xb2 dim scratch, q dim, hb/hb2
-  // hidden, att n_heads x max_positions scores, logits vocab.
-  std::vector<float> x_, xb_, xb2_, q_, hb_, hb2_, att_, logits_;
+  // Rotary frequencies: head_dim / 2 of the global layers, then head_dim / 2
+  // of the local ones (Gemma 3); rope_cos_/rope_sin_ the same layout at the
+  // current position.
+  std::vector<float> inv_freq_;
+  std::vector<float> rope_cos_, rope_sin_;
+  // The angles' cos/sin for layer `l` (global or local) from a table of
+  // head_dim entries laid out as rope_cos_.
+  int RopeOffset(int l) const {
+    return w_->config.is_local(l) ? w_->config.head_dim() / 2 : 0;
+  }
+  // Activations: x residual stream, xb/xb2 dim scratch, q and attn_out
+  // q_dim (= dim but for Gemma 3), hb/hb2 hidden, att n_heads x
+  // max_positions scores, logits vocab.
+  std::vector<float> x_, xb_, xb2_, q_, attn_out_, hb_, hb2_, att_, logits_;
   // Prefill's kMaxBatch-row versions (allocated on the first Prefill):
-  // rows x dim, rows x hidden, rows x n_heads x max_positions.
-  std::vector<float> bx_, bxb_, bxb2_, bq_, bhb_, bhb2_, batt_, blogits_;
-  std::vector<float> brope_cos_, brope_sin_;    // rows x head_dim / 2
+  // rows x dim (bq_, battn_out_: rows x q_dim), rows x hidden, rows x
+  // n_heads x max_positions.
+  std::vector<float> bx_, bxb_, bxb2_, bq_, battn_out_, bhb_, bhb2_, batt_,
+      blogits_;
+  std::vector<float> brope_cos_, brope_sin_;    // rows x head_dim
   std::vector<float> key_cache_, value_cache_;  // [layer][pos][kv_dim]
 };
 

@@ -14,10 +14,33 @@
 namespace qins::runner {
 namespace {
 
-constexpr TensorClass kLayerClasses[] = {
+constexpr TensorClass kLlamaLayerClasses[] = {
     TensorClass::kAttnNorm, TensorClass::kAttnQ, TensorClass::kAttnK,
     TensorClass::kAttnV,    TensorClass::kAttnO, TensorClass::kFfnNorm,
     TensorClass::kFfnGate,  TensorClass::kFfnUp, TensorClass::kFfnDown};
+constexpr TensorClass kGemma3LayerClasses[] = {
+    TensorClass::kAttnNorm,   TensorClass::kAttnQ,
+    TensorClass::kAttnK,      TensorClass::kAttnV,
+    TensorClass::kAttnO,      TensorClass::kFfnNorm,
+    TensorClass::kFfnGate,    TensorClass::kFfnUp,
+    TensorClass::kFfnDown,    TensorClass::kAttnQNorm,
+    TensorClass::kAttnKNorm,  TensorClass::kAttnPostNorm,
+    TensorClass::kFfnPostNorm};
+constexpr int kNumTensorClasses = 16;  // TensorClass values
+
+// The tensors of one layer of an architecture.
+std::vector<TensorClass> LayerClasses(Arch a) {
+  if (a == Arch::kGemma3)
+    return {std::begin(kGemma3LayerClasses), std::end(kGemma3LayerClasses)};
+  return {std::begin(kLlamaLayerClasses), std::end(kLlamaLayerClasses)};
+}
+
+bool IsVector(TensorClass t) {
+  return t == TensorClass::kAttnNorm || t == TensorClass::kFfnNorm ||
+         t == TensorClass::kFinalNorm || t == TensorClass::kAttnQNorm ||
+         t == TensorClass::kAttnKNorm || t == TensorClass::kAttnPostNorm ||
+         t == TensorClass::kFfnPostNorm;
+}
 
 // llama.cpp's tensor names.
 std::string TensorName(TensorClass t, int layer) {
@@ -47,13 +70,21 @@ std::string TensorName(TensorClass t, int layer) {
       return blk + "ffn_up.weight";
     case TensorClass::kFfnDown:
       return blk + "ffn_down.weight";
+    case TensorClass::kAttnQNorm:
+      return blk + "attn_q_norm.weight";
+    case TensorClass::kAttnKNorm:
+      return blk + "attn_k_norm.weight";
+    case TensorClass::kAttnPostNorm:
+      return blk + "post_attention_norm.weight";
+    case TensorClass::kFfnPostNorm:
+      return blk + "post_ffw_norm.weight";
   }
   return "?";
 }
 
-// Whether `name` is one of the tensors a llama model of `n_layers` layers
-// reads.
-bool IsModelTensor(const std::string& name, int n_layers, bool tied) {
+// Whether `name` is one of the tensors a model of `n_layers` layers reads.
+bool IsModelTensor(const std::string& name, Arch arch, int n_layers,
+                   bool tied) {
   if (name == TensorName(TensorClass::kEmbedding, 0) ||
       name == TensorName(TensorClass::kFinalNorm, 0))
     return true;
@@ -62,7 +93,7 @@ bool IsModelTensor(const std::string& name, int n_layers, bool tied) {
   if (std::sscanf(name.c_str(), "blk.%d.%n", &layer, &consumed) != 1 ||
       consumed == 0 || layer < 0 || layer >= n_layers)
     return false;
-  for (TensorClass t : kLayerClasses)
+  for (TensorClass t : LayerClasses(arch))
     if (name == TensorName(t, layer)) return true;
   return false;
 }
@@ -133,9 +164,7 @@ Status GgufSource::CheckTensor(TensorClass t, int layer,
   }
   size_t rows = 0, cols = 0;
   TensorShape(config_, t, &rows, &cols);
-  const bool is_vector = t == TensorClass::kAttnNorm ||
-                         t == TensorClass::kFfnNorm ||
-                         t == TensorClass::kFinalNorm;
+  const bool is_vector = IsVector(t);
   bool ok = info->ne[0] == cols && info->ne[1] == (is_vector ? 1 : rows);
   for (uint32_t d = 2; d < info->n_dims; ++d) ok = ok && info->ne[d] == 1;
   if (!ok) {
@@ -161,66 +190,124 @@ Status GgufSource::Init() {
   const std::string& fn = file_->name();
   StatusOr<std::string> arch = file_->GetString("general.architecture");
   if (!arch.ok()) return arch.status();
-  if (*arch != "llama") {
+  ModelConfig c;
+  if (*arch == "llama") {
+    c.arch = Arch::kLlama;
+  } else if (*arch == "gemma3") {
+    c.arch = Arch::kGemma3;
+  } else {
     return Unsupported(fn + ": architecture '" + *arch +
-                       "' is not supported (only 'llama')");
+                       "' is not supported (only 'llama' and 'gemma3')");
   }
-  if (file_->Find("llama.expert_count") != nullptr) {
-    StatusOr<uint64_t> experts = file_->GetUint("llama.expert_count");
+  // Hyperparameter keys are "<architecture>.<name>".
+  const std::string pre = *arch + ".";
+  const auto key = [&](const char* name) { return pre + name; };
+  if (file_->Find(key("expert_count")) != nullptr) {
+    StatusOr<uint64_t> experts = file_->GetUint(key("expert_count"));
     if (!experts.ok()) return experts.status();
     if (*experts > 0) {
-      return Unsupported(fn +
-                         ": mixture-of-experts models (llama.expert_count "
-                         "= " +
+      return Unsupported(fn + ": mixture-of-experts models (" +
+                         key("expert_count") + " = " +
                          std::to_string(*experts) + ") are not supported");
     }
   }
   constexpr int64_t kMaxSize = int64_t{1} << 24;  // any real width or count
-  ModelConfig c;
   struct {
-    const char* key;
+    std::string key;
     int* field;
-  } ints[] = {{"llama.embedding_length", &c.dim},
-              {"llama.feed_forward_length", &c.hidden_dim},
-              {"llama.block_count", &c.n_layers},
-              {"llama.attention.head_count", &c.n_heads},
-              {"llama.context_length", &c.seq_len}};
+  } ints[] = {{key("embedding_length"), &c.dim},
+              {key("feed_forward_length"), &c.hidden_dim},
+              {key("block_count"), &c.n_layers},
+              {key("attention.head_count"), &c.n_heads},
+              {key("context_length"), &c.seq_len}};
   for (const auto& k : ints) {
-    StatusOr<int> v = IntKey(k.key, kMaxSize);
+    StatusOr<int> v = IntKey(k.key.c_str(), kMaxSize);
     if (!v.ok()) return v.status();
     *k.field = *v;
   }
+  auto optional_int = [&](const char* name, int* field) -> Status {
+    if (file_->Find(key(name)) == nullptr) return Status::Ok();
+    StatusOr<int> v = IntKey(key(name).c_str(), kMaxSize);
+    if (!v.ok()) return v.status();
+    *field = *v;
+    return Status::Ok();
+  };
+  // A float key within (lo, hi), if present.
+  auto optional_float = [&](const char* name, double lo, double hi,
+                            float* field, const char* what) -> Status {
+    if (file_->Find(key(name)) == nullptr) return Status::Ok();
+    StatusOr<double> v = file_->GetFloat(key(name));
+    if (!v.ok()) return v.status();
+    if (!(std::isfinite(*v) && *v > lo && *v < hi)) {
+      return DataLoss(fn + ": " + key(name) + " " + std::to_string(*v) + " " +
+                      what);
+    }
+    *field = static_cast<float>(*v);
+    return Status::Ok();
+  };
   c.n_kv_heads = c.n_heads;
-  if (file_->Find("llama.attention.head_count_kv") != nullptr) {
-    StatusOr<int> v = IntKey("llama.attention.head_count_kv", kMaxSize);
-    if (!v.ok()) return v.status();
-    c.n_kv_heads = *v;
-  }
-  if (file_->Find("llama.rope.freq_base") != nullptr) {
-    StatusOr<double> v = file_->GetFloat("llama.rope.freq_base");
-    if (!v.ok()) return v.status();
-    if (!(std::isfinite(*v) && *v > 1.0 && *v < 1e12)) {
-      return DataLoss(fn + ": llama.rope.freq_base " + std::to_string(*v) +
-                      " is not a usable RoPE base");
-    }
-    c.rope_theta = static_cast<float>(*v);
-  }
-  if (file_->Find("llama.attention.layer_norm_rms_epsilon") != nullptr) {
-    StatusOr<double> v =
-        file_->GetFloat("llama.attention.layer_norm_rms_epsilon");
-    if (!v.ok()) return v.status();
-    if (!(std::isfinite(*v) && *v > 0.0 && *v < 1.0)) {
-      return DataLoss(fn + ": llama.attention.layer_norm_rms_epsilon " +
-                      std::to_string(*v) + " is not in (0, 1)");
-    }
-    c.norm_eps = static_cast<float>(*v);
-  }
-  if (file_->Find("llama.rope.scaling.type") != nullptr) {
-    StatusOr<std::string> v = file_->GetString("llama.rope.scaling.type");
+  if (Status s = optional_int("attention.head_count_kv", &c.n_kv_heads);
+      !s.ok())
+    return s;
+  if (Status s = optional_float("rope.freq_base", 1.0, 1e12, &c.rope_theta,
+                                "is not a usable RoPE base");
+      !s.ok())
+    return s;
+  if (Status s = optional_float("attention.layer_norm_rms_epsilon", 0.0, 1.0,
+                                &c.norm_eps, "is not in (0, 1)");
+      !s.ok())
+    return s;
+  if (file_->Find(key("rope.scaling.type")) != nullptr) {
+    StatusOr<std::string> v = file_->GetString(key("rope.scaling.type"));
     if (!v.ok()) return v.status();
     if (*v != "none") {
       return Unsupported(fn + ": RoPE scaling '" + *v + "' is not supported");
     }
+  }
+  // Head width: attention.key_length when given (Gemma 3: 256, not
+  // dim / heads); values must be as wide as keys.
+  int key_length = 0, value_length = 0;
+  if (Status s = optional_int("attention.key_length", &key_length); !s.ok())
+    return s;
+  if (Status s = optional_int("attention.value_length", &value_length); !s.ok())
+    return s;
+  if (value_length != 0 && value_length != key_length) {
+    return Unsupported(fn + ": " + key("attention.value_length") + " " +
+                       std::to_string(value_length) + " differs from " +
+                       key("attention.key_length") + " " +
+                       std::to_string(key_length));
+  }
+  if (key_length != 0 && (c.n_heads == 0 || c.dim % c.n_heads != 0 ||
+                          key_length != c.dim / c.n_heads)) {
+    c.head_size = key_length;
+  }
+  if (c.arch == Arch::kGemma3) {
+    // llama.cpp: sliding-window layers when attention.sliding_window > 0,
+    // pattern 6 unless attention.sliding_window_pattern says otherwise,
+    // local RoPE base rope.freq_base_swa (default 10000).
+    if (Status s = optional_int("attention.sliding_window", &c.sliding_window);
+        !s.ok())
+      return s;
+    c.swa_pattern = 6;
+    if (const GgufValue* p =
+            file_->Find(key("attention.sliding_window_pattern"));
+        p != nullptr && p->type == GgufType::kArray) {
+      return Unsupported(fn + ": " + key("attention.sliding_window_pattern") +
+                         " as a per-layer array is not supported");
+    }
+    if (Status s =
+            optional_int("attention.sliding_window_pattern", &c.swa_pattern);
+        !s.ok())
+      return s;
+    if (Status s =
+            optional_float("rope.freq_base_swa", 1.0, 1e12, &c.rope_theta_local,
+                           "is not a usable RoPE base");
+        !s.ok())
+      return s;
+    if (Status s = optional_float("final_logit_softcapping", 0.0, 1e6,
+                                  &c.final_logit_softcap, "is not in (0, 1e6)");
+        !s.ok())
+      return s;
   }
 
   // Vocabulary: the tokenizer's pieces, else the embedding's row count.
@@ -292,12 +379,12 @@ Status GgufSource::Init() {
                     std::to_string(c.eos_id) + " is outside the vocabulary (" +
                     std::to_string(c.vocab_size) + " tokens)");
   }
-  if (file_->Find("llama.rope.dimension_count") != nullptr) {
-    StatusOr<uint64_t> v = file_->GetUint("llama.rope.dimension_count");
+  if (file_->Find(key("rope.dimension_count")) != nullptr) {
+    StatusOr<uint64_t> v = file_->GetUint(key("rope.dimension_count"));
     if (!v.ok()) return v.status();
-    if (c.n_heads > 0 && c.dim % c.n_heads == 0 &&
+    if (c.n_heads > 0 && (c.head_size > 0 || c.dim % c.n_heads == 0) &&
         *v != static_cast<uint64_t>(c.head_dim())) {
-      return Unsupported(fn + ": llama.rope.dimension_count " +
+      return Unsupported(fn + ": " + key("rope.dimension_count") + " " +
                          std::to_string(*v) + " differs from head_dim " +
                          std::to_string(c.head_dim()) +
                          " (partial rotary embeddings are not supported)");
@@ -323,16 +410,19 @@ Status GgufSource::Init() {
       return s;
     }
   }
-  // Each layer has 9 tensors in the file, so a block count the file cannot
-  // hold is found before anything is sized by it: the first missing tensor
-  // then lies within the first tensors().size() / 9 + 1 layers.
-  const uint64_t needed = 9 * uint64_t(c.n_layers);
+  // Each layer has 9 (Gemma 3: 13) tensors in the file, so a block count
+  // the file cannot hold is found before anything is sized by it: the first
+  // missing tensor then lies within the first tensors().size() / 9 + 1
+  // layers.
+  const std::vector<TensorClass> layer_classes = LayerClasses(c.arch);
+  const uint64_t per_layer = layer_classes.size();
+  const uint64_t needed = per_layer * uint64_t(c.n_layers);
   if (needed > file_->tensors().size()) {
     for (int l = 0; l < c.n_layers; ++l) {
-      for (TensorClass t : kLayerClasses) {
+      for (TensorClass t : layer_classes) {
         if (file_->FindTensor(TensorName(t, l)) == nullptr) {
-          return DataLoss(fn + ": missing tensor '" + TensorName(t, l) +
-                          "' (llama.block_count is " +
+          return DataLoss(fn + ": missing tensor '" + TensorName(t, l) + "' (" +
+                          key("block_count") + " is " +
                           std::to_string(c.n_layers) + ", the file has " +
                           std::to_string(file_->tensors().size()) +
                           " tensors)");
@@ -340,9 +430,10 @@ Status GgufSource::Init() {
       }
     }
   }
-  layers_.assign(c.n_layers, std::vector<const GgufTensorInfo*>(12, nullptr));
+  layers_.assign(c.n_layers, std::vector<const GgufTensorInfo*>(
+                                 kNumTensorClasses, nullptr));
   for (int l = 0; l < c.n_layers; ++l) {
-    for (TensorClass t : kLayerClasses) {
+    for (TensorClass t : layer_classes) {
       if (Status s = CheckTensor(t, l, &layers_[l][static_cast<int>(t)]);
           !s.ok()) {
         return s;
@@ -354,21 +445,23 @@ Status GgufSource::Init() {
   // output. A block count below the number of blk.N layers ran the first
   // layers only (llama.cpp refuses such a file), and any other tensor
   // (rope_freqs.weight, an MoE gate, a bias) would be silently ignored.
-  const size_t used = 9 * size_t(c.n_layers) + 2 + (c.tied_classifier ? 0 : 1);
+  const size_t used =
+      per_layer * size_t(c.n_layers) + 2 + (c.tied_classifier ? 0 : 1);
   if (file_->tensors().size() != used) {
     for (const GgufTensorInfo& t : file_->tensors()) {
-      if (IsModelTensor(t.name, c.n_layers, c.tied_classifier)) continue;
+      if (IsModelTensor(t.name, c.arch, c.n_layers, c.tied_classifier))
+        continue;
       int layer = -1;
       if (std::sscanf(t.name.c_str(), "blk.%d.", &layer) == 1 && layer >= 0 &&
           layer >= c.n_layers) {
         return DataLoss(fn + ": tensor '" + t.name + "' belongs to layer " +
-                        std::to_string(layer) + ", but llama.block_count is " +
-                        std::to_string(c.n_layers) +
+                        std::to_string(layer) + ", but " + key("block_count") +
+                        " is " + std::to_string(c.n_layers) +
                         " (the metadata and the tensors disagree)");
       }
-      return DataLoss(fn + ": tensor '" + t.name +
-                      "' is not part of a llama model (unknown tensors are "
-                      "refused, not ignored)");
+      return DataLoss(fn + ": tensor '" + t.name + "' is not part of a " +
+                      *arch +
+                      " model (unknown tensors are refused, not ignored)");
     }
   }
   return BuildStored();
@@ -389,7 +482,9 @@ Status GgufSource::BuildStored() {
     return Status::Ok();
   };
   auto norm = [&](TensorClass t, int layer, std::vector<float>* v) {
-    v->resize(config_.dim);
+    size_t rows = 0, cols = 0;
+    TensorShape(config_, t, &rows, &cols);
+    v->resize(cols);
     return ReadTensor(t, layer, v->data());
   };
   if (Status s = matrix(TensorClass::kEmbedding, 0, &w.token_embedding);
@@ -416,6 +511,16 @@ Status GgufSource::BuildStored() {
       return s;
     if (Status s = norm(TensorClass::kFfnNorm, l, &lw.ffn_norm); !s.ok())
       return s;
+    if (config_.has_gemma_norms()) {
+      const std::pair<TensorClass, std::vector<float>*> extra[] = {
+          {TensorClass::kAttnQNorm, &lw.attn_q_norm},
+          {TensorClass::kAttnKNorm, &lw.attn_k_norm},
+          {TensorClass::kAttnPostNorm, &lw.attn_post_norm},
+          {TensorClass::kFfnPostNorm, &lw.ffn_post_norm}};
+      for (const auto& [t, v] : extra) {
+        if (Status s = norm(t, l, v); !s.ok()) return s;
+      }
+    }
   }
   return Status::Ok();
 }

@@ -4,6 +4,16 @@
 
 namespace qins::runner {
 
+const char* ArchName(Arch a) {
+  switch (a) {
+    case Arch::kLlama:
+      return "llama";
+    case Arch::kGemma3:
+      return "gemma3";
+  }
+  return "unknown";
+}
+
 Status ValidateConfig(const ModelConfig& c) {
   auto bad = [](const std::string& m) {
     return DataLoss("invalid model config: " + m);
@@ -20,7 +30,14 @@ Status ValidateConfig(const ModelConfig& c) {
         std::to_string(c.vocab_size) + ", seq_len " +
         std::to_string(c.seq_len) + ")");
   }
-  if (c.dim % c.n_heads != 0) {
+  if (c.head_size < 0 || c.head_size > (1 << 16) || c.sliding_window < 0 ||
+      c.swa_pattern < 0 || !(c.rope_theta_local > 0) ||
+      !(c.final_logit_softcap >= 0)) {
+    return bad(
+        "head_size, sliding_window, swa_pattern must be >= 0, "
+        "rope_theta_local > 0 and final_logit_softcap >= 0");
+  }
+  if (c.head_size == 0 && c.dim % c.n_heads != 0) {
     return bad("n_heads " + std::to_string(c.n_heads) +
                " does not divide dim " + std::to_string(c.dim));
   }
@@ -47,6 +64,7 @@ void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
   const size_t dim = static_cast<size_t>(c.dim);
   const size_t hidden = static_cast<size_t>(c.hidden_dim);
   const size_t kv = static_cast<size_t>(c.kv_dim());
+  const size_t q = static_cast<size_t>(c.q_dim());
   const size_t vocab = static_cast<size_t>(c.vocab_size);
   size_t r = 1, k = dim;
   switch (t) {
@@ -55,8 +73,11 @@ void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
       r = vocab;
       break;
     case TensorClass::kAttnQ:
+      r = q;
+      break;
     case TensorClass::kAttnO:
       r = dim;
+      k = q;
       break;
     case TensorClass::kAttnK:
     case TensorClass::kAttnV:
@@ -73,7 +94,14 @@ void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
     case TensorClass::kAttnNorm:
     case TensorClass::kFfnNorm:
     case TensorClass::kFinalNorm:
+    case TensorClass::kAttnPostNorm:
+    case TensorClass::kFfnPostNorm:
       r = 1;
+      break;
+    case TensorClass::kAttnQNorm:
+    case TensorClass::kAttnKNorm:
+      r = 1;
+      k = static_cast<size_t>(c.head_dim());
       break;
   }
   *rows = r;
@@ -106,6 +134,14 @@ const char* TensorClassName(TensorClass t) {
       return "ffn_norm";
     case TensorClass::kFinalNorm:
       return "final_norm";
+    case TensorClass::kAttnQNorm:
+      return "attn_q_norm";
+    case TensorClass::kAttnKNorm:
+      return "attn_k_norm";
+    case TensorClass::kAttnPostNorm:
+      return "attn_post_norm";
+    case TensorClass::kFfnPostNorm:
+      return "ffn_post_norm";
   }
   return "unknown";
 }

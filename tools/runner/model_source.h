@@ -17,8 +17,20 @@ namespace qins::runner {
 
 struct ModelWeights;
 
-// Llama-architecture hyperparameters.
+// The transformer variants the forward pass runs.
+enum class Arch {
+  kLlama,   // llama2.c / GGUF `llama`: RMSNorm, SwiGLU, RoPE on adjacent pairs
+  kGemma3,  // GGUF `gemma3` (llama.cpp's src/models/gemma3.cpp): embedding
+            // times sqrt(dim), RMSNorm on each head's q and k, norms after
+            // attention and after the FFN, GELU(tanh)-gated FFN, RoPE on
+            // (i, i + head_dim / 2) pairs (NeoX), local sliding-window
+            // layers with their own RoPE base between global ones
+};
+const char* ArchName(Arch a);  // "llama", "gemma3"
+
+// Hyperparameters (Llama unless `arch` says otherwise).
 struct ModelConfig {
+  Arch arch = Arch::kLlama;
   int dim = 0;         // embedding width
   int hidden_dim = 0;  // FFN inner width
   int n_layers = 0;
@@ -31,18 +43,40 @@ struct ModelConfig {
   bool tied_classifier = true;  // output projection = token embedding
   int bos_id = 1;
   int eos_id = 2;  // -1: none
-  int head_dim() const { return n_heads > 0 ? dim / n_heads : 0; }
+  // Width of one attention head; 0: dim / n_heads (Gemma 3 270M: 256, with
+  // dim 640 and 4 heads, so q is 1024 wide).
+  int head_size = 0;
+  // Gemma 3: local layers attend to the last `sliding_window` positions
+  // (0: every layer is global) and rotate with `rope_theta_local`; layer l
+  // is local unless (l + 1) % swa_pattern == 0 (llama.cpp's pattern 6: five
+  // local layers, then one global).
+  int sliding_window = 0;
+  int swa_pattern = 0;
+  float rope_theta_local = 10000.0f;
+  // Logits = cap * tanh(logits / cap) when > 0 (Gemma 2 style soft cap).
+  float final_logit_softcap = 0.0f;
+  int head_dim() const {
+    return head_size > 0 ? head_size : (n_heads > 0 ? dim / n_heads : 0);
+  }
+  int q_dim() const { return head_dim() * n_heads; }  // = dim for Llama
   int kv_dim() const { return head_dim() * n_kv_heads; }
+  bool is_local(int layer) const {
+    return sliding_window > 0 && swa_pattern > 0 &&
+           (layer + 1) % swa_pattern != 0;
+  }
+  // Gemma 3's extra norms (per-head q/k, post-attention, post-FFN).
+  bool has_gemma_norms() const { return arch == Arch::kGemma3; }
 };
 
 // Checks the relations the forward pass relies on (positive sizes, heads
 // dividing dim, kv heads dividing heads, even head_dim for the rotary pairs).
 Status ValidateConfig(const ModelConfig& c);
 
-// The weight tensors of a Llama model. Matrices are row-major, rows =
-// outputs: kEmbedding vocab x dim, kAttnQ dim x dim, kAttnK/kAttnV kv_dim x
-// dim, kAttnO dim x dim, kFfnGate/kFfnUp hidden x dim, kFfnDown dim x hidden,
-// kOutput vocab x dim (absent when tied). Norm vectors are dim floats.
+// The weight tensors of a model. Matrices are row-major, rows = outputs:
+// kEmbedding vocab x dim, kAttnQ q_dim x dim, kAttnK/kAttnV kv_dim x dim,
+// kAttnO dim x q_dim, kFfnGate/kFfnUp hidden x dim, kFfnDown dim x hidden,
+// kOutput vocab x dim (absent when tied). Norm vectors are dim floats, but
+// Gemma 3's per-head kAttnQNorm/kAttnKNorm (head_dim floats).
 enum class TensorClass {
   kEmbedding,
   kAttnQ,
@@ -56,13 +90,18 @@ enum class TensorClass {
   kAttnNorm,
   kFfnNorm,
   kFinalNorm,
+  kAttnQNorm,  // Gemma 3 only, from here on
+  kAttnKNorm,
+  kAttnPostNorm,
+  kFfnPostNorm,
 };
 
 // Rows x cols of a tensor class under a config (norms: 1 x dim).
 void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
                  size_t* cols);
 // "embedding", "attn_q", ..., "output", "attn_norm", "ffn_norm",
-// "final_norm".
+// "final_norm", "attn_q_norm", "attn_k_norm", "attn_post_norm",
+// "ffn_post_norm".
 const char* TensorClassName(TensorClass t);
 
 class ModelSource {

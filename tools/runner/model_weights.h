@@ -14,8 +14,11 @@ namespace qins::runner {
 
 struct LayerWeights {
   std::vector<float> attn_norm, ffn_norm;  // dim each
-  QuantizedMatrix wq, wk, wv, wo;          // attention projections
-  QuantizedMatrix w_gate, w_up, w_down;    // SwiGLU FFN
+  // Gemma 3 only (empty otherwise): head_dim each, then dim each.
+  std::vector<float> attn_q_norm, attn_k_norm;
+  std::vector<float> attn_post_norm, ffn_post_norm;
+  QuantizedMatrix wq, wk, wv, wo;        // attention projections
+  QuantizedMatrix w_gate, w_up, w_down;  // SwiGLU FFN
 };
 
 struct ModelWeights {

@@ -84,6 +84,15 @@ uint64_t AlignUp(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
 Status WriteModelFile(const ModelWeights& w, const std::string& path) {
   const ModelConfig& c = w.config;
   if (Status s = ValidateConfig(c); !s.ok()) return s;
+  // The file's header holds the Llama hyperparameters only: a Gemma 3 model
+  // written there would come back without its extra norms and windows.
+  if (c.arch != Arch::kLlama || c.head_size != 0 || c.sliding_window != 0 ||
+      c.final_logit_softcap != 0) {
+    return Unsupported(std::string("WriteModelFile: converted-model files "
+                                   "hold llama models only, not ") +
+                       ArchName(c.arch) +
+                       " (convert the GGUF on load instead)");
+  }
   if (w.layers.size() != static_cast<size_t>(c.n_layers)) {
     return InvalidArgument(
         "WriteModelFile: " + std::to_string(w.layers.size()) +
