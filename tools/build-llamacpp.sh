@@ -17,12 +17,12 @@
 # Targets: llama-tokenize, llama-simple, llama-completion (this version's
 # llama-cli needs the server, which is not built), llama-bench,
 # llama-perplexity and llama-debug (--save-logits writes the last token's
-# logits); GGML_NATIVE=ON, no CURL, no GPU
-# backends. Built with `nice -n 15 ninja -j2` (about 10 minutes on two
-# cores). Idempotent: with everything built it only prints the bin dir.
+# logits); GGML_NATIVE=ON, no CURL, no GPU backends. Built with
+# `nice -n 15 ninja -j2`: 926 s on the shared two-core VM (2026-12-06).
+# Idempotent: with everything built it only prints the bin dir.
 set -euo pipefail
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 check=0
 for arg in "$@"; do

@@ -23,7 +23,7 @@
 # exits 3 with a message; tests that need the models skip and say why.
 set -euo pipefail
 
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 check=0
 for arg in "$@"; do
