@@ -9,6 +9,7 @@ not run Python).
    (Q8_0 only where the row length is a multiple of 32), norms F32; it also
    carries a tokenizer (pieces with U+2581 for spaces).
 2. tiny_llama.gguf: a valid tiny llama model written by the raw writer below,
+   tiny_gpt2_tokenizer.gguf the same with a made-up byte-level BPE tokenizer,
    checked by gguf.GGUFReader, and malformed/*.gguf: >= 50 corruptions of it
    with malformed/expected.tsv listing, per file, the substrings one of which
    the loader's error must contain ('|' separates alternatives).
@@ -161,6 +162,47 @@ def tiny_model():
     mat('blk.0.ffn_up.weight', hidden, dim)
     mat('blk.0.ffn_down.weight', dim, hidden)
     norm('output_norm.weight')
+    return m
+
+
+def gpt2_byte_chars():
+    """GPT-2's bytes_to_unicode: byte -> its printable stand-in."""
+    bs = (list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) +
+          list(range(0xAE, 0x100)))
+    cs, n = list(bs), 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+def tiny_gpt2_model():
+    """tiny_model with a made-up GPT-2 style byte-level BPE tokenizer: the
+    256 byte stand-ins (ids = bytes), merges that spell "hello" and
+    " world", and <|endoftext|> (control, BOS and EOS); vocab 266."""
+    m = tiny_model()
+    g = gpt2_byte_chars()[ord(' ')]
+    merged = ['he', 'll', 'hell', 'hello', g + 'w', g + 'wo', 'rl',
+              g + 'worl', g + 'world']
+    merges = ['h e', 'l l', 'he ll', 'hell o', g + ' w', g + 'w o', 'r l',
+              g + 'wo rl', g + 'worl d']
+    chars = gpt2_byte_chars()
+    tokens = [chars[b] for b in range(256)] + merged + ['<|endoftext|>']
+    types = [1] * (len(tokens) - 1) + [3]
+    m.set_kv('tokenizer.ggml.model', T_STR, 'gpt2')
+    m.set_kv('tokenizer.ggml.pre', T_STR, 'smollm')
+    m.set_kv('tokenizer.ggml.tokens', T_ARR, (T_STR, tokens))
+    m.set_kv('tokenizer.ggml.token_type', T_ARR, (T_I32, types))
+    m.set_kv('tokenizer.ggml.merges', T_ARR, (T_STR, merges))
+    m.set_kv('tokenizer.ggml.bos_token_id', T_U32, len(tokens) - 1)
+    m.set_kv('tokenizer.ggml.eos_token_id', T_U32, len(tokens) - 1)
+    m.set_kv('tokenizer.ggml.add_bos_token', T_BOOL, 0)
+    rng = np.random.default_rng(11)
+    t = m.tensor('token_embd.weight')
+    t['dims'] = [32, len(tokens)]
+    t['data'] = q8_0_bytes(rng.normal(0, 0.02, (len(tokens), 32)))
     return m
 
 
@@ -393,9 +435,47 @@ def malformed_cases(base):
                               data=np.ones(8, np.float32).tobytes()))
     yield variant('unknown_tensor', rope_freqs,
                   "tensor 'rope_freqs.weight' is not part of a llama model")
-    yield variant('tokenizer_model_gpt2', lambda m: m.set_kv(
+    yield variant('tokenizer_model_bert', lambda m: m.set_kv(
+        'tokenizer.ggml.model', T_STR, 'bert'),
+        "tokenizer.ggml.model 'bert' is not supported")
+    # Tokenizer metadata (tools/runner/gguf_tokenizer.h).
+    yield variant('tokenizer_gpt2_without_merges', lambda m: m.set_kv(
         'tokenizer.ggml.model', T_STR, 'gpt2'),
-        "tokenizer.ggml.model 'gpt2' is not supported")
+        'tokenizer.ggml.merges is missing')
+
+    def gpt2(merges, pre='smollm'):
+        def mutate(m):
+            m.set_kv('tokenizer.ggml.model', T_STR, 'gpt2')
+            m.set_kv('tokenizer.ggml.pre', T_STR, pre)
+            m.set_kv('tokenizer.ggml.merges', T_ARR, merges)
+        return mutate
+    yield variant('tokenizer_merge_names_missing_token',
+                  gpt2((T_STR, ['<s> </s>', '\u2581 a'])),
+                  "names '\u2581', which is not a token")
+    yield variant('tokenizer_merge_without_space',
+                  gpt2((T_STR, ['<s></s>'])),
+                  'is not two tokens separated by a space')
+    yield variant('tokenizer_merges_not_strings',
+                  gpt2((T_I32, [1, 2])),
+                  'tokenizer.ggml.merges is not an array of strings')
+    yield variant('tokenizer_pre_unknown',
+                  gpt2((T_STR, ['<s> </s>']), pre='no-such-pre'),
+                  "tokenizer.ggml.pre 'no-such-pre' is not supported")
+    yield variant('tokenizer_scores_count', lambda m: m.set_kv(
+        'tokenizer.ggml.scores', T_ARR, (T_F32, [0.0, 1.0, 2.0])),
+        'tokenizer.ggml.scores has 3 entries for 4 tokens')
+    yield variant('tokenizer_scores_strings', lambda m: m.set_kv(
+        'tokenizer.ggml.scores', T_ARR, (T_STR, ['a', 'b', 'c', 'd'])),
+        'tokenizer.ggml.scores is not an array of float32')
+    yield variant('tokenizer_token_type_float', lambda m: m.set_kv(
+        'tokenizer.ggml.token_type', T_ARR, (T_F32, [1.0, 1.0, 1.0, 1.0])),
+        'tokenizer.ggml.token_type is not an array of int32')
+    yield variant('tokenizer_token_type_count', lambda m: m.set_kv(
+        'tokenizer.ggml.token_type', T_ARR, (T_I32, [1] * 5)),
+        'tokenizer.ggml.token_type has 5 entries for 4 tokens')
+    yield variant('tokenizer_add_bos_not_bool', lambda m: m.set_kv(
+        'tokenizer.ggml.add_bos_token', T_U32, 1),
+        'tokenizer.ggml.add_bos_token')
 
     def wrong_k_shape(m):
         t = m.tensor('blk.0.attn_k.weight')
@@ -557,6 +637,11 @@ def main():
     open(tiny_path, 'wb').write(tiny)
     r = gguf.GGUFReader(tiny_path)  # the raw writer agrees with the package
     assert len(r.tensors) == 11 and r.tensors[2].name == 'blk.0.attn_q.weight'
+
+    gpt2_path = os.path.join(args.out, 'tiny_gpt2_tokenizer.gguf')
+    open(gpt2_path, 'wb').write(tiny_gpt2_model().serialize())
+    r = gguf.GGUFReader(gpt2_path)
+    assert len(r.fields['tokenizer.ggml.tokens'].data) == 266
 
     mdir = os.path.join(args.out, 'malformed')
     for old in os.listdir(mdir):

@@ -24,6 +24,7 @@
 #include "tools/runner/forward.h"
 #include "tools/runner/forward_profiler.h"
 #include "tools/runner/generate.h"
+#include "tools/runner/gguf_tokenizer.h"
 #include "tools/runner/mapped_file.h"
 #include "tools/runner/open_model.h"
 #include "tools/runner/sampler.h"
@@ -56,7 +57,8 @@ common options:
   --synthetic NAME    real-size model with deterministic random weights:
                       phi-3.5-mini, llama-2-7b, tinyllama-1.1b, stories15m,
                       stories260k-shape (refused if it does not fit in RAM)
-  --tokenizer FILE    llama2.c tokenizer.bin (for text prompts and output)
+  --tokenizer FILE    llama2.c tokenizer.bin (for text prompts and output;
+                      a GGUF file's own tokenizer is used without it)
   --threads N         worker threads (default: QINS_THREADS or all)
   --target NAME       SIMD target (default: QINS_TARGET or the best)
   --profile           generate and bench: per-region breakdown of the
@@ -70,7 +72,9 @@ common options:
   -h, --help          this text
 
 generate:
-  --prompt TEXT       encoded as llama2.c's run.c does (needs --tokenizer)
+  --prompt TEXT       with --tokenizer: encoded as llama2.c's run.c does;
+                      with a GGUF's tokenizer: as llama.cpp does (the
+                      model's BOS, special tokens like <|im_start|> parsed)
   --prompt-ids LIST   comma-separated token ids (default: BOS alone)
   -n N                tokens to generate after the prompt (default 256)
   --temp T            temperature; 0 = greedy (default 1.0, as run.c)
@@ -92,7 +96,9 @@ eval:
                       names, "seed-adaptive" or "all" (default f32,qins8)
   --policy seed-adaptive   adds the adaptive policy to the list
   --text FILE | --ids FILE   scored text (tokenized without run.c's dummy
-                      prefix) or whitespace/comma-separated token ids
+                      prefix; a GGUF's tokenizer: llama.cpp's encoding
+                      without BOS/EOS or special tokens) or
+                      whitespace/comma-separated token ids
   --max-tokens N      score only the first N tokens (default: all)
   --ctx N             window length including its BOS (default
                       min(256, seq_len))
@@ -296,12 +302,53 @@ void WriteOrDie(const std::string& path, const std::string& data) {
   WriteOrDie(path, data.data(), data.size());
 }
 
+// The text side of a run: llama2.c's tokenizer.bin (run.c's rules, also
+// for a converted file's pieces) or the tokenizer a GGUF file carries
+// (llama.cpp's rules).
+class TextCodec {
+ public:
+  TextCodec() = default;
+  explicit TextCodec(std::unique_ptr<Tokenizer> t) : run_c_(std::move(t)) {}
+  explicit TextCodec(const GgufTokenizer* t) : gguf_(t) {}
+  bool empty() const { return run_c_ == nullptr && gguf_ == nullptr; }
+
+  // A prompt: BOS first (run.c always; a GGUF as its add_bos_token says),
+  // and for a GGUF special tokens written in the text become their ids.
+  StatusOr<std::vector<int>> Prompt(const std::string& text) const {
+    if (gguf_ != nullptr) return gguf_->Encode(text, true, true);
+    return run_c_->Encode(text, true, false);
+  }
+  // A scored text, without BOS/EOS (run.c: without the dummy prefix).
+  StatusOr<std::vector<int>> Text(const std::string& text) const {
+    if (gguf_ != nullptr) return gguf_->Encode(text, false, false);
+    return run_c_->Encode(text, false, false, /*dummy_prefix=*/false);
+  }
+  // The bytes to print for `token` after `prev` (-1 at the start): run.c's
+  // decode; for a GGUF, llama.cpp's piece without control tokens, with the
+  // space prefix dropped after BOS as run.c does.
+  std::string Piece(int prev, int token) const {
+    if (gguf_ == nullptr) return run_c_->Decode(prev, token);
+    std::string p = gguf_->TokenToPiece(token, false);
+    if (prev >= 0 && prev == gguf_->bos_id() && gguf_->add_space_prefix() &&
+        !p.empty() && p[0] == ' ')
+      p.erase(0, 1);
+    return p;
+  }
+
+ private:
+  std::unique_ptr<Tokenizer> run_c_;
+  const GgufTokenizer* gguf_ = nullptr;
+};
+
 // The prompt of generate/eval: text through the tokenizer, ids as given.
-std::vector<int> PromptTokens(const Args& a, const Tokenizer* tok,
+std::vector<int> PromptTokens(const Args& a, const TextCodec& tok,
                               const ModelConfig& c) {
   if (a.have_prompt) {
-    if (tok == nullptr) Die("--prompt TEXT needs --tokenizer FILE");
-    return OrDie(tok->Encode(a.prompt, true, false));
+    if (tok.empty()) {
+      Die("--prompt TEXT needs --tokenizer FILE (the model file has no "
+          "tokenizer)");
+    }
+    return OrDie(tok.Prompt(a.prompt));
   }
   if (a.have_prompt_ids) {
     std::vector<int> ids = ParseIdList("--prompt-ids", a.prompt_ids);
@@ -370,7 +417,7 @@ std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
 }
 
 int Generate(const Args& a, const Context& ctx, const ModelSource& src,
-             const Tokenizer* tok, ForwardProfiler* prof) {
+             const TextCodec& tok, ForwardProfiler* prof) {
   const ModelConfig& c = src.config();
   const bool stored = src.Stored() != nullptr && a.format.empty() &&
                       a.format_map.empty() && a.policy.empty();
@@ -394,8 +441,8 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   // Like run.c: the prompt's pieces (after BOS) are printed, then each
   // generated piece as it comes; without a tokenizer, ids.
   auto print = [&](int prev, int id) {
-    if (tok != nullptr) {
-      const std::string piece = tok->Decode(prev, id);
+    if (!tok.empty()) {
+      const std::string piece = tok.Piece(prev, id);
       // run.c's safe_printf: skip single unprintable bytes.
       if (piece.size() == 1 &&
           !std::isprint(static_cast<unsigned char>(piece[0])) &&
@@ -407,7 +454,10 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
     }
     FlushStdoutOrDie();
   };
-  for (size_t i = 1; i < prompt.size(); ++i) print(prompt[i - 1], prompt[i]);
+  // A prompt without BOS (a GGUF whose tokenizer adds none) is printed
+  // from its first token.
+  for (size_t i = prompt[0] == c.bos_id ? 1 : 0; i < prompt.size(); ++i)
+    print(i > 0 ? prompt[i - 1] : -1, prompt[i]);
   g.on_token = print;
   if (prof != nullptr) {
     prof->Reset();
@@ -450,7 +500,7 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
 }
 
 int Eval(const Args& a, const Context& ctx, const ModelSource& src,
-         const Tokenizer* tok) {
+         const TextCodec& tok) {
   const ModelConfig& c = src.config();
   EvalOptions opt;
   opt.policies = PolicyList(a, "f32,qins8");
@@ -458,9 +508,8 @@ int Eval(const Args& a, const Context& ctx, const ModelSource& src,
   if (a.text.empty() == a.ids.empty())
     Die("eval needs exactly one of --text FILE and --ids FILE");
   if (!a.text.empty()) {
-    if (tok == nullptr) Die("--text needs --tokenizer FILE (or use --ids)");
-    opt.tokens = OrDie(tok->Encode(ReadFileOrDie(a.text), false, false,
-                                   /*dummy_prefix=*/false));
+    if (tok.empty()) Die("--text needs --tokenizer FILE (or use --ids)");
+    opt.tokens = OrDie(tok.Text(ReadFileOrDie(a.text)));
   } else {
     opt.tokens = ParseIdList("--ids", ReadFileOrDie(a.ids));
   }
@@ -516,15 +565,18 @@ int Main(int argc, char** argv) {
   std::unique_ptr<ModelSource> src =
       a.synthetic.empty() ? OrDie(OpenModelSource(a.model))
                           : OrDie(OpenSyntheticModelSource(a.synthetic));
-  std::unique_ptr<Tokenizer> tok;
+  TextCodec tok;
   if (!a.tokenizer.empty()) {
-    tok = std::make_unique<Tokenizer>(
-        OrDie(Tokenizer::Load(a.tokenizer, src->config().vocab_size)));
+    tok = TextCodec(std::make_unique<Tokenizer>(
+        OrDie(Tokenizer::Load(a.tokenizer, src->config().vocab_size))));
+  } else if (src->FileTokenizer() != nullptr) {
+    tok = TextCodec(src->FileTokenizer());
   } else if (!src->Vocab().empty()) {
-    tok = std::make_unique<Tokenizer>(Tokenizer::FromPieces(src->Vocab()));
+    tok = TextCodec(
+        std::make_unique<Tokenizer>(Tokenizer::FromPieces(src->Vocab())));
   }
-  const int rc = a.mode == "generate" ? Generate(a, ctx, *src, tok.get(), p)
-                 : a.mode == "eval"   ? Eval(a, ctx, *src, tok.get())
+  const int rc = a.mode == "generate" ? Generate(a, ctx, *src, tok, p)
+                 : a.mode == "eval"   ? Eval(a, ctx, *src, tok)
                                       : Bench(a, ctx, *src, p);
   FlushStdoutOrDie();
   return rc;

@@ -9,6 +9,7 @@
 #include "qins/format.h"
 #include "qins/quantize.h"
 #include "tools/runner/gguf_file.h"
+#include "tools/runner/gguf_tokenizer.h"
 #include "tools/runner/model_weights.h"
 
 namespace qins::runner {
@@ -119,6 +120,9 @@ class GgufSource : public ModelSource {
   const ModelConfig& config() const override { return config_; }
   Status ReadTensor(TensorClass t, int layer, float* out) const override;
   std::vector<std::string> Vocab() const override { return vocab_; }
+  const GgufTokenizer* FileTokenizer() const override {
+    return tokenizer_.get();
+  }
   std::string Describe() const override { return "gguf " + file_->name(); }
   // The file's own types, used in place from the mapping.
   const ModelWeights* Stored() const override { return &stored_; }
@@ -133,6 +137,7 @@ class GgufSource : public ModelSource {
   ModelWeights stored_;
   ModelConfig config_;
   std::vector<std::string> vocab_;
+  std::unique_ptr<GgufTokenizer> tokenizer_;
   const GgufTensorInfo* embedding_ = nullptr;
   const GgufTensorInfo* output_ = nullptr;
   const GgufTensorInfo* final_norm_ = nullptr;
@@ -325,19 +330,23 @@ Status GgufSource::Init() {
     }
     vocab_ = std::move(*tokens);
     c.vocab_size = static_cast<int>(vocab_.size());
-    // SentencePiece marks a space with U+2581; llama2.c tokenizer files
-    // (and the runner's decoder) hold the space itself.
-    // Only SentencePiece ("llama") vocabularies: the runner's tokenizer and
-    // decoder are run.c's, and a BPE (gpt2) or WordPiece vocabulary read
-    // as one gives wrong text without an error.
-    StatusOr<std::string> model = file_->GetString("tokenizer.ggml.model");
-    if (file_->Find("tokenizer.ggml.model") != nullptr && !model.ok())
-      return model.status();
-    if (model.ok() && *model != "llama") {
-      return Unsupported(fn + ": tokenizer.ggml.model '" + *model +
-                         "' is not supported (only 'llama', SentencePiece)");
+    // The tokenizer (tokenizer.ggml.model llama or gpt2; checked here, so
+    // that malformed tokenizer metadata fails the load with its key).
+    if (GgufTokenizer::HasTokenizer(*file_)) {
+      StatusOr<std::unique_ptr<GgufTokenizer>> t =
+          GgufTokenizer::FromGguf(*file_);
+      if (!t.ok()) return t.status();
+      tokenizer_ = std::move(*t);
     }
-    if (model.ok() && *model == "llama") {
+    // Vocab() serves run.c's decoder (tokenizer.h), which wants each
+    // piece's text: SentencePiece marks a space with U+2581 (llama2.c
+    // tokenizer files hold the space itself; "<0xXX>" pieces stay, run.c
+    // decodes them); byte-level BPE pieces are unmapped to their bytes.
+    if (tokenizer_ != nullptr &&
+        tokenizer_->kind() == GgufTokenizer::Kind::kBpe) {
+      for (size_t i = 0; i < vocab_.size(); ++i)
+        vocab_[i] = tokenizer_->TokenToPiece(static_cast<int>(i), true);
+    } else if (tokenizer_ != nullptr) {
       for (std::string& piece : vocab_) {
         std::string spaced;
         spaced.reserve(piece.size());

@@ -1,6 +1,7 @@
 // A ModelSource over a GGUF file of the `llama` architecture (llama.cpp's
 // naming). Hyperparameters come from the llama.* metadata keys, the
-// vocabulary from tokenizer.ggml.tokens, tensors (F32, F16, BF16, Q8_0) are
+// vocabulary and tokenizer from tokenizer.ggml.* (gguf_tokenizer.h; any
+// tokenizer error fails the load), tensors (F32, F16, BF16, Q8_0) are
 // dequantized to f32 on read. Every tensor's presence, type and shape is
 // checked against the config when the source is opened, so ReadTensor can
 // only fail on non-finite weights.

@@ -104,6 +104,8 @@ void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,
 // "ffn_post_norm".
 const char* TensorClassName(TensorClass t);
 
+class GgufTokenizer;
+
 class ModelSource {
  public:
   virtual ~ModelSource() = default;
@@ -114,6 +116,9 @@ class ModelSource {
   virtual Status ReadTensor(TensorClass t, int layer, float* out) const = 0;
   // Token pieces (may be empty when the model ships without a tokenizer).
   virtual std::vector<std::string> Vocab() const { return {}; }
+  // The tokenizer the model file carries, encoding and decoding as
+  // llama.cpp does (GGUF files with tokenizer.ggml.model); null otherwise.
+  virtual const GgufTokenizer* FileTokenizer() const { return nullptr; }
   // One line for logs: "llama2.c stories260K.bin", "gguf ...", "synthetic".
   virtual std::string Describe() const = 0;
   // A converted-model file (qins-convert) holds weights already in their

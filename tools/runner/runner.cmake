@@ -14,6 +14,8 @@
 # (default: qins-run qins-convert).
 set(QINS_RUNNER_SOURCES
     bench.cc
+    bpe_pretokenizer.cc
+    bpe_tokenizer.cc
     convert.cc
     eval.cc
     format_policy.cc
@@ -22,6 +24,7 @@ set(QINS_RUNNER_SOURCES
     generate.cc
     gguf_file.cc
     gguf_source.cc
+    gguf_tokenizer.cc
     llama2c_source.cc
     mapped_file.cc
     model_source.cc
@@ -29,8 +32,10 @@ set(QINS_RUNNER_SOURCES
     qins_model_file.cc
     report.cc
     sampler.cc
+    spm_tokenizer.cc
     synthetic_source.cc
-    tokenizer.cc)
+    tokenizer.cc
+    unicode.cc)
 
 function(qins_add_runner)
   cmake_parse_arguments(R "" "ROOT;LIBRARY" "PROGRAMS" ${ARGN})
