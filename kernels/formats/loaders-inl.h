@@ -482,7 +482,13 @@ HWY_INLINE BlockScratch GetBlockScratch(size_t cols, size_t rows) {
 // blocks of `block_bytes`: each header's scale bits are copied into `bits`
 // (bp u16, bp = blocks rounded up to a multiple of the lanes, zero past
 // `blocks`) and converted with one vector PromoteTo per N blocks (a scalar
-// f16 decode per block would cost ~10 ops).
+// f16 decode per block would cost ~10 ops). An Inf or NaN scale (exponent
+// 31) is converted by the scalar codecs' F16ToF32 instead: Highway 1.0.3's
+// emulated PromoteTo (SSE4, SSSE3, SCALAR; no F16C) turns it into a finite
+// 2^16 .. 2^17, so an f16 overflow of a block scale decoded finite there
+// and Quantize kept it (found 2026-12-06 with q4_1/q5_0; q8_0, q4_0 and
+// iq4_nl too); native conversions also quiet a signalling NaN, which
+// F16ToF32 keeps as the scalar decoders do.
 template <class Header>
 HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
                                 size_t block_bytes, uint16_t* HWY_RESTRICT bits,
@@ -491,11 +497,13 @@ HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
   const DB d;
   const size_t N = hn::Lanes(d);
   const hn::Rebind<hwy::float16_t, DB> dh;
+  bool non_finite = false;
   for (size_t b = 0; b < blocks; ++b) {
     uint16_t h;
     memcpy(&h, row + b * block_bytes, 2);
     bits[b] = Header::ScaleBits(h);
     select[b] = Header::Select(h);
+    non_finite |= (bits[b] & 0x7C00u) == 0x7C00u;
   }
   for (size_t b = 0; b < bp; b += N) {
     hn::StoreU(
@@ -503,6 +511,11 @@ HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
             d,
             hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(bits) + b)),
         d, scale + b);
+  }
+  if (HWY_UNLIKELY(non_finite)) {
+    for (size_t b = 0; b < blocks; ++b) {
+      if ((bits[b] & 0x7C00u) == 0x7C00u) scale[b] = F16ToF32(bits[b]);
+    }
   }
 }
 

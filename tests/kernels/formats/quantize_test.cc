@@ -216,6 +216,23 @@ TEST_P(DequantizeTest, DequantizeRowsEqualsDequantizeAndChecksBounds) {
   }
 }
 
+// Quantize checks for overflowed scales with the context's SIMD decoder:
+// on every target an f16 block scale that rounded to Inf must decode
+// non-finite. Highway 1.0.3's emulated f16 PromoteTo (SSE4, SSSE3, SCALAR)
+// made it a finite 2^16, and q8_0, q4_0 and iq4_nl kept Inf scales there
+// (found 2026-12-06; LoadBlockParams converts those scales exactly now).
+TEST_P(DequantizeTest, ScaleOverflowIsOutOfRangeOnTheTarget) {
+  std::vector<float> w(64, 0.01f);
+  w[40] = -8.4e37f;
+  const Context ctx = testing::MakeContext(target(), 1);
+  for (const char* name : {"q8_0", "q4_0", "iq4_nl", "qins4"}) {
+    StatusOr<QuantizedMatrix> q =
+        Quantize(ctx, *ParseFormat(name), w.data(), 1, 64);
+    ASSERT_FALSE(q.ok()) << name;
+    EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;
+  }
+}
+
 QINS_INSTANTIATE_PER_TARGET(DequantizeTest);
 
 // Finite weights beyond a format's range (here an f16 block scale beyond
