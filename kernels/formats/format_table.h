@@ -125,14 +125,15 @@ inline constexpr FormatRow kFormatTable[] = {
               GemvStrategy::kDecode},
      .ggml_type = 20},
     // ggml's Q4_1, Q5_0 and Q5_1 blocks as stored in GGUF files
-    // (kernels/formats/ggml_block_codecs.cc); decode only, no fused kernel.
+    // (kernels/formats/ggml_block_codecs.cc). direct: the decode loaders
+    // fused with the FMA (gemv_blocks-inl.h).
     {.kind = FormatKind::kQ4_1,
      .name = "q4_1",
      .max_level = 0,
      .block = 32,
      .summary = "4-bit blocks of 32 + f16 scale and min (llama.cpp Q4_1)",
      .codec = kQ4_1Codec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 3},
     {.kind = FormatKind::kQ5_0,
      .name = "q5_0",
@@ -140,7 +141,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "5-bit blocks of 32 + f16 scale (llama.cpp Q5_0)",
      .codec = kQ5_0Codec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 6},
     {.kind = FormatKind::kQ5_1,
      .name = "q5_1",
@@ -148,7 +149,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "5-bit blocks of 32 + f16 scale and min (llama.cpp Q5_1)",
      .codec = kQ5_1Codec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 7},
     {.kind = FormatKind::kQins8Seed,
      .name = "qins8-seed",

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dispatch/decode_kernels.h"
+#include "dispatch/f32_kernels.h"
 #include "gtest/gtest.h"
 #include "hwy/aligned_allocator.h"
 #include "kernels/formats/codec.h"
@@ -20,6 +21,7 @@
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "tests/support/per_target.h"
+#include "tests/support/reference.h"
 
 namespace qins {
 namespace {
@@ -184,10 +186,13 @@ TEST_P(GgmlBlockDecodeTest, SimdDecodeGivesGgufPyFloatsBitForBit) {
   }
 }
 
-// The GEMV on gguf-py's bytes is the f32 GEMV on gguf-py's floats, bit for
-// bit (the decode strategy: exact decoder, then the f32 kernel).
-TEST_P(GgmlBlockDecodeTest, GemvOnGgufPyBytesEqualsF32GemvOnItsFloats) {
+// The GEMV on gguf-py's bytes: `decode` is the f32 GEMV on gguf-py's floats
+// bit for bit (exact decoder, then the f32 kernel); every strategy (the
+// fused `direct` too) is within gemv_test's f32 summation bound of the
+// exact product of those floats.
+TEST_P(GgmlBlockDecodeTest, GemvOnGgufPyBytesMatchesTheF32GemvOnItsFloats) {
   const Context ctx = testing::MakeContext(target(), 2);
+  const double lanes = static_cast<double>(GetF32Kernels(target()).f32_lanes());
   for (const char* name : kFormats) {
     const Fixture fx = LoadFixture(name);
     const Format f = *ParseFormat(name);
@@ -197,11 +202,29 @@ TEST_P(GgmlBlockDecodeTest, GemvOnGgufPyBytesEqualsF32GemvOnItsFloats) {
       ASSERT_TRUE(q.ok());
       std::vector<float> x(c.cols), y(c.rows), ref(c.rows);
       for (size_t i = 0; i < c.cols; ++i) x[i] = 0.25f * (i % 7) - 0.75f;
-      ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data()).ok());
+      GemvOptions decode;
+      decode.strategy = GemvStrategy::kDecode;
+      ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), decode).ok());
       ASSERT_TRUE(GemvF32(ctx, c.decoded.data(), c.rows, c.cols, c.cols,
                           x.data(), ref.data())
                       .ok());
       EXPECT_EQ(0, std::memcmp(y.data(), ref.data(), c.rows * 4));
+      std::vector<double> exact, abs_sum;
+      testing::GemvReference(c.decoded.data(), c.rows, c.cols, c.cols, x.data(),
+                             exact, abs_sum);
+      const double m =
+          std::ceil(c.cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
+      for (GemvStrategy s : GemvStrategies(f)) {
+        SCOPED_TRACE(GemvStrategyName(s));
+        GemvOptions o;
+        o.strategy = s;
+        ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), o).ok());
+        for (size_t r = 0; r < c.rows; ++r) {
+          EXPECT_NEAR(y[r], exact[r],
+                      1.05 * m * std::ldexp(1.0, -24) * abs_sum[r])
+              << r;
+        }
+      }
     }
   }
 }
