@@ -30,8 +30,8 @@ first `cols` decoded values are kept.
 
 The "f32_subnormal" case makes 1/d overflow, so that the code gguf-py
 stores is numpy's cast of Inf or NaN to uint8: 0 on x86 (the C cast's
-cvttss2si), saturated on Arm. Only the stored codes differ, not the
-values (d is 0 in f16). Generate on x86.
+cvttss2si); Arm's conversion saturates (not checked). Only the stored codes
+would differ, not the values (d is 0 in f16). Generate on x86.
 """
 import argparse
 import importlib.metadata
