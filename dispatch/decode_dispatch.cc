@@ -29,6 +29,9 @@ const DecodeKernels* GetDecodeKernelTable() {
     set(FormatKind::kI8Row, &DecodeRowI8Row);
     set(FormatKind::kQ4_0, &DecodeRowQ4_0);
     set(FormatKind::kIQ4_NL, &DecodeRowIQ4NL);
+    set(FormatKind::kQ4_1, &DecodeRowQ4_1);
+    set(FormatKind::kQ5_0, &DecodeRowQ5_0);
+    set(FormatKind::kQ5_1, &DecodeRowQ5_1);
     set(FormatKind::kQins8Seed, &DecodeRowQins8Seed);
     set(FormatKind::kQins8SeedRow, &DecodeRowQins8Seed);
     set(FormatKind::kQins8, &DecodeRowQins8);

@@ -34,6 +34,9 @@ const GemvKernels* GetGemvKernelTable() {
     set(K::kQ4_0, S::kRegtable, &GemvQ4_0Regtable);
     set(K::kIQ4_NL, S::kRegtable, &GemvIQ4NLRegtable);
     set(K::kIQ4_NL, S::kGather, &GemvIQ4NLGather);
+    set(K::kQ4_1, S::kDirect, &GemvQ4_1);
+    set(K::kQ5_0, S::kDirect, &GemvQ5_0);
+    set(K::kQ5_1, S::kDirect, &GemvQ5_1);
     set(K::kQins8Seed, S::kGather, &GemvQins8SeedGather);
     set(K::kQins8Seed, S::kArith, &GemvQins8SeedArith);
     set(K::kQins8SeedRow, S::kGather, &GemvQins8SeedGather);

@@ -21,6 +21,9 @@ enum class FormatKind {
   kI8Row,         // int8 + one f32 scale per row
   kQ4_0,          // 4-bit blocks of 32 + f16 scale (llama.cpp Q4_0)
   kIQ4_NL,        // 4-bit non-linear table, blocks of 32 + f16 scale
+  kQ4_1,          // 4-bit blocks of 32 + f16 scale and min (llama.cpp Q4_1)
+  kQ5_0,          // 5-bit blocks of 32 + f16 scale (llama.cpp Q5_0)
+  kQ5_1,          // 5-bit blocks of 32 + f16 scale and min (llama.cpp Q5_1)
   kQins8Seed,     // the design documents' convert_to_qins, per tensor
   kQins8SeedRow,  // the same with the log range per row
   kQins8,         // our 1-byte QINS (docs/formats.md)

@@ -54,8 +54,8 @@ enum class GemvStrategy {
   kAuto,      // the fastest measured for the format (docs/gemv.md)
   kDecode,    // every format: decode 4 rows into an L1 buffer, f32 kernel
   kDirect,    // f32: the f32 kernel on the stored rows; bf16, f16, i8row,
-              // q8_0, q4_0: codes converted in registers (integer or half
-              // to f32), block scale applied per block
+              // q8_0, q4_0, q4_1, q5_0, q5_1: codes converted in registers
+              // (integer or half to f32), block scale applied per block
   kBitbuild,  // qins8: f32 bits built from the code with integer ops
   kGather,    // a table in memory read with GatherIndex: qins8 (256 entries
               // per row), qins8-seed (256 magnitudes), iq4_nl and qins4

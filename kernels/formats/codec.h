@@ -39,6 +39,7 @@ const Codec& GetCodec(FormatKind kind);
 extern const Codec kF32Codec, kBF16Codec, kF16Codec;
 extern const Codec kQ8_0Codec, kI8RowCodec;
 extern const Codec kQ4_0Codec, kIQ4NLCodec;
+extern const Codec kQ4_1Codec, kQ5_0Codec, kQ5_1Codec;
 extern const Codec kQins8SeedCodec, kQins8SeedRowCodec;
 extern const Codec kQins8Codec, kQins4Codec;
 extern const Codec kFpinsSeedCodec, kFpinsNearestCodec;

@@ -114,21 +114,29 @@ void DecodeRowQins8Seed(const QuantizedMatrix::Data& m, size_t r, float* out) {
 // Blocked formats: the row's block scales (LoadBlockParams), then per block
 // the loader's Setup and per vector its Load. Vectors of at most 16 lanes
 // (DB), so that a vector never spans two blocks.
-template <class Header, class MakeLoader>
+// kHasMin: the block's f16 min follows its f16 scale (q4_1, q5_1); the mins
+// go to BlockParams::min, converted as the scales are.
+template <class Header, bool kHasMin = false, class MakeLoader>
 HWY_INLINE void DecodeBlockRow(const QuantizedMatrix::Data& m, size_t r,
                                float* HWY_RESTRICT out, size_t block_bytes,
                                MakeLoader&& make) {
   struct DecodeScratch {};
-  const BlockScratch sc = GetBlockScratch<DecodeScratch>(m.cols, 1);
+  const BlockScratch sc =
+      GetBlockScratch<DecodeScratch>(m.cols, kHasMin ? 2 : 1);
   const DB d;
   const size_t N = hn::Lanes(d), blocks = sc.blocks;
   const uint8_t* row = m.row(r);
   LoadBlockParams<Header>(row, blocks, sc.bp, block_bytes, sc.bits, sc.scale,
                           sc.select);
+  if constexpr (kHasMin) {
+    LoadBlockParams<F16Header>(row + 2, blocks, sc.bp, block_bytes, sc.bits,
+                               sc.scale + sc.bp, sc.select);
+  }
   BlockParams p;
   for (int i = 0; i < 4; ++i) {
     p.scale[i] = sc.scale;
     p.select[i] = sc.select;
+    p.min[i] = kHasMin ? sc.scale + sc.bp : nullptr;
   }
   HWY_ALIGN float stored[4][16];
   const auto ld = make(p, stored);
@@ -181,6 +189,29 @@ void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
 
 void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowInt4Table(m, r, out, Qins4Table{GetInt4Tables().qins4});
+}
+
+// q4_1 and q5_1: the block scales and mins, then per vector the code times
+// d, plus m (5 ops for q4_1, 10 for q5_1; GgmlMinLoader).
+void DecodeRowQ4_1(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeBlockRow<F16Header, true>(m, r, out, kQ4_1BlockBytes,
+                                  [](const BlockParams& p, float(*)[16]) {
+                                    return GgmlMinLoader<false>{p};
+                                  });
+}
+
+void DecodeRowQ5_1(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeBlockRow<F16Header, true>(m, r, out, kQ5_1BlockBytes,
+                                  [](const BlockParams& p, float(*)[16]) {
+                                    return GgmlMinLoader<true>{p};
+                                  });
+}
+
+// q5_0: (q - 16) times the block scale: 10 ops per vector (Q5_0Loader).
+void DecodeRowQ5_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
+  DecodeBlockRow<F16Header>(
+      m, r, out, kQ5_0BlockBytes,
+      [](const BlockParams& p, float(*)[16]) { return Q5_0Loader{p}; });
 }
 
 #if HWY_HAVE_FLOAT64

@@ -12,7 +12,8 @@
 //   f32 weights [k, k + N) of row i of a group (row = pointer to its
 //   codes); p = Param(i) and q = Param2(i) are that row's loop-invariant
 //   vectors;
-// - block loaders (32 weights per block with a 2-byte header): Setup(i, b)
+// - block loaders (32 weights per block after a header: an f16 scale, for
+//   q4_1/q5_0/q5_1 also an f16 min and/or the fifth code bits): Setup(i, b)
 //   and Setup2(i, b) return block b's loop-invariant vectors for row i,
 //   Load(i, blk, j, s, t) the f32 weights [j, j + N) of the block at `blk`;
 //   LoadBlockParams fills the per-row block scales they read.
@@ -258,23 +259,39 @@ constexpr size_t kRegTableLanes =
 #endif
 
 // Per-row block parameters of a group of up to 4 rows: f32 scales and, for
-// qins4, the table selectors. `blocks_padded` is a multiple of the lanes.
+// qins4, the table selectors; for q4_1 and q5_1 the f32 block mins.
+// `blocks_padded` is a multiple of the lanes.
 struct BlockParams {
   const float* scale[4];
   const uint8_t* select[4];
+  const float* min[4];
 };
 
-// The 4-bit index vector for weights [j, j + N) of a nibble block (q4_0's
-// order: low nibbles of bytes 0..15 are weights 0..15, high nibbles 16..31):
-// zero-extending load, then and or shift: 2 ops.
-HWY_INLINE hn::Vec<DBU> Nibbles(const uint8_t* blk, size_t j) {
+// The 4-bit codes of weights [j, j + N) of a block whose 16 code bytes
+// start at `qs` (q4_0's order: low nibbles of bytes 0..15 are weights
+// 0..15, high nibbles 16..31): zero-extending load, then and or shift: 2 ops.
+HWY_INLINE hn::Vec<DBU> NibblesAt(const uint8_t* qs, size_t j) {
   const DBU du;
   const hn::Rebind<uint8_t, DB> d8;
   if (j < 16) {
-    return hn::And(hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j)),
-                   hn::Set(du, 0xF));
+    return hn::And(hn::PromoteTo(du, hn::LoadU(d8, qs + j)), hn::Set(du, 0xF));
   }
-  return hn::ShiftRight<4>(hn::PromoteTo(du, hn::LoadU(d8, blk + 2 + j - 16)));
+  return hn::ShiftRight<4>(hn::PromoteTo(du, hn::LoadU(d8, qs + j - 16)));
+}
+
+// The same for the blocks with a 2-byte header (q4_0, iq4_nl, qins4).
+HWY_INLINE hn::Vec<DBU> Nibbles(const uint8_t* blk, size_t j) {
+  return NibblesAt(blk + 2, j);
+}
+
+// Bit 4 of ggml's 5-bit codes of weights [j, j + N), in place (0 or 16):
+// qh (little endian at `qh`) broadcast, shifted right by each lane's weight
+// index, and 1, shifted left by 4: 4 ops.
+HWY_INLINE hn::Vec<DBU> FifthBits(const uint8_t* qh, size_t j) {
+  const DBU du;
+  const auto bits = hn::Shr(hn::Set(du, LoadLE32(qh)),
+                            hn::Iota(du, static_cast<uint32_t>(j)));
+  return hn::ShiftLeft<4>(hn::And(bits, hn::Set(du, 1)));
 }
 
 // q8_0 `direct`: sign-extending load, convert, multiply by the block scale,
@@ -312,6 +329,49 @@ struct Q4_0Loader {
                               hn::Vec<DB> t) const {
     const auto q = hn::ConvertTo(DB(), hn::BitCast(DBI(), Nibbles(blk, j)));
     return hn::MulAdd(q, s, t);
+  }
+};
+
+// ggml's q4_1 and q5_1 (decode only): d * q + m with gguf-py's two
+// roundings, a multiply then an add (never an FMA); Setup gives the block
+// scale d, Setup2 its min m. Per vector: q4_1 nibble (2), convert,
+// multiply, add: 5 ops; q5_1 also the fifth bits (4) and an or: 10 ops.
+template <bool k5Bit>
+struct GgmlMinLoader {
+  static constexpr size_t kBlockBytes =
+      k5Bit ? kQ5_1BlockBytes : kQ4_1BlockBytes;
+  BlockParams p;
+  HWY_INLINE hn::Vec<DB> Setup(int i, size_t b) const {
+    return hn::Set(DB(), p.scale[i][b]);
+  }
+  HWY_INLINE hn::Vec<DB> Setup2(int i, size_t b) const {
+    return hn::Set(DB(), p.min[i][b]);
+  }
+  HWY_INLINE hn::Vec<DB> Load(int, const uint8_t* blk, size_t j, hn::Vec<DB> s,
+                              hn::Vec<DB> t) const {
+    auto q = NibblesAt(blk + (k5Bit ? 8 : 4), j);
+    if constexpr (k5Bit) q = hn::Or(q, FifthBits(blk + 4, j));
+    const auto qf = hn::ConvertTo(DB(), hn::BitCast(DBI(), q));
+    return hn::Add(hn::Mul(qf, s), t);
+  }
+};
+
+// ggml's q5_0 (decode only): (q - 16) * d, the subtraction in integers as
+// gguf-py does (so code 16 gives -0 for a negative d, as the scalar codec).
+// Per vector: nibble (2), fifth bits (4), or, subtract, convert, multiply:
+// 10 ops.
+struct Q5_0Loader {
+  static constexpr size_t kBlockBytes = kQ5_0BlockBytes;
+  BlockParams p;
+  HWY_INLINE hn::Vec<DB> Setup(int i, size_t b) const {
+    return hn::Set(DB(), p.scale[i][b]);
+  }
+  HWY_INLINE hn::Vec<DB> Setup2(int, size_t) const { return hn::Zero(DB()); }
+  HWY_INLINE hn::Vec<DB> Load(int, const uint8_t* blk, size_t j, hn::Vec<DB> s,
+                              hn::Vec<DB>) const {
+    const auto q = hn::Or(NibblesAt(blk + 6, j), FifthBits(blk + 2, j));
+    const auto centered = hn::Sub(hn::BitCast(DBI(), q), hn::Set(DBI(), 16));
+    return hn::Mul(hn::ConvertTo(DB(), centered), s);
   }
 };
 
@@ -482,7 +542,13 @@ HWY_INLINE BlockScratch GetBlockScratch(size_t cols, size_t rows) {
 // blocks of `block_bytes`: each header's scale bits are copied into `bits`
 // (bp u16, bp = blocks rounded up to a multiple of the lanes, zero past
 // `blocks`) and converted with one vector PromoteTo per N blocks (a scalar
-// f16 decode per block would cost ~10 ops).
+// f16 decode per block would cost ~10 ops). An Inf or NaN scale (exponent
+// 31) is converted by the scalar codecs' F16ToF32 instead: Highway 1.0.3's
+// emulated PromoteTo (SSE4, SSSE3, SCALAR; no F16C) turns it into a finite
+// 2^16 .. 2^17, so an f16 overflow of a block scale decoded finite there
+// and Quantize kept it (found 2026-12-06 with q4_1/q5_0; q8_0, q4_0 and
+// iq4_nl too); native conversions also quiet a signalling NaN, which
+// F16ToF32 keeps as the scalar decoders do.
 template <class Header>
 HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
                                 size_t block_bytes, uint16_t* HWY_RESTRICT bits,
@@ -491,11 +557,13 @@ HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
   const DB d;
   const size_t N = hn::Lanes(d);
   const hn::Rebind<hwy::float16_t, DB> dh;
+  bool non_finite = false;
   for (size_t b = 0; b < blocks; ++b) {
     uint16_t h;
     memcpy(&h, row + b * block_bytes, 2);
     bits[b] = Header::ScaleBits(h);
     select[b] = Header::Select(h);
+    non_finite |= (bits[b] & 0x7C00u) == 0x7C00u;
   }
   for (size_t b = 0; b < bp; b += N) {
     hn::StoreU(
@@ -503,6 +571,11 @@ HWY_INLINE void LoadBlockParams(const uint8_t* row, size_t blocks, size_t bp,
             d,
             hn::LoadU(dh, reinterpret_cast<const hwy::float16_t*>(bits) + b)),
         d, scale + b);
+  }
+  if (HWY_UNLIKELY(non_finite)) {
+    for (size_t b = 0; b < blocks; ++b) {
+      if ((bits[b] & 0x7C00u) == 0x7C00u) scale[b] = F16ToF32(bits[b]);
+    }
   }
 }
 

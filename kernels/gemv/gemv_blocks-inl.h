@@ -1,7 +1,8 @@
 // Per-target fused GEMV kernels for the blocked formats (q8_0, q4_0, iq4_nl,
-// qins4: 32 weights per block with a 2-byte header first). Weights are
-// decoded in registers, multiplied by their block's scale, and fed straight
-// into the FMA with x. Included once per target by dispatch/gemv_dispatch.cc
+// qins4: 32 weights per block with a 2-byte header first; q4_1, q5_0, q5_1:
+// ggml's 4- to 8-byte headers). Weights are decoded in registers,
+// multiplied by their block's scale, and fed straight into the FMA with x.
+// Included once per target by dispatch/gemv_dispatch.cc
 // (after gemv_fused-inl.h, whose contract they share: x zero-padded, one
 // fixed summation order per row, independent of threads and row grouping).
 //
@@ -86,14 +87,15 @@ HWY_INLINE void FusedBlockRows(
 }
 
 // Runs rows [r0, r1) of a blocked format in groups of 4: block parameters of
-// the group first, then FusedBlockRows.
-template <class Header, class MakeLoader>
+// the group first, then FusedBlockRows. kHasMin: each block's f16 min
+// follows its f16 scale (q4_1, q5_1) and goes to BlockParams::min.
+template <class Header, bool kHasMin = false, class MakeLoader>
 HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
                                    const float* x, float* y, size_t r0,
                                    size_t r1, size_t block_bytes,
                                    MakeLoader&& make) {
   struct GemvScratch {};
-  const BlockScratch sc = GetBlockScratch<GemvScratch>(m.cols, 4);
+  const BlockScratch sc = GetBlockScratch<GemvScratch>(m.cols, kHasMin ? 8 : 4);
   const size_t blocks = sc.blocks, bp = sc.bp;
   HWY_ALIGN float stored[4][16];
   float out[4];
@@ -108,6 +110,13 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
                               scale, select);
       p.scale[i] = scale;
       p.select[i] = select;
+      p.min[i] = nullptr;
+      if constexpr (kHasMin) {
+        float* min = sc.scale + (4 + i) * bp;
+        LoadBlockParams<F16Header>(m.row(row) + 2, blocks, bp, block_bytes,
+                                   sc.bits, min, sc.select + (4 + i) * bp);
+        p.min[i] = min;
+      }
     }
     const auto ld = make(p, stored);
     if (n == 4) {
@@ -120,6 +129,7 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
         BlockParams p1 = p;
         p1.scale[0] = p.scale[i];
         p1.select[0] = p.select[i];
+        p1.min[0] = p.min[i];
         const auto ld1 = make(p1, stored);
         FusedBlockRows<1>(ld1, m.row(r + i), m.row_stride, blocks, x, out);
         y[r + i] = out[0];
@@ -140,6 +150,32 @@ HWY_NOINLINE void GemvQ4_0(const QuantizedMatrix::Data& m, const float* x,
   FusedBlockGemvRows<F16Header>(
       m, x, y, r0, r1, kNibbleBlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q4_0Loader{p}; });
+}
+
+// q4_1, q5_0, q5_1 `direct`: the decoders' loaders (exact weights:
+// d * q + m, or (q - 16) * d) fed straight to the FMA with x; per vector
+// the loader's 5 (q4_1) or 10 ops, plus the FMA.
+HWY_NOINLINE void GemvQ4_1(const QuantizedMatrix::Data& m, const float* x,
+                           size_t, float* y, size_t r0, size_t r1) {
+  FusedBlockGemvRows<F16Header, true>(m, x, y, r0, r1, kQ4_1BlockBytes,
+                                      [](const BlockParams& p, float(*)[16]) {
+                                        return GgmlMinLoader<false>{p};
+                                      });
+}
+
+HWY_NOINLINE void GemvQ5_1(const QuantizedMatrix::Data& m, const float* x,
+                           size_t, float* y, size_t r0, size_t r1) {
+  FusedBlockGemvRows<F16Header, true>(m, x, y, r0, r1, kQ5_1BlockBytes,
+                                      [](const BlockParams& p, float(*)[16]) {
+                                        return GgmlMinLoader<true>{p};
+                                      });
+}
+
+HWY_NOINLINE void GemvQ5_0(const QuantizedMatrix::Data& m, const float* x,
+                           size_t, float* y, size_t r0, size_t r1) {
+  FusedBlockGemvRows<F16Header>(
+      m, x, y, r0, r1, kQ5_0BlockBytes,
+      [](const BlockParams& p, float(*)[16]) { return Q5_0Loader{p}; });
 }
 
 template <bool kGather>

@@ -19,8 +19,9 @@ TEST(FormatRegistryTest, NamesAreUniqueAndParseBack) {
     EXPECT_GT(info.bytes_per_weight, 0) << info.name;
     EXPECT_FALSE(info.summary.empty());
   }
-  for (const char* must : {"f32", "bf16", "f16", "q8_0", "i8row", "q4_0",
-                           "iq4_nl", "qins8-seed", "qins8-seed-row", "qins8", "qins4"}) {
+  for (const char* must :
+       {"f32", "bf16", "f16", "q8_0", "i8row", "q4_0", "iq4_nl", "q4_1", "q5_0",
+        "q5_1", "qins8-seed", "qins8-seed-row", "qins8", "qins4"}) {
     EXPECT_TRUE(names.count(must)) << must;
   }
 }
@@ -34,6 +35,9 @@ TEST(FormatRegistryTest, BytesPerWeightFollowTheLayouts) {
   EXPECT_DOUBLE_EQ(bpw("f16"), 2.0);
   EXPECT_DOUBLE_EQ(bpw("q8_0"), 34.0 / 32);
   EXPECT_DOUBLE_EQ(bpw("q4_0"), 18.0 / 32);
+  EXPECT_DOUBLE_EQ(bpw("q4_1"), 20.0 / 32);  // d, m, 16 code bytes
+  EXPECT_DOUBLE_EQ(bpw("q5_0"), 22.0 / 32);  // d, qh, 16 code bytes
+  EXPECT_DOUBLE_EQ(bpw("q5_1"), 24.0 / 32);  // d, m, qh, 16 code bytes
   EXPECT_DOUBLE_EQ(bpw("iq4_nl"), 18.0 / 32);
   EXPECT_DOUBLE_EQ(bpw("qins4"), 18.0 / 32);  // no more than iq4_nl
   EXPECT_DOUBLE_EQ(bpw("i8row"), 1.0 + 4.0 / 4096);  // f32 scale per row
@@ -43,11 +47,11 @@ TEST(FormatRegistryTest, BytesPerWeightFollowTheLayouts) {
 }
 
 TEST(FormatRegistryTest, GgmlTypesMapToTheFormatsWithTheirBytes) {
-  // ggml.h: GGML_TYPE_F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, IQ4_NL = 20,
-  // BF16 = 30.
+  // ggml.h: GGML_TYPE_F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6,
+  // Q5_1 = 7, Q8_0 = 8, IQ4_NL = 20, BF16 = 30.
   const std::pair<uint32_t, const char*> known[] = {
-      {0, "f32"}, {1, "f16"}, {2, "q4_0"}, {8, "q8_0"}, {20, "iq4_nl"},
-      {30, "bf16"}};
+      {0, "f32"},  {1, "f16"},  {2, "q4_0"},    {3, "q4_1"}, {6, "q5_0"},
+      {7, "q5_1"}, {8, "q8_0"}, {20, "iq4_nl"}, {30, "bf16"}};
   for (const auto& [type, name] : known) {
     StatusOr<Format> f = FormatForGgmlType(type);
     ASSERT_TRUE(f.ok()) << type;

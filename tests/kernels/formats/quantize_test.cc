@@ -67,9 +67,13 @@ double Bound(Format f) {
     case FormatKind::kQins8:
       return 0.015;
     case FormatKind::kQ4_0:
+    case FormatKind::kQ4_1:
     case FormatKind::kIQ4_NL:
     case FormatKind::kQins4:
       return 0.15;
+    case FormatKind::kQ5_0:
+    case FormatKind::kQ5_1:
+      return 0.075;
     case FormatKind::kQins8Seed:
     case FormatKind::kQins8SeedRow:
       return 0.2;
@@ -90,7 +94,12 @@ double Bound(Format f) {
 
 // iq4_nl's table {-127, ..., -10, 1, 13, ...} has no zero: a weight near
 // zero decodes to +-d, whose sign follows the block scale, not the weight.
-bool HasZeroAndSignedCodes(Format f) { return f.kind != FormatKind::kIQ4_NL; }
+// q4_1 and q5_1 decode to d q + m, the block's min plus a multiple of d: a
+// zero weight decodes to whichever of those is nearest, of either sign.
+bool HasZeroAndSignedCodes(Format f) {
+  return f.kind != FormatKind::kIQ4_NL && f.kind != FormatKind::kQ4_1 &&
+         f.kind != FormatKind::kQ5_1;
+}
 
 double RmsRel(const std::vector<float>& w, const std::vector<float>& q) {
   double e = 0, s = 0;
@@ -216,6 +225,25 @@ TEST_P(DequantizeTest, DequantizeRowsEqualsDequantizeAndChecksBounds) {
   }
 }
 
+// Quantize checks for overflowed scales with the context's SIMD decoder:
+// on every target an f16 block scale that rounded to Inf must decode
+// non-finite. Highway 1.0.3's emulated f16 PromoteTo (SSE4, SSSE3, SCALAR)
+// made it a finite 2^16, and q8_0, q4_0, iq4_nl, q4_1, q5_0 and q5_1 kept
+// Inf scales there (found 2026-12-06; LoadBlockParams converts those
+// scales exactly now).
+TEST_P(DequantizeTest, ScaleOverflowIsOutOfRangeOnTheTarget) {
+  std::vector<float> w(64, 0.01f);
+  w[40] = -8.4e37f;
+  const Context ctx = testing::MakeContext(target(), 1);
+  for (const char* name :
+       {"q8_0", "q4_0", "iq4_nl", "qins4", "q4_1", "q5_0", "q5_1"}) {
+    StatusOr<QuantizedMatrix> q =
+        Quantize(ctx, *ParseFormat(name), w.data(), 1, 64);
+    ASSERT_FALSE(q.ok()) << name;
+    EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;
+  }
+}
+
 QINS_INSTANTIATE_PER_TARGET(DequantizeTest);
 
 // Finite weights beyond a format's range (here an f16 block scale beyond
@@ -224,7 +252,8 @@ QINS_INSTANTIATE_PER_TARGET(DequantizeTest);
 TEST(QuantizeTest, ScaleOverflowIsOutOfRange) {
   std::vector<float> w(64, 0.01f);
   w[40] = -8.4e37f;
-  for (const char* name : {"q8_0", "q4_0", "iq4_nl", "qins4", "f16"}) {
+  for (const char* name :
+       {"q8_0", "q4_0", "iq4_nl", "qins4", "f16", "q4_1", "q5_0", "q5_1"}) {
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), 1, 64);
     ASSERT_FALSE(q.ok()) << name;
     EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;

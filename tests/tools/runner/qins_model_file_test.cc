@@ -26,7 +26,10 @@ ModelConfig SmallConfig(bool tied) {
   ModelConfig c;
   c.dim = 64;
   c.hidden_dim = 96;
-  c.n_layers = 4;  // 29 or 30 matrices: every format at least once
+  // 7 L + 1 (tied) or + 2 matrices, one format each in registry order:
+  // 7 L >= the number of formats puts every format in a counted tensor at
+  // least once (the untied output's format comes round again at N + 1).
+  c.n_layers = static_cast<int>((AllFormats().size() + 6) / 7);
   c.n_heads = 4;
   c.n_kv_heads = 2;
   c.vocab_size = 40;
