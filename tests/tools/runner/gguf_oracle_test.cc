@@ -31,8 +31,8 @@ const char* const kTypes[] = {"F32",  "F16",  "BF16", "Q8_0",   "Q4_0",
 
 // Types the library has no format for yet: each must be refused with a
 // clear error naming it (checked), and is otherwise skipped.
-const char* const kNotYet[] = {"Q4_1", "Q5_0", "Q5_1", "Q2_K",  "Q3_K",
-                               "Q4_K", "Q5_K", "Q6_K", "IQ4_XS"};
+const char* const kNotYet[] = {"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+                               "IQ4_XS"};
 
 bool NotYet(const std::string& type) {
   for (const char* t : kNotYet)
