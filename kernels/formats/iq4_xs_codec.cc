@@ -26,11 +26,8 @@ constexpr int kBlock = 32;
 constexpr int kBlocks = static_cast<int>(kSuperBlock) / kBlock;
 constexpr float kGroupMaxEps = 1e-15f;  // ggml's GROUP_MAX_EPS
 
-// ggml's nearest_int (see kquant_codecs.cc), clamped to its valid range.
+// ggml's nearest_int exactly (see kquant_codecs.cc).
 int NearestInt(float f) {
-  constexpr float kMax = 4194303.0f;
-  if (!(f >= -kMax)) f = -kMax;
-  if (f > kMax) f = kMax;
   const float v = f + 12582912.0f;
   int32_t i;
   std::memcpy(&i, &v, 4);

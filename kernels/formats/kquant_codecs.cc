@@ -30,14 +30,12 @@ namespace {
 
 constexpr int kN = static_cast<int>(kSuperBlock);
 
-// ggml's nearest_int: round to nearest, ties to even, with the 1.5 * 2^23
-// trick. ggml asserts |f| <= 2^22 - 1; larger magnitudes (an x / d with a
-// tiny d) and NaN are clamped here first, and every caller clamps the
-// result to a few bits anyway.
+// ggml's nearest_int exactly: round to nearest, ties to even, by adding
+// 1.5 * 2^23 and reading the mantissa bits. ggml asserts |f| <= 2^22 - 1
+// (debug builds only); beyond that, and for NaN and Inf, the result is
+// what ggml's release builds compute (garbage, e.g. 0 for NaN), which every
+// caller then clamps to a few bits. No undefined behaviour on any input.
 int NearestInt(float f) {
-  constexpr float kMax = 4194303.0f;
-  if (!(f >= -kMax)) f = -kMax;  // also NaN
-  if (f > kMax) f = kMax;
   const float v = f + 12582912.0f;
   int32_t i;
   std::memcpy(&i, &v, 4);
