@@ -180,6 +180,19 @@ void RegisterAll() {
         runs.push_back({s, false}), runs.push_back({s, true});
       for (Shape s : ladder) runs.push_back({s, false});
       for (auto [s, cold] : runs) {
+        // A format with whole-row blocks (the K-quants: 256 weights) cannot
+        // hold other row lengths (the ladder's 128x128, or --qins_shapes):
+        // the shape is left out for it, and said so once.
+        const size_t multiple = GetFormatInfo(f).col_multiple;
+        if (s.cols % multiple != 0) {
+          if (!cold && st == GemvStrategies(f).front()) {
+            std::fprintf(stderr,
+                         "bench_gemv: %s: skipping %zux%zu (rows must be a "
+                         "multiple of %zu weights)\n",
+                         FormatName(f).c_str(), s.rows, s.cols, multiple);
+          }
+          continue;
+        }
         for (int t = 1; t <= max_threads; ++t) {
           {
             const std::string name =
