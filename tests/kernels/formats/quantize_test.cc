@@ -88,9 +88,9 @@ double Bound(Format f) {
     case FormatKind::kQins8Seed:
     case FormatKind::kQins8SeedRow:
       return 0.2;
-    // ggml's K-quants with ggml's reference quantizer (measured on
-    // N(0, 0.02): q2_k 0.29, q3_k 0.16, q4_k 0.082, q5_k 0.041, q6_k 0.020,
-    // iq4_xs 0.073; tests/kernels/formats/kquant_codecs_test.cc).
+    // ggml's K-quants with ggml's reference quantizer (qins-codec-stats on
+    // N(0, 0.02), docs/formats.md: q2_k 0.296, q3_k 0.151, q4_k 0.071,
+    // q5_k 0.036, q6_k 0.018, iq4_xs 0.077).
     case FormatKind::kQ2_K:
       return 0.35;
     case FormatKind::kQ3_K:
