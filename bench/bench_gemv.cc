@@ -38,6 +38,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -169,6 +170,7 @@ void RegisterAll() {
                  formats.status().message().c_str());
     std::exit(2);
   }
+  std::set<std::string> skipped;  // (format, shape) said once
   for (Format f : *formats) {
     // Every strategy but kAuto (which is one of the others); f32's only
     // strategy is its own kernel.
@@ -180,6 +182,21 @@ void RegisterAll() {
         runs.push_back({s, false}), runs.push_back({s, true});
       for (Shape s : ladder) runs.push_back({s, false});
       for (auto [s, cold] : runs) {
+        // A format with whole-row blocks (the K-quants: 256 weights) cannot
+        // hold other row lengths (the ladder's 128x128, or --qins_shapes):
+        // the shape is left out for it, and said so once.
+        const size_t multiple = GetFormatInfo(f).col_multiple;
+        if (s.cols % multiple != 0) {
+          const std::string key = FormatName(f) + "/" + std::to_string(s.rows) +
+                                  "x" + std::to_string(s.cols);
+          if (skipped.insert(key).second) {
+            std::fprintf(stderr,
+                         "bench_gemv: %s: skipping %zux%zu (rows must be a "
+                         "multiple of %zu weights)\n",
+                         FormatName(f).c_str(), s.rows, s.cols, multiple);
+          }
+          continue;
+        }
         for (int t = 1; t <= max_threads; ++t) {
           {
             const std::string name =

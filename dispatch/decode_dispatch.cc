@@ -4,6 +4,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "kernels/formats/decode-inl.h"
+#include "kernels/formats/kquant_decode-inl.h"
 
 #ifndef QINS_DISPATCH_DECODE_DISPATCH_ONCE_
 #define QINS_DISPATCH_DECODE_DISPATCH_ONCE_
@@ -36,6 +37,12 @@ const DecodeKernels* GetDecodeKernelTable() {
     set(FormatKind::kQins8SeedRow, &DecodeRowQins8Seed);
     set(FormatKind::kQins8, &DecodeRowQins8);
     set(FormatKind::kQins4, &DecodeRowQins4);
+    set(FormatKind::kQ2_K, &DecodeRowQ2K);
+    set(FormatKind::kQ3_K, &DecodeRowQ3K);
+    set(FormatKind::kQ4_K, &DecodeRowQ4K);
+    set(FormatKind::kQ5_K, &DecodeRowQ5K);
+    set(FormatKind::kQ6_K, &DecodeRowQ6K);
+    set(FormatKind::kIQ4_XS, &DecodeRowIQ4XS);
 #if HWY_HAVE_FLOAT64
     set(FormatKind::kFpinsSeed, &DecodeRowFpins);
     set(FormatKind::kFpinsNearest, &DecodeRowFpins);

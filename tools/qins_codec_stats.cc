@@ -38,7 +38,11 @@ void Usage(FILE* f) {
       "|q - w| / |w| over nonzero weights (mean, p99, max), encode and decode\n"
       "speed (Mweights/s, on QINS_TARGET / QINS_THREADS, default all "
       "threads).\n"
-      "Output: a markdown table; --json FILE also writes the rows as JSON.\n");
+      "Output: a markdown table; --json FILE also writes the rows as JSON.\n"
+      "A format whose rows must be a multiple of N weights (the K-quants: "
+      "256)\n"
+      "and a matrix of another row length: an error (exit 2) when the format\n"
+      "is named, left out with a note on stderr under --formats all.\n");
 }
 
 qins::StatusOr<std::vector<NamedMatrix>> Synthetic(const std::string& spec,
@@ -288,6 +292,27 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   std::vector<Row> out;
   for (qins::Format f : *fl) {
+    // A format with whole-row blocks (the K-quants: rows of multiples of 256
+    // weights) cannot hold the source's other row lengths: named in
+    // --formats that is an error; with "all" it is left out, said on stderr.
+    const size_t multiple = qins::GetFormatInfo(f).col_multiple;
+    const NamedMatrix* misfit = nullptr;
+    for (const NamedMatrix& m : *mats) {
+      if (m.cols % multiple != 0) {
+        misfit = &m;
+        break;
+      }
+    }
+    if (misfit != nullptr) {
+      std::fprintf(stderr,
+                   "qins-codec-stats: %s: matrix %s has rows of %zu weights; "
+                   "%s needs a multiple of %zu%s\n",
+                   qins::FormatName(f).c_str(), misfit->name.c_str(),
+                   misfit->cols, qins::FormatName(f).c_str(), multiple,
+                   formats == "all" ? " (left out)" : "");
+      if (formats == "all") continue;
+      return 2;
+    }
     auto r = Measure(*ctx, f, *mats);
     if (!r.ok()) {
       std::fprintf(stderr, "qins-codec-stats: %s: %s\n",

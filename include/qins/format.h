@@ -30,6 +30,12 @@ enum class FormatKind {
   kQins4,         // our 4-bit QINS: sign + 3-bit code, blocks of 32
   kFpinsSeed,     // FPINS, the documents' greedy encoder; level = depth L
   kFpinsNearest,  // FPINS, nearest representable product
+  kQ2_K,          // ggml Q2_K: 2-bit, 256-weight super-blocks
+  kQ3_K,          // ggml Q3_K: 3-bit, 256-weight super-blocks
+  kQ4_K,          // ggml Q4_K: 4-bit, 256-weight super-blocks
+  kQ5_K,          // ggml Q5_K: 5-bit, 256-weight super-blocks
+  kQ6_K,          // ggml Q6_K: 6-bit, 256-weight super-blocks
+  kIQ4_XS,        // ggml IQ4_XS: iq4_nl codes, 256-weight super-blocks
   kCount,         // not a format: the number of kinds (new kinds go above)
 };
 
@@ -49,8 +55,9 @@ struct FormatInfo {
   // is a multiple of the block (per-row and per-tensor parameters amortised
   // over 4096 columns).
   double bytes_per_weight = 0;
-  // Weights sharing one scale: 32 for block formats, 0 for per-row or
-  // per-tensor parameters, 1 for self-contained codes (f32, bf16, f16).
+  // Weights sharing one scale: 32 for block formats (256 for the K-quants'
+  // super-blocks), 0 for per-row or per-tensor parameters, 1 for
+  // self-contained codes (f32, bf16, f16).
   size_t block = 1;
   std::string summary;  // one line
   // A row length must be a multiple of this (256 for the K-quants); 1: any.

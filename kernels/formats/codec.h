@@ -43,6 +43,15 @@ extern const Codec kQ4_1Codec, kQ5_0Codec, kQ5_1Codec;
 extern const Codec kQins8SeedCodec, kQins8SeedRowCodec;
 extern const Codec kQins8Codec, kQins4Codec;
 extern const Codec kFpinsSeedCodec, kFpinsNearestCodec;
+extern const Codec kQ2_KCodec, kQ3_KCodec, kQ4_KCodec, kQ5_KCodec, kQ6_KCodec;
+extern const Codec kIQ4XSCodec;
+
+// The K-quants' and IQ4_XS's `prepare` (kquant_codecs.cc): refuses a weight
+// beyond kKQuantMaxWeight, which no K-quant can represent and whose powers
+// would overflow the f32 sums of ggml's scale searches (x^2 weights, x^3
+// terms).
+inline constexpr float kKQuantMaxWeight = 1e9f;
+Status PrepareKQuant(const float* w, size_t stride, QuantizedMatrix::Data& d);
 
 }  // namespace qins
 

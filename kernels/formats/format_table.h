@@ -3,10 +3,10 @@
 // kind reads its row: the public names, sizes and summaries
 // (format_registry.cc), the scalar codec (GetCodec), the GEMV strategies and
 // auto's default (kernels/gemv/gemv.cc). Per-target kernels are keyed by
-// (kind, strategy) in dispatch/gemv_dispatch.cc and dispatch/decode_dispatch.cc;
-// CheckGemvKernels (kernels/gemv/gemv.cc) verifies, once per process, that
-// every strategy a row lists has a kernel on every compiled target and
-// reports the first one missing by name.
+// (kind, strategy) in dispatch/gemv_dispatch.cc and
+// dispatch/decode_dispatch.cc; CheckGemvKernels (kernels/gemv/gemv.cc)
+// verifies, once per process, that every strategy a row lists has a kernel on
+// every compiled target and reports the first one missing by name.
 //
 // Adding a format: its FormatKind (before kCount), one row here, its codec
 // file under kernels/formats/, its SIMD decoder and fused loaders
@@ -39,8 +39,9 @@ struct FormatRow {
   // the level ("fpins%d-seed"). Not empty.
   std::string_view name;
   int max_level;  // 0, or the largest level (FPINS: 7)
-  // Weights sharing one scale: 32 for block formats, 0 for per-row or
-  // per-tensor parameters, 1 for self-contained codes.
+  // Weights sharing one scale: 32 for block formats, 256 for the K-quants'
+  // super-blocks (one f16 d), 0 for per-row or per-tensor parameters, 1
+  // for self-contained codes.
   size_t block;
   std::string_view summary;  // not empty
   // A reference, so that a row without its codec does not compile.
@@ -205,6 +206,69 @@ inline constexpr FormatRow kFormatTable[] = {
          "FPINS: L+1 level bytes + sign byte, nearest representable product",
      .codec = kFpinsNearestCodec,
      .gemv = {GemvStrategy::kDecode}},
+    // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
+    // rows a multiple of 256 weights; GEMV through the SIMD row decoders
+    // (kquant_decode-inl.h) for now.
+    {.kind = FormatKind::kQ2_K,
+     .name = "q2_k",
+     .max_level = 0,
+     .block = 256,
+     .summary = "ggml Q2_K: 2-bit codes, 4-bit scale and min per 16, "
+                "256-weight super-blocks",
+     .codec = kQ2_KCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 10},
+    {.kind = FormatKind::kQ3_K,
+     .name = "q3_k",
+     .max_level = 0,
+     .block = 256,
+     .summary =
+         "ggml Q3_K: 3-bit codes, 6-bit scale per 16, 256-weight super-blocks",
+     .codec = kQ3_KCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 11},
+    {.kind = FormatKind::kQ4_K,
+     .name = "q4_k",
+     .max_level = 0,
+     .block = 256,
+     .summary = "ggml Q4_K: 4-bit codes, 6-bit scale and min per 32, "
+                "256-weight super-blocks",
+     .codec = kQ4_KCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 12},
+    {.kind = FormatKind::kQ5_K,
+     .name = "q5_k",
+     .max_level = 0,
+     .block = 256,
+     .summary = "ggml Q5_K: 5-bit codes, 6-bit scale and min per 32, "
+                "256-weight super-blocks",
+     .codec = kQ5_KCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 13},
+    {.kind = FormatKind::kQ6_K,
+     .name = "q6_k",
+     .max_level = 0,
+     .block = 256,
+     .summary =
+         "ggml Q6_K: 6-bit codes, 8-bit scale per 16, 256-weight super-blocks",
+     .codec = kQ6_KCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 14},
+    {.kind = FormatKind::kIQ4_XS,
+     .name = "iq4_xs",
+     .max_level = 0,
+     .block = 256,
+     .summary = "ggml IQ4_XS: iq4_nl codes, 6-bit scale per 32, 256-weight "
+                "super-blocks",
+     .codec = kIQ4XSCodec,
+     .gemv = {GemvStrategy::kDecode},
+     .col_multiple = 256,
+     .ggml_type = 23},
 };
 
 namespace format_table_internal {

@@ -9,7 +9,9 @@
 // - every dequantized weight is finite;
 // - Gemv with finite x gives finite or IEEE-overflowed results, never a
 //   crash, for every strategy of the format.
-// Input: [format index u8][rows u8][cols u16][floats...].
+// Input: [format index u8][rows u8][cols u16][floats...]; for a format whose
+// rows must be a multiple of col_multiple (the K-quants), cols is one or two
+// multiples.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -29,9 +31,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::vector<Format> formats = AllFormats();
   static const Context ctx = *Context::Create({.num_threads = 1});
   fuzz::FuzzInput in(data, size);
-  const Format f = formats[in.Take<uint8_t>() % formats.size()];
+  const Format& f = formats[in.Take<uint8_t>() % formats.size()];
   const size_t rows = 1 + in.Take<uint8_t>() % 8;
-  const size_t cols = 1 + in.Take<uint16_t>() % 300;
+  const uint16_t raw_cols = in.Take<uint16_t>();
+  size_t cols = 1 + raw_cols % 300;
+  // A format with whole-row blocks (the K-quants' 256) gets one or two of
+  // them: other lengths are refused before any weight is read.
+  static const std::vector<size_t> multiple = [] {
+    std::vector<size_t> m;
+    for (Format g : formats) m.push_back(GetFormatInfo(g).col_multiple);
+    return m;
+  }();
+  const size_t m = multiple[&f - formats.data()];
+  if (m > 1) cols = m * (1 + raw_cols % 2);
   // fpins-nearest at depth > 2 searches long; keep executions fast.
   if (f.kind == FormatKind::kFpinsNearest && f.level > 2) return 0;
   std::vector<float> w(rows * cols, 0.0f);
@@ -53,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     float amax = 0;
     for (float v : w) amax = std::max(amax, std::fabs(v));
     // FPINS magnitudes end at 256 (docs/fpins.md): larger ones are refused.
-    const bool fpins = f.kind == FormatKind::kFpinsSeed ||
-                       f.kind == FormatKind::kFpinsNearest;
+    const bool fpins =
+        f.kind == FormatKind::kFpinsSeed || f.kind == FormatKind::kFpinsNearest;
     fuzz::Check(amax > (fpins ? 256.0f : 1e4f),
                 "Quantize refused finite weights inside the format's range");
     return 0;

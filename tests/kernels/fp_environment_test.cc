@@ -20,6 +20,7 @@
 #include "qins/gemm.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
+#include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
@@ -84,13 +85,15 @@ Results RunEverything(Target target, int threads, bool flush) {
     EXPECT_TRUE(FlushedOnThisThread());
   }
   for (const Shape sh : {Shape{37, 320}, Shape{5, 65}}) {
-    const size_t rows = sh.rows, cols = sh.cols, m = 5;
-    const std::vector<float> w =
-        testing::RandomFloats(rows * cols, 100 + rows, 0.02f);
-    const std::vector<float> x = testing::RandomFloats(m * cols, 200 + cols);
+    const size_t rows = sh.rows, m = 5;
     for (Format f : AllFormats()) {
       const bool slow = f.kind == FormatKind::kFpinsNearest && f.level > 2;
       if (slow && rows > 5) continue;  // slow encoder: the small shape only
+      // The K-quants: 768 and 256 columns (whole super-blocks).
+      const size_t cols = testing::FitCols(f, sh.cols);
+      const std::vector<float> w =
+          testing::RandomFloats(rows * cols, 100 + rows, 0.02f);
+      const std::vector<float> x = testing::RandomFloats(m * cols, 200 + cols);
       std::ostringstream os;
       os << FormatName(f) << " " << rows << "x" << cols << " ";
       const std::string name = os.str();

@@ -125,6 +125,7 @@ enc=(encode --format f32 --out "$scratch/c")
 check "no args" -- qins-codec
 check "command unknown" -- qins-codec nosuch --in "$scratch/one.f32" --out "$scratch/c"
 check "format unknown" -- qins-codec encode --format nosuch --in "$scratch/one.f32" --out "$scratch/c"
+check "q4_k row of 1" -- qins-codec encode --format q4_k --in "$scratch/one.f32" --out "$scratch/c"
 check "format non-utf8" -- qins-codec encode --format "$bad_utf8" --in "$scratch/one.f32" --out "$scratch/c"
 for v in 0 -1 nan inf 4294967297 1.5 ""; do check "rows '$v'" -- qins-codec "${enc[@]}" --in "$scratch/one.f32" --rows "$v"; done
 check "in fifo" -- qins-codec "${enc[@]}" --in "$scratch/fifo"
@@ -146,6 +147,7 @@ done
 # --- qins-codec-stats
 check "no source" -- qins-codec-stats
 check "formats unknown" -- qins-codec-stats --formats nosuch --dist normal:0.02 --rows 4 --cols 32
+check "q6_k rows of 32" -- qins-codec-stats --formats q6_k --dist normal:0.02 --rows 4 --cols 32
 for v in normal:nan normal:inf normal:-1 nosuch:1 ""; do check "dist '$v'" -- qins-codec-stats --formats f32 --dist "$v" --rows 4 --cols 32; done
 for v in 0 -1 nan 1e30; do check "rows '$v'" -- qins-codec-stats --formats f32 --dist normal:0.02 --rows "$v" --cols 32; done
 check "model fifo" -- qins-codec-stats --formats f32 --model "$scratch/fifo"

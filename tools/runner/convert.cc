@@ -81,6 +81,7 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
       if (done == total) std::fputc('\n', stderr);
     }
   };
+  int fallbacks = 0;
   auto convert = [&](TensorClass t, int layer, Format f,
                      QuantizedMatrix* out) -> Status {
     size_t r, k;
@@ -88,6 +89,19 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     const std::string name =
         (layer >= 0 ? "layer " + std::to_string(layer) + " " : std::string()) +
         TensorClassName(t);
+    // A tensor whose rows the format cannot hold (a K-quant's 256-weight
+    // super-blocks) gets llama.cpp's fallback format, said on stderr.
+    const Format fits = FallbackFormat(f, k);
+    if (fits != f) {
+      std::fprintf(stderr,
+                   "%swarning: tensor %s: %zu columns, not a multiple of %zu "
+                   "(required by %s): falling back to %s\n",
+                   printed ? "\n" : "", name.c_str(), k,
+                   GetFormatInfo(f).col_multiple, FormatName(f).c_str(),
+                   FormatName(fits).c_str());
+      ++fallbacks;
+      f = fits;
+    }
     Status s = src.ReadTensor(t, layer < 0 ? 0 : layer, buf.data());
     if (!s.ok()) return s;
     auto q = Quantize(ctx, f, buf.data(), r, k);
@@ -145,6 +159,13 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     if (!st.ok()) return st;
   } else {
     progress("output (tied)");
+  }
+  if (fallbacks > 0) {
+    std::fprintf(stderr,
+                 "warning: %d of %d tensors required a fallback format "
+                 "(policy %s)\n",
+                 fallbacks, total - (c.tied_classifier ? 1 : 0),
+                 policy.name.c_str());
   }
   return m;
 }

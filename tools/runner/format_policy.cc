@@ -17,6 +17,19 @@ FormatPolicy SeedAdaptivePolicy() {
   return p;
 }
 
+Format FallbackFormat(Format f, size_t cols) {
+  if (cols % GetFormatInfo(f).col_multiple == 0) return f;
+  switch (f.kind) {
+    case FormatKind::kIQ4_XS:
+      return Format{FormatKind::kIQ4_NL, 0};
+    case FormatKind::kQ2_K:
+    case FormatKind::kQ3_K:
+      return Format{FormatKind::kQ4_0, 0};
+    default:  // q4_k, q5_k, q6_k
+      return Format{FormatKind::kQ8_0, 0};
+  }
+}
+
 StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
                                          std::string_view format_map,
                                          std::string_view policy) {

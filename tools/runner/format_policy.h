@@ -42,6 +42,15 @@ inline constexpr TensorClass kLinearClasses[] = {
 // other linear weight (attn_o, ffn gate/up/down) fpins0-seed.
 FormatPolicy SeedAdaptivePolicy();
 
+// The format a tensor of `cols` weights per row gets when `f` cannot hold
+// such rows (GetFormatInfo(f).col_multiple does not divide `cols`): as
+// llama.cpp's quantizer does (tensor_type_fallback in llama-quant.cpp),
+// iq4_xs -> iq4_nl, q2_k and q3_k -> q4_0, q6_k -> q8_0; q4_k and q5_k,
+// which llama.cpp sends to q5_0 and q5_1, go to q8_0 until those are
+// library formats. Those fallbacks take any row length. `f` itself when it
+// fits.
+Format FallbackFormat(Format f, size_t cols);
+
 // Builds a policy from the command-line options: `format` (may be empty:
 // f32; "stored": the converted-model file's own formats), `format_map`
 // "class=fmt,..." (may be empty) and `policy` ("" or "seed-adaptive", which

@@ -44,14 +44,25 @@ TEST(FormatRegistryTest, BytesPerWeightFollowTheLayouts) {
   EXPECT_DOUBLE_EQ(bpw("qins8"), 1.0 + 8.0 / 4096);  // scale + exponent width
   EXPECT_DOUBLE_EQ(bpw("qins8-seed"), 2.0);          // code + sign byte
   EXPECT_DOUBLE_EQ(bpw("qins8-seed-row"), 2.0 + 8.0 / 4096);
+  // ggml's super-blocks of 256 (sizeof(block_q2_K) .. sizeof(block_iq4_xs)).
+  EXPECT_DOUBLE_EQ(bpw("q2_k"), 84.0 / 256);
+  EXPECT_DOUBLE_EQ(bpw("q3_k"), 110.0 / 256);
+  EXPECT_DOUBLE_EQ(bpw("q4_k"), 144.0 / 256);
+  EXPECT_DOUBLE_EQ(bpw("q5_k"), 176.0 / 256);
+  EXPECT_DOUBLE_EQ(bpw("q6_k"), 210.0 / 256);
+  EXPECT_DOUBLE_EQ(bpw("iq4_xs"), 136.0 / 256);
 }
 
 TEST(FormatRegistryTest, GgmlTypesMapToTheFormatsWithTheirBytes) {
   // ggml.h: GGML_TYPE_F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6,
-  // Q5_1 = 7, Q8_0 = 8, IQ4_NL = 20, BF16 = 30.
+  // Q5_1 = 7, Q8_0 = 8, Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13,
+  // Q6_K = 14, IQ4_NL = 20, IQ4_XS = 23, BF16 = 30 (the same in gguf-py's
+  // GGMLQuantizationType).
   const std::pair<uint32_t, const char*> known[] = {
-      {0, "f32"},  {1, "f16"},  {2, "q4_0"},    {3, "q4_1"}, {6, "q5_0"},
-      {7, "q5_1"}, {8, "q8_0"}, {20, "iq4_nl"}, {30, "bf16"}};
+      {0, "f32"},   {1, "f16"},    {2, "q4_0"},    {3, "q4_1"},
+      {6, "q5_0"},  {7, "q5_1"},   {8, "q8_0"},    {10, "q2_k"},
+      {11, "q3_k"}, {12, "q4_k"},  {13, "q5_k"},   {14, "q6_k"},
+      {20, "iq4_nl"}, {23, "iq4_xs"}, {30, "bf16"}};
   for (const auto& [type, name] : known) {
     StatusOr<Format> f = FormatForGgmlType(type);
     ASSERT_TRUE(f.ok()) << type;
@@ -65,6 +76,10 @@ TEST(FormatRegistryTest, GgmlTypesMapToTheFormatsWithTheirBytes) {
   EXPECT_EQ(GetFormatInfo(*ParseFormat("qins8")).ggml_type, -1);
   for (Format f : AllFormats()) {
     EXPECT_GE(GetFormatInfo(f).col_multiple, 1u) << FormatName(f);
+  }
+  for (const char* k : {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs"}) {
+    EXPECT_EQ(GetFormatInfo(*ParseFormat(k)).col_multiple, 256u) << k;
+    EXPECT_EQ(GetFormatInfo(*ParseFormat(k)).block, 256u) << k;
   }
 }
 

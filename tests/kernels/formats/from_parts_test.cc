@@ -7,6 +7,7 @@
 #include "qins/context.h"
 #include "qins/quantize.h"
 #include "qins/targets.h"
+#include "tests/support/format_cols.h"
 #include "tests/support/reference.h"
 
 namespace qins {
@@ -30,16 +31,32 @@ std::vector<float> RowParams(const QuantizedMatrix& q) {
 }
 
 TEST(FromPartsTest, RoundTripsEveryFormat) {
-  const std::vector<float> w = testing::RandomFloats(5 * 37, 4, 0.02f);
   for (Format f : AllFormats()) {
     SCOPED_TRACE(FormatName(f));
-    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), 5, 37);
+    const size_t cols = testing::FitCols(f, 37);  // K-quants: 256
+    const std::vector<float> w = testing::RandomFloats(5 * cols, 4, 0.02f);
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), 5, cols);
     ASSERT_TRUE(q.ok());
     const std::vector<uint8_t> b = Payload(*q);
     StatusOr<QuantizedMatrix> back = QuantizedMatrix::FromParts(
-        f, 5, 37, b.data(), b.size(), RowParams(*q), q->tensor_params());
+        f, 5, cols, b.data(), b.size(), RowParams(*q), q->tensor_params());
     ASSERT_TRUE(back.ok()) << back.status().ToString();
-    std::vector<float> x(5 * 37), y(5 * 37);
+    // A row length the format cannot hold is refused before the payload
+    // size is looked at, naming the format and the multiple.
+    const size_t m = GetFormatInfo(f).col_multiple;
+    if (m > 1) {
+      StatusOr<QuantizedMatrix> odd =
+          QuantizedMatrix::FromParts(f, 5, cols + 1, b.data(), b.size(),
+                                     RowParams(*q), q->tensor_params());
+      ASSERT_FALSE(odd.ok());
+      EXPECT_EQ(odd.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(
+          odd.status().message().find(FormatName(f) + " needs a multiple of " +
+                                      std::to_string(m)),
+          std::string::npos)
+          << odd.status().message();
+    }
+    std::vector<float> x(5 * cols), y(5 * cols);
     ASSERT_TRUE(DequantizeReference(*q, x.data()).ok());
     ASSERT_TRUE(DequantizeReference(*back, y.data()).ok());
     EXPECT_EQ(0, std::memcmp(x.data(), y.data(), x.size() * 4));
@@ -135,9 +152,8 @@ TEST(FromPartsTest, Qins4ZeroCodeUnderANonFiniteScaleDecodesToZero) {
   for (uint16_t header : {uint16_t{0xFF00}, uint16_t{0xF800}}) {  // NaN, Inf
     std::vector<uint8_t> bytes(18, 0);
     std::memcpy(bytes.data(), &header, 2);
-    StatusOr<QuantizedMatrix> q =
-        QuantizedMatrix::FromParts(qins4, 1, 1, bytes.data(), bytes.size(),
-                                   {}, {});
+    StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+        qins4, 1, 1, bytes.data(), bytes.size(), {}, {});
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     float ref = -1;
     ASSERT_TRUE(DequantizeReference(*q, &ref).ok());

@@ -12,37 +12,52 @@
 
 #include "dispatch/decode_kernels.h"
 #include "gtest/gtest.h"
+#include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
 namespace qins {
 namespace {
 
+using testing::FitCols;
 using testing::RandomFloats;
 
 TEST(QuantizeTest, RejectsBadInputWithClearMessages) {
-  const std::vector<float> w(12, 0.5f);
   for (Format f : AllFormats()) {
     SCOPED_TRACE(FormatName(f));
-    EXPECT_EQ(Quantize(f, w.data(), 0, 4).status().code(),
+    const size_t c = FitCols(f, 4);  // 4, or 256 for the K-quants
+    const std::vector<float> w(3 * c, 0.5f);
+    EXPECT_EQ(Quantize(f, w.data(), 0, c).status().code(),
               StatusCode::kInvalidArgument);
     EXPECT_EQ(Quantize(f, w.data(), 3, 0).status().code(),
               StatusCode::kInvalidArgument);
-    EXPECT_EQ(Quantize(f, nullptr, 3, 4).status().code(),
+    EXPECT_EQ(Quantize(f, nullptr, 3, c).status().code(),
               StatusCode::kInvalidArgument);
-    EXPECT_EQ(Quantize(f, w.data(), 3, 4, 2).status().code(),
+    EXPECT_EQ(Quantize(f, w.data(), 3, c, 2).status().code(),
               StatusCode::kInvalidArgument);
     std::vector<float> bad = w;
-    bad[6] = std::numeric_limits<float>::quiet_NaN();
-    StatusOr<QuantizedMatrix> q = Quantize(f, bad.data(), 3, 4);
+    bad[c + 2] = std::numeric_limits<float>::quiet_NaN();
+    StatusOr<QuantizedMatrix> q = Quantize(f, bad.data(), 3, c);
     ASSERT_FALSE(q.ok());
     EXPECT_NE(q.status().message().find("NaN weight at row 1, column 2"),
               std::string::npos)
         << q.status().message();
-    bad[6] = -std::numeric_limits<float>::infinity();
-    q = Quantize(f, bad.data(), 3, 4);
+    bad[c + 2] = -std::numeric_limits<float>::infinity();
+    q = Quantize(f, bad.data(), 3, c);
     ASSERT_FALSE(q.ok());
     EXPECT_NE(q.status().message().find("Inf"), std::string::npos);
+    // A row length the format cannot hold is refused, naming the format.
+    const size_t m = GetFormatInfo(f).col_multiple;
+    if (m > 1) {
+      q = Quantize(f, w.data(), 1, m + 4);
+      ASSERT_FALSE(q.ok());
+      EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(
+          q.status().message().find(FormatName(f) + " needs a multiple of " +
+                                    std::to_string(m)),
+          std::string::npos)
+          << q.status().message();
+    }
   }
   const float big[2] = {1.0f, 70000.0f};
   StatusOr<QuantizedMatrix> h = Quantize(*ParseFormat("f16"), big, 1, 2);
@@ -77,6 +92,20 @@ double Bound(Format f) {
     case FormatKind::kQins8Seed:
     case FormatKind::kQins8SeedRow:
       return 0.2;
+    // ggml's K-quants with ggml's reference quantizer (qins-codec-stats on
+    // N(0, 0.02), docs/formats.md: q2_k 0.296, q3_k 0.151, q4_k 0.071,
+    // q5_k 0.036, q6_k 0.018, iq4_xs 0.077).
+    case FormatKind::kQ2_K:
+      return 0.35;
+    case FormatKind::kQ3_K:
+      return 0.2;
+    case FormatKind::kQ4_K:
+    case FormatKind::kIQ4_XS:
+      return 0.1;
+    case FormatKind::kQ5_K:
+      return 0.05;
+    case FormatKind::kQ6_K:
+      return 0.025;
     case FormatKind::kFpinsSeed:
     case FormatKind::kFpinsNearest:
       // L = 0 holds only magnitudes in [1, 256]: every N(0, 0.02) weight is
@@ -92,13 +121,24 @@ double Bound(Format f) {
   return 0;
 }
 
-// iq4_nl's table {-127, ..., -10, 1, 13, ...} has no zero: a weight near
-// zero decodes to +-d, whose sign follows the block scale, not the weight.
-// q4_1 and q5_1 decode to d q + m, the block's min plus a multiple of d: a
-// zero weight decodes to whichever of those is nearest, of either sign.
+// iq4_nl's table {-127, ..., -10, 1, 13, ...} (also iq4_xs's) has no zero:
+// a weight near zero decodes to +-d, whose sign follows the block scale, not
+// the weight. q4_1 and q5_1 decode to d q + m, the block's min plus a
+// multiple of d, and q2_k, q4_k and q5_k to d * q - m with a per-sub-block
+// min m: a zero weight decodes to whichever is nearest, of either sign.
 bool HasZeroAndSignedCodes(Format f) {
-  return f.kind != FormatKind::kIQ4_NL && f.kind != FormatKind::kQ4_1 &&
-         f.kind != FormatKind::kQ5_1;
+  switch (f.kind) {
+    case FormatKind::kIQ4_NL:
+    case FormatKind::kIQ4_XS:
+    case FormatKind::kQ4_1:
+    case FormatKind::kQ5_1:
+    case FormatKind::kQ2_K:
+    case FormatKind::kQ4_K:
+    case FormatKind::kQ5_K:
+      return false;
+    default:
+      return true;
+  }
 }
 
 double RmsRel(const std::vector<float>& w, const std::vector<float>& q) {
@@ -112,7 +152,9 @@ double RmsRel(const std::vector<float>& w, const std::vector<float>& q) {
 
 TEST(QuantizeTest, RoundTripErrorIsBoundedAndPaddingIsInvisible) {
   for (Format f : AllFormats()) {
-    for (size_t cols : {1, 31, 33, 256}) {
+    for (size_t cols_in : {1, 31, 33, 256, 257}) {
+      // The K-quants: 256 (bounded below) and 768 (three super-blocks).
+      const size_t cols = FitCols(f, cols_in);
       SCOPED_TRACE(::testing::Message() << FormatName(f) << " cols=" << cols);
       const size_t rows = 7, stride = cols + 3;
       std::vector<float> w = RandomFloats(rows * stride, 11 + cols, 0.02f);
@@ -143,12 +185,13 @@ TEST(QuantizeTest, RoundTripErrorIsBoundedAndPaddingIsInvisible) {
 }
 
 TEST(QuantizeTest, ZerosStayZeroWhereTheFormatHasAZero) {
-  std::vector<float> w = RandomFloats(4 * 64, 3, 0.02f);
-  for (size_t i = 0; i < w.size(); i += 5) w[i] = 0.0f;
   for (Format f : AllFormats()) {
     if (!HasZeroAndSignedCodes(f)) continue;
+    const size_t cols = FitCols(f, 64);
+    std::vector<float> w = RandomFloats(4 * cols, 3, 0.02f);
+    for (size_t i = 0; i < w.size(); i += 5) w[i] = 0.0f;
     // (qins8-seed and FPINS: the sign byte 0 makes zero exact.)
-    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), 4, 64);
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), 4, cols);
     ASSERT_TRUE(q.ok());
     std::vector<float> out(w.size());
     ASSERT_TRUE(DequantizeReference(*q, out.data()).ok());
@@ -168,10 +211,13 @@ TEST_P(DequantizeTest, SimdDecodersExistForTheTarget) {
 }
 
 TEST_P(DequantizeTest, SimdDecodeEqualsReferenceBitForBit) {
-  for (size_t cols : {1, 7, 31, 32, 33, 129, 300}) {
+  for (size_t cols_in : {1, 7, 31, 32, 33, 129, 300}) {
     const size_t rows = 67;
-    const std::vector<float> w = RandomFloats(rows * cols, 21 + cols, 0.02f);
     for (Format f : AllFormats()) {
+      const size_t cols = FitCols(f, cols_in);
+      // The K-quants: 256 and 768 only once each.
+      if (cols != cols_in && cols_in != 1 && cols_in != 300) continue;
+      const std::vector<float> w = RandomFloats(rows * cols, 21 + cols, 0.02f);
       SCOPED_TRACE(::testing::Message() << FormatName(f) << " cols=" << cols);
       StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
       ASSERT_TRUE(q.ok());
@@ -191,11 +237,12 @@ TEST_P(DequantizeTest, SimdDecodeEqualsReferenceBitForBit) {
 }
 
 TEST_P(DequantizeTest, DequantizeRowsEqualsDequantizeAndChecksBounds) {
-  const size_t rows = 37, cols = 45;
-  const std::vector<float> w = RandomFloats(rows * cols, 5, 0.02f);
+  const size_t rows = 37;
   const Context ctx = testing::MakeContext(target(), 2);
   for (Format f : AllFormats()) {
     SCOPED_TRACE(FormatName(f));
+    const size_t cols = FitCols(f, 45);
+    const std::vector<float> w = RandomFloats(rows * cols, 5, 0.02f);
     StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), rows, cols);
     ASSERT_TRUE(q.ok());
     std::vector<float> all(rows * cols);
@@ -206,8 +253,8 @@ TEST_P(DequantizeTest, DequantizeRowsEqualsDequantizeAndChecksBounds) {
       ASSERT_TRUE(
           DequantizeRows(ctx, *q, begin, count, got.data(), cols + 2).ok());
       for (size_t i = 0; i < count; ++i) {
-        ASSERT_EQ(0, std::memcmp(&all[(begin + i) * cols],
-                                 &got[i * (cols + 2)], cols * 4))
+        ASSERT_EQ(0, std::memcmp(&all[(begin + i) * cols], &got[i * (cols + 2)],
+                                 cols * 4))
             << "row " << begin + i;
         ASSERT_EQ(got[i * (cols + 2) + cols], -1.0f);
       }
@@ -255,6 +302,18 @@ TEST(QuantizeTest, ScaleOverflowIsOutOfRange) {
   for (const char* name :
        {"q8_0", "q4_0", "iq4_nl", "qins4", "f16", "q4_1", "q5_0", "q5_1"}) {
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), 1, 64);
+    ASSERT_FALSE(q.ok()) << name;
+    EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;
+    EXPECT_NE(q.status().message().find("column 40"), std::string::npos)
+        << q.status().message();
+  }
+  // The K-quants: the super-block's f16 d overflows; the message names the
+  // super-block's largest weight.
+  std::vector<float> wk(256, 0.01f);
+  wk[40] = -8.4e37f;
+  for (const char* name : {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs"}) {
+    StatusOr<QuantizedMatrix> q =
+        Quantize(*ParseFormat(name), wk.data(), 1, 256);
     ASSERT_FALSE(q.ok()) << name;
     EXPECT_EQ(q.status().code(), StatusCode::kOutOfRange) << name;
     EXPECT_NE(q.status().message().find("column 40"), std::string::npos)

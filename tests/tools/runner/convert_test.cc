@@ -49,6 +49,27 @@ TEST(ConvertTest, FormatsFollowThePolicyAndF32IsExact) {
   EXPECT_EQ(&m->classifier(), &m->output);
 }
 
+// kjv1M's rows (128 and 384 weights) are not whole 256-weight super-blocks:
+// every K-quant tensor takes llama.cpp's fallback format (FallbackFormat).
+TEST(ConvertTest, KQuantTensorsWhoseRowsDoNotFitFallBack) {
+  auto src = OpenLlama2cSource(QINS_MODELS_DIR "/kjv1M.bin");
+  ASSERT_TRUE(src.ok());
+  auto policy =
+      ParseFormatPolicy("q4_k", "attn_q=iq4_xs,ffn_up=q3_k,output=q6_k", "");
+  ASSERT_TRUE(policy.ok());
+  ConvertOptions co;
+  co.progress = false;
+  auto m = ConvertModel(OneThread(), **src, *policy, co);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(FormatName(m->token_embedding.format()), "q8_0");
+  EXPECT_EQ(FormatName(m->output.format()), "q8_0");
+  for (const LayerWeights& l : m->layers) {
+    EXPECT_EQ(FormatName(l.wq.format()), "iq4_nl");
+    EXPECT_EQ(FormatName(l.w_up.format()), "q4_0");
+    EXPECT_EQ(FormatName(l.w_down.format()), "q8_0");
+  }
+}
+
 TEST(ConvertTest, TiedEmbeddingTakesTheOutputFormat) {
   auto src = OpenLlama2cSource(QINS_MODELS_DIR "/stories260K.bin");
   ASSERT_TRUE(src.ok());

@@ -44,5 +44,23 @@ TEST(FormatPolicyTest, FormatAndMap) {
   EXPECT_FALSE(ParseFormatPolicy("nope", "", "").ok());
 }
 
+// llama.cpp's fallbacks for rows that are not whole K-quant super-blocks.
+TEST(FormatPolicyTest, FallbackFormatForRowsThatDoNotFit) {
+  auto fb = [](const char* name, size_t cols) {
+    return FormatName(FallbackFormat(*ParseFormat(name), cols));
+  };
+  for (const char* k : {"q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs"}) {
+    EXPECT_EQ(fb(k, 512), k);
+  }
+  EXPECT_EQ(fb("iq4_xs", 300), "iq4_nl");
+  EXPECT_EQ(fb("q2_k", 64), "q4_0");
+  EXPECT_EQ(fb("q3_k", 64), "q4_0");
+  EXPECT_EQ(fb("q4_k", 64), "q8_0");
+  EXPECT_EQ(fb("q5_k", 64), "q8_0");
+  EXPECT_EQ(fb("q6_k", 384), "q8_0");
+  EXPECT_EQ(fb("qins8", 7), "qins8");
+  EXPECT_EQ(fb("q4_0", 33), "q4_0");
+}
+
 }  // namespace
 }  // namespace qins::runner
