@@ -278,6 +278,7 @@ TEST_P(GgmlBlockDecodeTest, NonFiniteBlockHeadersAreRefusedAndDecodeAlike) {
         d.row_payload = b.size();
         d.row_stride = (b.size() + 63) / 64 * 64;
         d.bytes = hwy::AllocateAligned<uint8_t>(d.row_stride + kRowReadSlack);
+        d.base = d.bytes.get();
         std::memset(d.bytes.get(), 0, d.row_stride + kRowReadSlack);
         std::memcpy(d.bytes.get(), b.data(), b.size());
         float ref[45], got[45];
