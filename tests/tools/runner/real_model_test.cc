@@ -6,20 +6,27 @@
 // first 32 positions.
 //
 // Tolerances, and why. llama.cpp multiplies Q4_1/Q5_0/Q8_0 weights with
-// activations quantized to 8-bit blocks (and K-quants with q8_K), the runner
-// keeps FP32 activations; with F32 weights on both sides (Gemma 3 dequantized
-// by gguf-py) the two agree to 0.009 on logits of ~20, which is the F16 KV
-// cache llama.cpp keeps. So the logit difference measures llama.cpp's
-// activation rounding: kMaxLogitDiff below is the largest measured over every
-// prompt and position of both models (docs/runner.md has the table) with
-// ~50% headroom. Two logits that each move by at most d can swap order only
-// if their gap is below 2d: argmax must agree wherever llama.cpp's top-2 gap
-// exceeds 2 * kMaxLogitDiff.
+// activations quantized to 8-bit blocks (q8_0/q8_1, and q8_K for the
+// K-quants); the runner keeps FP32 activations. Measured 2026-12-06 (AMD
+// EPYC Zen 4, 2 threads): with both sides on the same weights in F32
+// (gguf-py's dequantization of each file), the runner and llama.cpp agree to
+// 0.019 (SmolLM2) and 0.050 (Gemma 3) over the top 40 logits of 32
+// positions, every argmax equal, which is llama.cpp's F16 KV cache; and the
+// runner on the quantized files gives the same logits as llama.cpp on those
+// F32 weights, to the same 0.019 and 0.050. So what remains against
+// llama.cpp on the quantized files is its activation rounding: max |diff|
+// 1.046 (SmolLM2) and 2.722 (Gemma 3), mean 0.154 and 0.241, over the 4
+// committed prompts x 32 positions x top 40. The bounds are those with ~50%
+// headroom. Two logits that each move by at most d can swap order only if
+// their gap is below 2d: argmax must agree wherever llama.cpp's top-2 gap
+// exceeds 2 * max_logit_diff. That leaves few positions for Gemma 3 (3), so
+// the argmax must also agree at >= 90% of all positions (measured: 121 of
+// 128 for each model, 94.5%; a wrong forward pass agrees at few).
 #include <cmath>
 #include <cstdio>
-#include <ostream>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -75,8 +82,8 @@ std::vector<Prompt> ReadReference(const std::string& path) {
       in >> p.pos >> w >> p.argmax >> w >> p.gap >> w;
       for (std::string t; in >> t;) {
         const size_t colon = t.find(':');
-        p.top.push_back({std::stoi(t.substr(0, colon)),
-                         std::stof(t.substr(colon + 1))});
+        p.top.push_back(
+            {std::stoi(t.substr(0, colon)), std::stof(t.substr(colon + 1))});
       }
       out.back().positions.push_back(p);
     }
@@ -108,9 +115,9 @@ TEST_P(RealModelTest, StoredTypesMatchLlamaCppTeacherForced) {
                  << " is absent: tools/fetch-models.sh (PyPI) did not run "
                     "or could not reach the registry";
   }
-  const std::vector<Prompt> ref = ReadReference(
-      std::string(QINS_TEST_DATA_DIR) + "/reference/" + c.name +
-      ".llamacpp.txt");
+  const std::vector<Prompt> ref =
+      ReadReference(std::string(QINS_TEST_DATA_DIR) + "/reference/" + c.name +
+                    ".llamacpp.txt");
   ASSERT_FALSE(ref.empty());
   StatusOr<std::unique_ptr<ModelSource>> src = OpenModelSource(path);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
@@ -151,13 +158,15 @@ TEST_P(RealModelTest, StoredTypesMatchLlamaCppTeacherForced) {
       EXPECT_LE(diff, c.max_logit_diff) << "position " << q.pos;
       if (q.gap > 2 * c.max_logit_diff) {
         ++checked_argmax;
-        EXPECT_EQ(argmax, q.argmax) << "position " << q.pos << ", gap "
-                                    << q.gap;
+        EXPECT_EQ(argmax, q.argmax)
+            << "position " << q.pos << ", gap " << q.gap;
       }
     }
   }
   const double mean = n_diff ? sum_diff / n_diff : 0;
   EXPECT_LE(mean, c.mean_logit_diff);
+  EXPECT_GE(agree, 0.9 * positions)
+      << "argmax agreement " << agree << " of " << positions;
   RecordProperty("max_logit_diff", std::to_string(worst));
   RecordProperty("mean_logit_diff", std::to_string(mean));
   RecordProperty("argmax_checked", checked_argmax);
@@ -170,9 +179,9 @@ TEST_P(RealModelTest, StoredTypesMatchLlamaCppTeacherForced) {
 
 INSTANTIATE_TEST_SUITE_P(
     Models, RealModelTest,
-    ::testing::Values(
-        Case{"smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", 1.0f, 1.0f},
-        Case{"gemma3", "gemma-3-270m-q4_k_m.gguf", 1.0f, 1.0f}),
+    ::testing::Values(Case{"smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", 1.6f,
+                           0.25f},
+                      Case{"gemma3", "gemma-3-270m-q4_k_m.gguf", 4.0f, 0.4f}),
     [](const ::testing::TestParamInfo<Case>& i) {
       return std::string(i.param.name);
     });
