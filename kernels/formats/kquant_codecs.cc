@@ -282,7 +282,10 @@ void EncodeQ2KBlock(const float* x, uint8_t* sb) {
   if (max_min > 0) {
     const float iscale = kQ4Scale / max_min;
     for (int j = 0; j < 16; ++j)
-      sc[j] |= static_cast<uint8_t>(NearestInt(iscale * mins[j]) << 4);
+      // ggml stores int l << 4 in a byte: its low 8 bits (l may be
+      // garbage for a degenerate search; unsigned to shift any l).
+      sc[j] |= static_cast<uint8_t>(
+          static_cast<uint32_t>(NearestInt(iscale * mins[j])) << 4);
     StoreHalf(sb, q2_k::kDmin, max_min / kQ4Scale);
   } else {
     StoreHalf(sb, q2_k::kDmin, 0.0f);
