@@ -326,6 +326,20 @@ class TextCodec {
   // The bytes to print for `token` after `prev` (-1 at the start): run.c's
   // decode; for a GGUF, llama.cpp's piece without control tokens, with the
   // space prefix dropped after BOS as run.c does.
+  // Tokens that end a generation besides BOS (run.c's rule): for a GGUF
+  // its EOS and the end-of-turn tokens of the common chat formats that the
+  // vocabulary has (llama.cpp stops at its end-of-generation tokens).
+  std::vector<int> StopIds() const {
+    std::vector<int> ids;
+    if (gguf_ == nullptr) return ids;
+    if (gguf_->eos_id() >= 0) ids.push_back(gguf_->eos_id());
+    for (const char* t :
+         {"<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>"}) {
+      const int id = gguf_->vocab().Find(t);
+      if (id >= 0) ids.push_back(id);
+    }
+    return ids;
+  }
   std::string Piece(int prev, int token) const {
     if (gguf_ == nullptr) return run_c_->Decode(prev, token);
     std::string p = gguf_->TokenToPiece(token, false);
@@ -430,6 +444,7 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   Sampler sampler(c.vocab_size, a.temp, a.top_p, a.seed);
   GenerateOptions g;
   g.max_new_tokens = a.n < 0 ? 256 : a.n;
+  g.stop_ids = tok.StopIds();
   // The KV cache holds only the positions this run can reach (a 4096-token
   // context of a 7B model would otherwise take 4 GiB).
   const long long positions =

@@ -21,6 +21,9 @@ struct GenerateOptions {
   // If non-null, receives the logits of every position run (positions x
   // vocab, appended): the prompt's, then one per token fed back.
   std::vector<float>* logits_out = nullptr;
+  // Tokens that end the generation like BOS does (not returned): a GGUF
+  // chat model's EOS and end-of-turn tokens.
+  std::vector<int> stop_ids;
 };
 
 // Returns the generated tokens (without the prompt). The prompt must be
