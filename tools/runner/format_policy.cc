@@ -19,15 +19,23 @@ FormatPolicy SeedAdaptivePolicy() {
 
 Format FallbackFormat(Format f, size_t cols) {
   if (cols % GetFormatInfo(f).col_multiple == 0) return f;
-  switch (f.kind) {
-    case FormatKind::kIQ4_XS:
-      return Format{FormatKind::kIQ4_NL, 0};
-    case FormatKind::kQ2_K:
-    case FormatKind::kQ3_K:
-      return Format{FormatKind::kQ4_0, 0};
-    default:  // q4_k, q5_k, q6_k
-      return Format{FormatKind::kQ8_0, 0};
-  }
+  // llama.cpp's tensor_type_fallback (src/llama-quant.cpp): a 256-block
+  // type falls back to the 32-block type of about its size. (A 32-block
+  // format pads a short last block, so no F16 step is needed here.)
+  struct Rule {
+    FormatKind from, to;
+  };
+  constexpr Rule kRules[] = {{FormatKind::kIQ4_XS, FormatKind::kIQ4_NL},
+                             {FormatKind::kQ2_K, FormatKind::kQ4_0},
+                             {FormatKind::kQ3_K, FormatKind::kQ4_0},
+                             {FormatKind::kQ4_K, FormatKind::kQ5_0},
+                             {FormatKind::kQ5_K, FormatKind::kQ5_1},
+                             {FormatKind::kQ6_K, FormatKind::kQ8_0}};
+  for (const Rule& r : kRules)
+    if (r.from == f.kind) return Format{r.to, 0};
+  // A format with a row multiple and no rule: q8_0, the lossless-enough
+  // 32-block choice (none today: format_policy_test lists every format).
+  return Format{FormatKind::kQ8_0, 0};
 }
 
 StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,

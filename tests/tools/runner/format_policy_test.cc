@@ -55,8 +55,8 @@ TEST(FormatPolicyTest, FallbackFormatForRowsThatDoNotFit) {
   EXPECT_EQ(fb("iq4_xs", 300), "iq4_nl");
   EXPECT_EQ(fb("q2_k", 64), "q4_0");
   EXPECT_EQ(fb("q3_k", 64), "q4_0");
-  EXPECT_EQ(fb("q4_k", 64), "q8_0");
-  EXPECT_EQ(fb("q5_k", 64), "q8_0");
+  EXPECT_EQ(fb("q4_k", 64), "q5_0");
+  EXPECT_EQ(fb("q5_k", 64), "q5_1");
   EXPECT_EQ(fb("q6_k", 384), "q8_0");
   EXPECT_EQ(fb("qins8", 7), "qins8");
   EXPECT_EQ(fb("q4_0", 33), "q4_0");
