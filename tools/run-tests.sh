@@ -37,6 +37,7 @@ while [ $# -gt 0 ]; do
 done
 
 failed_steps=()
+skipped_steps=()
 passed=0 failed=0 skipped=0
 
 step() {  # step NAME COMMAND...
@@ -90,6 +91,37 @@ tsan_concurrency() {
   return $rc
 }
 
+# qemu-aarch64 7.2 on some hosts never returns from a guest's first
+# pthread_create (seen 2026-12-06 on kernel 6.18: 100% CPU, no clone; a
+# one-line std::thread program hangs the same way). Every test that starts a
+# oneTBB worker would then hang until its timeout. Probe it with such a
+# program first; 0 when threads work under qemu.
+qemu_threads_work() {
+  local dir
+  dir=$(mktemp -d) || return 1
+  printf '#include <thread>\nint main(){std::thread t([]{});t.join();return 0;}\n' >"$dir/t.cc"
+  aarch64-linux-gnu-g++ -pthread "$dir/t.cc" -o "$dir/t" || { rm -rf "$dir"; return 1; }
+  timeout 30 qemu-aarch64 -L /usr/aarch64-linux-gnu "$dir/t"
+  local rc=$?
+  rm -rf "$dir"
+  return $rc
+}
+
+# The arm64 step: build and test under qemu, or, where qemu cannot run
+# threads, build only and say so (the step counts as skipped, not passed).
+arm64_step() {
+  if qemu_threads_work; then
+    build_and_test arm64
+    return
+  fi
+  echo "run-tests: qemu-aarch64 cannot start a thread on this host" \
+       "($(uname -sr)): the arm64 tests are NOT run; building only"
+  cmake --preset arm64 >build-arm64-configure.log 2>&1 || { cat build-arm64-configure.log; rm -f build-arm64-configure.log; return 1; }
+  rm -f build-arm64-configure.log
+  cmake --build --preset arm64 || return 1
+  skipped_steps+=("arm64-qemu (tests not run: qemu threads hang)")
+}
+
 bench_smoke() {
   local b rc=0
   for b in build/release/bench/bench_*; do
@@ -110,12 +142,15 @@ fi
 step release build_and_test release
 [ "$asan" = 1 ] && step asan build_and_test asan
 [ "$tsan" = 1 ] && step tsan tsan_concurrency
-[ "$arm64" = 1 ] && step arm64-qemu build_and_test arm64
+[ "$arm64" = 1 ] && step arm64-qemu arm64_step
 [ "$fuzz" = 1 ] && step fuzz tools/run-fuzzers.sh --jobs 2 --seconds "$fuzz_seconds"
 step consumer tools/check-consumer.sh build/release
 step bench-smoke bench_smoke
 
 echo
+if [ "${#skipped_steps[@]}" -gt 0 ]; then
+  echo "run-tests: SKIPPED: ${skipped_steps[*]}"
+fi
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   echo "run-tests: FAILED steps: ${failed_steps[*]}"
 else
