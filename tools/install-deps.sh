@@ -21,7 +21,7 @@ for arg in "$@"; do
   esac
 done
 
-native=(g++ cmake ninja-build pkg-config git python3
+native=(g++ cmake ninja-build pkg-config git python3 python3-venv python3-pip
         libhwy-dev libtbb-dev libbenchmark-dev libgtest-dev libgmock-dev
         libcpuinfo-dev python3-matplotlib valgrind linux-perf
         clang-14 libclang-rt-14-dev)  # clang: the libFuzzer targets (fuzz preset)
