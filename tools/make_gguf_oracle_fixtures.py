@@ -12,6 +12,9 @@ For each type T of TYPES it writes into OUT:
                     K/V matrices;
   types/T_deq.gguf  the same names as F32: gguf.quants.dequantize of exactly
                     the bytes stored in types/T.gguf;
+  types/T_src.gguf  where gguf-py has a quantizer: the F32 weights that
+                    gguf.quants.quantize turned into types/T.gguf (the
+                    library's Quantize must give the same bytes);
   models/T.gguf     a small random llama model (1 layer, GQA 4 query / 2 KV
                     heads, untied output) whose linear weights are all T;
   models/T_deq.gguf the same model with every linear weight dequantized by
@@ -111,6 +114,8 @@ def write_types(out, t, rng):
     os.makedirs(os.path.join(out, 'types'), exist_ok=True)
     base = os.path.join(out, 'types', t.name)
     w, wd = writer(base + '.gguf'), writer(base + '_deq.gguf')
+    quantized = t in QUANTIZABLE or t in (Q.F32, Q.F16, Q.BF16)
+    ws = writer(base + '_src.gguf') if quantized else None
     for name, rows, cols in tensor_shapes(t):
         a = (rng.standard_normal((rows, cols)) * 0.02).astype(np.float32)
         if name.startswith('rows7'):
@@ -118,11 +123,15 @@ def write_types(out, t, rng):
             a[1, :min(cols, 32)] = 0.5  # a block of equal weights
         data = encode(t, a, rng)
         add(w, name, t, data)
+        if ws is not None:
+            ws.add_tensor(name, np.ascontiguousarray(a))
         deq = gguf.quants.dequantize(data, t).astype(np.float32)
         assert deq.shape == (rows, cols), (t.name, name, deq.shape)
         wd.add_tensor(name, np.ascontiguousarray(deq))
     finish(w)
     finish(wd)
+    if ws is not None:
+        finish(ws)
 
 
 def write_model(out, t, rng):

@@ -109,6 +109,44 @@ TEST_P(GgufOracleTypesTest, EveryTensorDecodesToGgufPysFloatsBitForBit) {
 
 QINS_INSTANTIATE_PER_TARGET(GgufOracleTypesTest);
 
+// Where gguf-py has a quantizer (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0,
+// Q5_1), the library's Quantize of the same F32 weights writes the same
+// bytes as gguf.quants.quantize.
+TEST(GgufOracleQuantizeTest, QuantizeGivesGgufPysBytes) {
+  SKIP_WITHOUT_ORACLE();
+  int compared = 0;
+  for (const char* type : kTypes) {
+    const std::string base = OracleDir() + "/types/" + type;
+    if (!GgufFile::Open(base + "_src.gguf").ok()) continue;  // no quantizer
+    SCOPED_TRACE(type);
+    std::unique_ptr<GgufFile> q = OpenOrDie(base + ".gguf");
+    std::unique_ptr<GgufFile> src = OpenOrDie(base + "_src.gguf");
+    ASSERT_TRUE(q && src);
+    for (const GgufTensorInfo& t : q->tensors()) {
+      SCOPED_TRACE(t.name);
+      const GgufTensorInfo* s = src->FindTensor(t.name);
+      ASSERT_NE(s, nullptr);
+      std::vector<float> w(s->n_elements);
+      ASSERT_TRUE(src->ReadRowsF32(*s, 0, s->n_rows(), w.data()).ok());
+      StatusOr<Format> f = FormatForGgmlType(t.type);
+      ASSERT_TRUE(f.ok());
+      StatusOr<QuantizedMatrix> mine =
+          Quantize(*f, w.data(), t.n_rows(), t.row_length());
+      ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+      StatusOr<QuantizedMatrix> theirs = q->Matrix(t, nullptr);
+      ASSERT_TRUE(theirs.ok());
+      ASSERT_EQ(mine->row_payload_bytes(), theirs->row_payload_bytes());
+      for (size_t r = 0; r < t.n_rows(); ++r) {
+        ASSERT_EQ(0, std::memcmp(mine->row(r), theirs->row(r),
+                                 mine->row_payload_bytes()))
+            << "row " << r;
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 0);
+}
+
 // The classes of the fixture model's linear weights and where they live.
 struct ClassSlot {
   const char* name;
