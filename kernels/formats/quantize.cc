@@ -63,13 +63,15 @@ size_t QuantizedMatrix::allocated_bytes() const {
 }
 bool QuantizedMatrix::is_view() const { return d_ && d_->borrowed(); }
 
-StatusOr<QuantizedMatrix> QuantizedMatrix::View(
-    Format format, size_t rows, size_t cols, const uint8_t* bytes,
-    size_t row_stride, size_t readable, std::shared_ptr<const void> owner) {
-  const FormatInfo info = GetFormatInfo(format);
-  const std::string name = "View(" + info.name + "): ";
+namespace {
+
+// The checks every constructor from bytes makes: a registered format, a
+// non-zero shape of at most 2^40 weights, a row length the format holds.
+Status CheckShape(const char* what, const FormatInfo& info, size_t rows,
+                  size_t cols) {
+  const std::string name = std::string(what) + "(" + info.name + "): ";
   if (info.name == "unknown")
-    return InvalidArgument("View: unregistered format");
+    return InvalidArgument(std::string(what) + ": unregistered format");
   if (rows == 0 || cols == 0 || rows > (size_t{1} << 40) / cols) {
     return InvalidArgument(name + "bad shape " + std::to_string(rows) + " x " +
                            std::to_string(cols));
@@ -79,6 +81,17 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::View(
                            " weights; " + info.name + " needs a multiple of " +
                            std::to_string(info.col_multiple));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<QuantizedMatrix> QuantizedMatrix::View(
+    Format format, size_t rows, size_t cols, const uint8_t* bytes,
+    size_t row_stride, size_t readable, std::shared_ptr<const void> owner) {
+  const FormatInfo info = GetFormatInfo(format);
+  const std::string name = "View(" + info.name + "): ";
+  if (Status s = CheckShape("View", info, rows, cols); !s.ok()) return s;
   const Codec& codec = GetCodec(format.kind);
   if (codec.params_per_row != 0 || codec.tensor_params != 0) {
     return InvalidArgument(name + info.name +
@@ -128,17 +141,7 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
     const std::vector<float>& tensor_params) {
   const FormatInfo info = GetFormatInfo(format);
   const std::string name = "FromParts(" + info.name + "): ";
-  if (info.name == "unknown")
-    return InvalidArgument("FromParts: unregistered format");
-  if (rows == 0 || cols == 0 || rows > (size_t{1} << 40) / cols) {
-    return InvalidArgument(name + "bad shape " + std::to_string(rows) + " x " +
-                           std::to_string(cols));
-  }
-  if (cols % info.col_multiple != 0) {
-    return InvalidArgument(name + "a row of " + std::to_string(cols) +
-                           " weights; " + info.name + " needs a multiple of " +
-                           std::to_string(info.col_multiple));
-  }
+  if (Status s = CheckShape("FromParts", info, rows, cols); !s.ok()) return s;
   const Codec& codec = GetCodec(format.kind);
   const size_t row_payload = codec.row_payload_bytes(cols, format.level);
   if (payload == nullptr || payload_size != rows * row_payload) {
