@@ -499,6 +499,15 @@ def malformed_cases(base):
         t['data'] = bytes(32 * 40)
     yield variant('attn_q_q8_1', q8_1, 'unsupported tensor type Q8_1')
 
+    def q4_k_short_rows(m):
+        # Q4_K (12) holds rows of whole 256-weight super-blocks; these rows
+        # are 32 long (144 bytes per super-block, the size one would give).
+        t = m.tensor('blk.0.attn_q.weight')
+        t['gtype'] = 12
+        t['data'] = bytes(4 * 144)
+    yield variant('attn_q_q4_k_short_rows', q4_k_short_rows,
+                  'is not a multiple of the Q4_K block size 256')
+
     def set_norm_value(name, value):
         def f(m):
             a = np.ones(32, np.float32)
