@@ -118,6 +118,13 @@ int main(int argc, char** argv) {
                    : qins::runner::OpenModelSource(gguf);
   if (!src.ok()) return Fail(src.status().ToString());
   const qins::runner::ModelConfig& c = (*src)->config();
+  // The file's header holds Llama hyperparameters only (WriteModelFile
+  // refuses others): say so before converting anything.
+  if (c.arch != qins::runner::Arch::kLlama) {
+    return Fail((*src)->Describe() + ": a " + qins::runner::ArchName(c.arch) +
+                " model cannot be written as a converted-model file (llama "
+                "only); run the GGUF with qins-run --format instead");
+  }
 
   double bytes_per_weight = 0;
   for (qins::runner::TensorClass t : qins::runner::kLinearClasses) {
