@@ -88,8 +88,9 @@ generate:
                       ffn_up, ffn_down, output
   --policy seed-adaptive   the design documents' adaptive FPINS depths
   --dump-logits FILE  raw float32 logits of every position (positions x vocab)
-  Generation stops when the model produces BOS (run.c's rule), after -n
-  tokens, or at the end of the context.
+  Generation stops when the model produces BOS (run.c's rule) or, for a
+  GGUF with a tokenizer, its EOS or an end-of-turn token (<|im_end|>,
+  <end_of_turn>, ...), after -n tokens, or at the end of the context.
 
 eval:
   --formats LIST      formats to compare with FP32, comma-separated format
