@@ -27,7 +27,9 @@ constexpr TensorClass kGemma3LayerClasses[] = {
     TensorClass::kFfnDown,    TensorClass::kAttnQNorm,
     TensorClass::kAttnKNorm,  TensorClass::kAttnPostNorm,
     TensorClass::kFfnPostNorm};
-constexpr int kNumTensorClasses = 16;  // TensorClass values
+// TensorClass values (kFfnPostNorm is the last).
+constexpr int kNumTensorClasses =
+    static_cast<int>(TensorClass::kFfnPostNorm) + 1;
 
 // The tensors of one layer of an architecture.
 std::vector<TensorClass> LayerClasses(Arch a) {
