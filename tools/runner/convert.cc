@@ -35,15 +35,9 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
     if (Status s = check(w.token_embedding, "embedding"); !s.ok()) return s;
     if (Status s = check(w.output, "output"); !s.ok()) return s;
     for (size_t l = 0; l < w.layers.size(); ++l) {
-      const LayerWeights& lw = w.layers[l];
-      const std::pair<const char*, const QuantizedMatrix*> ms[] = {
-          {"attn_q", &lw.wq},       {"attn_k", &lw.wk},
-          {"attn_v", &lw.wv},       {"attn_o", &lw.wo},
-          {"ffn_gate", &lw.w_gate}, {"ffn_up", &lw.w_up},
-          {"ffn_down", &lw.w_down}};
-      for (const auto& [name, m] : ms) {
-        if (Status s =
-                check(*m, std::string(name) + " of layer " + std::to_string(l));
+      for (const auto& [t, m] : w.layers[l].Linear()) {
+        if (Status s = check(*m, std::string(TensorClassName(t)) +
+                                     " of layer " + std::to_string(l));
             !s.ok())
           return s;
       }
@@ -128,26 +122,13 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
   m.layers.resize(c.n_layers);
   for (int l = 0; l < c.n_layers; ++l) {
     LayerWeights& w = m.layers[l];
-    struct Item {
-      TensorClass t;
-      QuantizedMatrix* q;
-    } items[] = {
-        {TensorClass::kAttnQ, &w.wq},       {TensorClass::kAttnK, &w.wk},
-        {TensorClass::kAttnV, &w.wv},       {TensorClass::kAttnO, &w.wo},
-        {TensorClass::kFfnGate, &w.w_gate}, {TensorClass::kFfnUp, &w.w_up},
-        {TensorClass::kFfnDown, &w.w_down}};
-    for (const Item& it : items) {
-      if (!(st = convert(it.t, l, policy.For(it.t), it.q)).ok()) return st;
+    for (const auto& [t, q] : w.Linear()) {
+      if (!(st = convert(t, l, policy.For(t), q)).ok()) return st;
     }
     if (!(st = norm(TensorClass::kAttnNorm, l, &w.attn_norm)).ok()) return st;
     if (!(st = norm(TensorClass::kFfnNorm, l, &w.ffn_norm)).ok()) return st;
     if (c.has_gemma_norms()) {
-      const std::pair<TensorClass, std::vector<float>*> extra[] = {
-          {TensorClass::kAttnQNorm, &w.attn_q_norm},
-          {TensorClass::kAttnKNorm, &w.attn_k_norm},
-          {TensorClass::kAttnPostNorm, &w.attn_post_norm},
-          {TensorClass::kFfnPostNorm, &w.ffn_post_norm}};
-      for (const auto& [t, v] : extra) {
+      for (const auto& [t, v] : w.GemmaNorms()) {
         if (!(st = norm(t, l, v)).ok()) return st;
       }
     }

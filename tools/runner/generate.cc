@@ -47,9 +47,8 @@ StatusOr<std::vector<int>> Generate(Transformer& model,
                         std::to_string(pos - 1) +
                         " are not finite (NaN or Inf); no token to sample");
     }
-    if (next == bos ||
-        std::find(opt.stop_ids.begin(), opt.stop_ids.end(), next) !=
-            opt.stop_ids.end())
+    if (next == bos || std::find(opt.stop_ids.begin(), opt.stop_ids.end(),
+                                 next) != opt.stop_ids.end())
       break;
     out.push_back(next);
     if (opt.on_token) opt.on_token(token, next);

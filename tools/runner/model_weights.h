@@ -4,7 +4,9 @@
 #ifndef QINS_TOOLS_RUNNER_MODEL_WEIGHTS_H_
 #define QINS_TOOLS_RUNNER_MODEL_WEIGHTS_H_
 
+#include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qins/quantize.h"
@@ -19,6 +21,31 @@ struct LayerWeights {
   std::vector<float> attn_post_norm, ffn_post_norm;
   QuantizedMatrix wq, wk, wv, wo;        // attention projections
   QuantizedMatrix w_gate, w_up, w_down;  // SwiGLU FFN
+
+  // The seven matrices with their classes, in model order (q, k, v, o,
+  // gate, up, down): what every loader and converter fills.
+  std::array<std::pair<TensorClass, QuantizedMatrix*>, 7> Linear() {
+    return {{{TensorClass::kAttnQ, &wq},
+             {TensorClass::kAttnK, &wk},
+             {TensorClass::kAttnV, &wv},
+             {TensorClass::kAttnO, &wo},
+             {TensorClass::kFfnGate, &w_gate},
+             {TensorClass::kFfnUp, &w_up},
+             {TensorClass::kFfnDown, &w_down}}};
+  }
+  std::array<std::pair<TensorClass, const QuantizedMatrix*>, 7> Linear() const {
+    std::array<std::pair<TensorClass, const QuantizedMatrix*>, 7> out;
+    const auto m = const_cast<LayerWeights*>(this)->Linear();
+    for (size_t i = 0; i < m.size(); ++i) out[i] = {m[i].first, m[i].second};
+    return out;
+  }
+  // Gemma 3's four extra norm vectors with their classes.
+  std::array<std::pair<TensorClass, std::vector<float>*>, 4> GemmaNorms() {
+    return {{{TensorClass::kAttnQNorm, &attn_q_norm},
+             {TensorClass::kAttnKNorm, &attn_k_norm},
+             {TensorClass::kAttnPostNorm, &attn_post_norm},
+             {TensorClass::kFfnPostNorm, &ffn_post_norm}}};
+  }
 };
 
 struct ModelWeights {
@@ -35,9 +62,7 @@ struct ModelWeights {
     std::vector<const QuantizedMatrix*> ms = {&token_embedding};
     if (!output.empty()) ms.push_back(&output);
     for (const LayerWeights& l : layers) {
-      for (const QuantizedMatrix* m :
-           {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down})
-        ms.push_back(m);
+      for (const auto& [t, m] : l.Linear()) ms.push_back(m);
     }
     return ms;
   }
