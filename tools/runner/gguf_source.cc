@@ -27,9 +27,6 @@ constexpr TensorClass kGemma3LayerClasses[] = {
     TensorClass::kFfnDown,    TensorClass::kAttnQNorm,
     TensorClass::kAttnKNorm,  TensorClass::kAttnPostNorm,
     TensorClass::kFfnPostNorm};
-// TensorClass values (kFfnPostNorm is the last).
-constexpr int kNumTensorClasses =
-    static_cast<int>(TensorClass::kFfnPostNorm) + 1;
 
 // The tensors of one layer of an architecture.
 std::vector<TensorClass> LayerClasses(Arch a) {
@@ -442,7 +439,7 @@ Status GgufSource::Init() {
     }
   }
   layers_.assign(c.n_layers, std::vector<const GgufTensorInfo*>(
-                                 kNumTensorClasses, nullptr));
+                                 kTensorClassCount, nullptr));
   for (int l = 0; l < c.n_layers; ++l) {
     for (TensorClass t : layer_classes) {
       if (Status s = CheckTensor(t, l, &layers_[l][static_cast<int>(t)]);
@@ -510,12 +507,7 @@ Status GgufSource::BuildStored() {
   w.layers.resize(config_.n_layers);
   for (int l = 0; l < config_.n_layers; ++l) {
     LayerWeights& lw = w.layers[l];
-    const std::pair<TensorClass, QuantizedMatrix*> ms[] = {
-        {TensorClass::kAttnQ, &lw.wq},       {TensorClass::kAttnK, &lw.wk},
-        {TensorClass::kAttnV, &lw.wv},       {TensorClass::kAttnO, &lw.wo},
-        {TensorClass::kFfnGate, &lw.w_gate}, {TensorClass::kFfnUp, &lw.w_up},
-        {TensorClass::kFfnDown, &lw.w_down}};
-    for (const auto& [t, m] : ms) {
+    for (const auto& [t, m] : lw.Linear()) {
       if (Status s = matrix(t, l, m); !s.ok()) return s;
     }
     if (Status s = norm(TensorClass::kAttnNorm, l, &lw.attn_norm); !s.ok())
@@ -523,12 +515,7 @@ Status GgufSource::BuildStored() {
     if (Status s = norm(TensorClass::kFfnNorm, l, &lw.ffn_norm); !s.ok())
       return s;
     if (config_.has_gemma_norms()) {
-      const std::pair<TensorClass, std::vector<float>*> extra[] = {
-          {TensorClass::kAttnQNorm, &lw.attn_q_norm},
-          {TensorClass::kAttnKNorm, &lw.attn_k_norm},
-          {TensorClass::kAttnPostNorm, &lw.attn_post_norm},
-          {TensorClass::kFfnPostNorm, &lw.ffn_post_norm}};
-      for (const auto& [t, v] : extra) {
+      for (const auto& [t, v] : lw.GemmaNorms()) {
         if (Status s = norm(t, l, v); !s.ok()) return s;
       }
     }

@@ -107,7 +107,7 @@ class Llama2cSource : public ModelSource {
  private:
   std::shared_ptr<const MappedFile> file_;
   ModelConfig config_;
-  std::vector<uint64_t> offsets_[12];  // by TensorClass
+  std::vector<uint64_t> offsets_[kTensorClassCount];  // by TensorClass
 };
 
 }  // namespace
@@ -151,7 +151,8 @@ StatusOr<std::unique_ptr<ModelSource>> OpenLlama2cSource(
     // export.py writes 0 or 1; any other byte is a corrupt header, not
     // "shared".
     if (f.data()[36] > 1) {
-      return DataLoss(path + ": bad llama2.c version-1 header: "
+      return DataLoss(path +
+                      ": bad llama2.c version-1 header: "
                       "shared_classifier is " +
                       std::to_string(f.data()[36]) + " (must be 0 or 1)");
     }

@@ -93,8 +93,10 @@ enum class TensorClass {
   kAttnQNorm,  // Gemma 3 only, from here on
   kAttnKNorm,
   kAttnPostNorm,
-  kFfnPostNorm,
+  kFfnPostNorm,  // the last: kTensorClassCount follows from it
 };
+inline constexpr int kTensorClassCount =
+    static_cast<int>(TensorClass::kFfnPostNorm) + 1;
 
 // Rows x cols of a tensor class under a config (norms: 1 x dim).
 void TensorShape(const ModelConfig& c, TensorClass t, size_t* rows,

@@ -641,6 +641,13 @@ class ModelFileSource : public ModelSource {
       case TensorClass::kFinalNorm:
         norm = &w_.final_norm;
         break;
+      case TensorClass::kAttnQNorm:
+      case TensorClass::kAttnKNorm:
+      case TensorClass::kAttnPostNorm:
+      case TensorClass::kFfnPostNorm:
+        // Gemma 3's norms: converted-model files hold llama models only.
+        return InvalidArgument(path_ + ": a llama model has no " +
+                               TensorClassName(t) + " tensor");
     }
     if (norm != nullptr) {
       std::copy(norm->begin(), norm->end(), out);

@@ -92,6 +92,12 @@ class SyntheticSource : public ModelSource {
       return InvalidArgument("synthetic " + name_ +
                              ": no output tensor (the classifier is tied)");
     }
+    if (!config_.has_gemma_norms() &&
+        (t == TensorClass::kAttnQNorm || t == TensorClass::kAttnKNorm ||
+         t == TensorClass::kAttnPostNorm || t == TensorClass::kFfnPostNorm)) {
+      return InvalidArgument("synthetic " + name_ + ": a llama model has no " +
+                             TensorClassName(t) + " tensor");
+    }
     size_t rows = 0, cols = 0;
     TensorShape(config_, t, &rows, &cols);
     GenerateSyntheticRows(t, per_layer ? layer : 0, cols, 0, rows, out);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "qins/context.h"
@@ -25,6 +26,44 @@ TEST(OpenModelTest, LlamaCheckpointOpens) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ((*s)->config().dim, 64);
   EXPECT_NE((*s)->Describe().find("llama2.c"), std::string::npos);
+}
+
+// Gemma 3's extra norm classes do not exist in a llama model: every source
+// refuses them with InvalidArgument (the llama2.c loader indexed a table of
+// 12 classes with them, the converted-file reader dereferenced null).
+TEST(OpenModelTest, GemmaOnlyTensorClassesAreRefusedByLlamaSources) {
+  const std::string qins = ::qins::testing::TempDir() + "/gemma_classes.qins";
+  {
+    auto src = OpenModelSource(QINS_MODELS_DIR "/stories260K.bin");
+    ASSERT_TRUE(src.ok());
+    ContextOptions o;
+    o.num_threads = 1;
+    StatusOr<Context> ctx = Context::Create(o);
+    ASSERT_TRUE(ctx.ok());
+    auto w = ConvertModel(*ctx, **src, *ParseFormatPolicy("q8_0", "", ""),
+                          {.progress = false});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE(WriteModelFile(*w, qins).ok());
+  }
+  for (const std::string& path :
+       {std::string(QINS_MODELS_DIR "/stories260K.bin"),
+        std::string(QINS_TEST_DATA_DIR "/gguf/stories260K_f32.gguf"), qins}) {
+    SCOPED_TRACE(path);
+    auto src = OpenModelSource(path);
+    ASSERT_TRUE(src.ok()) << src.status().ToString();
+    auto synthetic = OpenSyntheticModelSource("stories260k-shape");
+    ASSERT_TRUE(synthetic.ok());
+    for (const ModelSource* s : {src->get(), synthetic->get()}) {
+      for (TensorClass t :
+           {TensorClass::kAttnQNorm, TensorClass::kAttnKNorm,
+            TensorClass::kAttnPostNorm, TensorClass::kFfnPostNorm}) {
+        std::vector<float> out(4096);
+        EXPECT_EQ(s->ReadTensor(t, 0, out.data()).code(),
+                  StatusCode::kInvalidArgument)
+            << TensorClassName(t) << " from " << s->Describe();
+      }
+    }
+  }
 }
 
 TEST(OpenModelTest, GgufMagicSelectsTheGgufLoader) {
