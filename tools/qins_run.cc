@@ -103,6 +103,16 @@ eval:
   --max-tokens N      score only the first N tokens (default: all)
   --ctx N             window length including its BOS (default
                       min(256, seq_len))
+  --scoring windows|llama-perplexity   windows (default): windows of ctx - 1
+                      text tokens after a BOS, every token scored;
+                      llama-perplexity: llama.cpp's llama-perplexity
+                      protocol, for comparing with it at the same --ctx
+                      (the text tokenized with BOS if the model adds one,
+                      cut into chunks of ctx tokens whose first becomes
+                      BOS, the second half of each scored; needs 2 * ctx
+                      tokens)
+  --chunks N          llama-perplexity scoring: at most N chunks (as
+                      llama-perplexity --chunks; default all)
   --prompt TEXT | --prompt-ids LIST   greedy-match prompt (default: BOS +
                       the first 16 scored tokens)
   -n N                greedy-match length (default 64)
@@ -128,8 +138,9 @@ struct Args {
   float temp = 1.0f, top_p = 0.9f;
   unsigned long long seed = 42;
   std::string format, format_map, policy, formats;
-  std::string dump_logits, text, ids, json, markdown;
+  std::string dump_logits, text, ids, json, markdown, scoring;
   long long max_tokens = -1;
+  int chunks = -1;
   int ctx = 0, prompt_len = 16, reps = 5;
   bool profile = false, counters = true;
   std::string profile_json;
@@ -237,6 +248,10 @@ Args ParseArgs(int argc, char** argv) {
       a.max_tokens = ParseInt(f, value(), 1, INT64_MAX);
     else if (f == "--ctx")
       a.ctx = ParseInt(f, value(), 2, 1 << 24);
+    else if (f == "--scoring")
+      a.scoring = value();
+    else if (f == "--chunks")
+      a.chunks = ParseInt(f, value(), 1, 1 << 30);
     else if (f == "--prompt-len")
       a.prompt_len = ParseInt(f, value(), 1, 1 << 24);
     else if (f == "--profile")
@@ -258,6 +273,14 @@ Args ParseArgs(int argc, char** argv) {
     Die("--no-counters and --profile-json go with --profile");
   if (a.profile && a.mode == "eval")
     Die("--profile works with generate and bench, not eval");
+  if (!a.scoring.empty() && a.scoring != "windows" &&
+      a.scoring != "llama-perplexity")
+    Die("--scoring expects windows or llama-perplexity, got '" + a.scoring +
+        "'");
+  if ((!a.scoring.empty() || a.chunks > 0) && a.mode != "eval")
+    Die("--scoring and --chunks go with eval");
+  if (a.chunks > 0 && a.scoring != "llama-perplexity")
+    Die("--chunks goes with --scoring llama-perplexity");
   return a;
 }
 
@@ -319,6 +342,15 @@ class TextCodec {
     if (gguf_ != nullptr) return gguf_->Encode(text, true, true);
     return run_c_->Encode(text, true, false);
   }
+  // A text as llama-perplexity tokenizes it: BOS first when the model adds
+  // one, special tokens not parsed (run.c: BOS, no dummy prefix).
+  StatusOr<std::vector<int>> Document(const std::string& text) const {
+    if (gguf_ != nullptr) return gguf_->Encode(text, true, false);
+    return run_c_->Encode(text, true, false, /*dummy_prefix=*/false);
+  }
+  // Whether a document starts with BOS (a GGUF's add_bos_token; run.c
+  // always).
+  bool AddsBos() const { return gguf_ != nullptr ? gguf_->add_bos() : true; }
   // A scored text, without BOS/EOS (run.c: without the dummy prefix).
   StatusOr<std::vector<int>> Text(const std::string& text) const {
     if (gguf_ != nullptr) return gguf_->Encode(text, false, false);
@@ -523,9 +555,17 @@ int Eval(const Args& a, const Context& ctx, const ModelSource& src,
   CheckFits(src, opt.policies, true);
   if (a.text.empty() == a.ids.empty())
     Die("eval needs exactly one of --text FILE and --ids FILE");
+  if (a.scoring == "llama-perplexity") {
+    opt.scoring = EvalScoring::kLlamaPerplexity;
+    opt.chunks = a.chunks;
+    opt.add_bos = tok.empty() ? true : tok.AddsBos();
+  }
   if (!a.text.empty()) {
     if (tok.empty()) Die("--text needs --tokenizer FILE (or use --ids)");
-    opt.tokens = OrDie(tok.Text(ReadFileOrDie(a.text)));
+    const std::string text = ReadFileOrDie(a.text);
+    opt.tokens =
+        OrDie(opt.scoring == EvalScoring::kLlamaPerplexity ? tok.Document(text)
+                                                           : tok.Text(text));
   } else {
     opt.tokens = ParseIdList("--ids", ReadFileOrDie(a.ids));
   }

@@ -38,6 +38,10 @@ struct Candidate {
 
 }  // namespace
 
+const char* EvalScoringName(EvalScoring s) {
+  return s == EvalScoring::kLlamaPerplexity ? "llama-perplexity" : "windows";
+}
+
 StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
                              const EvalOptions& opt) {
   const ModelConfig& c = src.config();
@@ -54,11 +58,60 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
                              std::to_string(c.vocab_size) + ")");
     }
   }
+  const bool llama = opt.scoring == EvalScoring::kLlamaPerplexity;
+  if (llama && opt.tokens.size() < 2 * static_cast<size_t>(opt.ctx)) {
+    return InvalidArgument(
+        "eval --scoring llama-perplexity needs at least 2 * ctx = " +
+        std::to_string(2 * opt.ctx) +
+        " tokens (as llama-perplexity does); "
+        "the text has " +
+        std::to_string(opt.tokens.size()));
+  }
+  if (opt.chunks == 0 || opt.chunks < -1)
+    return InvalidArgument("eval: chunks must be positive (or -1 for all)");
+  // The windows: the ids each model runs, and the first position whose
+  // prediction of the next id is scored.
+  struct Window {
+    std::vector<int> seq;  // seq[0 .. run] (the last id is only a target)
+    size_t run = 0, first = 0;
+  };
+  std::vector<Window> windows;
+  if (llama) {
+    const size_t per = static_cast<size_t>(opt.ctx);
+    size_t n = opt.tokens.size() / per;
+    if (opt.chunks > 0) n = std::min(n, static_cast<size_t>(opt.chunks));
+    for (size_t i = 0; i < n; ++i) {
+      Window w;
+      w.seq.assign(opt.tokens.begin() + i * per,
+                   opt.tokens.begin() + (i + 1) * per);
+      if (opt.add_bos) w.seq[0] = c.bos_id;
+      // llama-perplexity runs all ctx tokens and reads the logits of
+      // positions ctx/2 .. ctx - 2; the last token is only a target.
+      w.run = per - 1;
+      w.first = per / 2;
+      windows.push_back(std::move(w));
+    }
+  } else {
+    const size_t per = static_cast<size_t>(opt.ctx - 1);
+    for (size_t w0 = 0; w0 < opt.tokens.size(); w0 += per) {
+      const size_t len = std::min(per, opt.tokens.size() - w0);
+      Window w;
+      w.seq.assign(1, c.bos_id);
+      w.seq.insert(w.seq.end(), opt.tokens.begin() + w0,
+                   opt.tokens.begin() + w0 + len);
+      w.run = len;
+      windows.push_back(std::move(w));
+    }
+  }
   std::vector<int> prompt = opt.prompt;
   if (prompt.empty()) {
+    // BOS and the first 16 text ids (after the stream's BOS in
+    // llama-perplexity scoring).
+    const auto text =
+        opt.tokens.begin() + (llama && opt.tokens[0] == c.bos_id ? 1 : 0);
     prompt.push_back(c.bos_id);
-    prompt.insert(prompt.end(), opt.tokens.begin(),
-                  opt.tokens.begin() + std::min<size_t>(16, opt.tokens.size()));
+    prompt.insert(prompt.end(), text,
+                  text + std::min<size_t>(16, opt.tokens.end() - text));
   }
   const int positions = std::min(
       c.seq_len,
@@ -88,30 +141,25 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
 
   EvalResult r;
   r.model = src.Describe();
+  r.scoring = opt.scoring;
   r.ctx = opt.ctx;
   std::vector<double> lp, lq;
   const int vocab = c.vocab_size;
   const auto start = std::chrono::steady_clock::now();
-  const size_t per_window = static_cast<size_t>(opt.ctx - 1);
-  const size_t n_windows = (opt.tokens.size() + per_window - 1) / per_window;
-  std::vector<int> seq;
   std::vector<float> ref_logits;
-  for (size_t w0 = 0; w0 < opt.tokens.size(); w0 += per_window) {
-    const size_t len = std::min(per_window, opt.tokens.size() - w0);
-    seq.assign(1, c.bos_id);
-    seq.insert(seq.end(), opt.tokens.begin() + w0,
-               opt.tokens.begin() + w0 + len);
+  for (const Window& w : windows) {
+    const int* seq = w.seq.data();
     // Each model runs the window as one prefill (GEMM over batches) and
     // returns the logits of every position.
-    auto ref = cands[0].model->Prefill(seq.data(), static_cast<int>(len), 0,
+    auto ref = cands[0].model->Prefill(seq, static_cast<int>(w.run), 0,
                                        /*all_logits=*/true);
     if (!ref.ok()) return ref.status();
-    ref_logits.assign(*ref, *ref + len * vocab);
+    ref_logits.assign(*ref, *ref + w.run * vocab);
     for (size_t i = 1; i < cands.size(); ++i) {
-      auto q = cands[i].model->Prefill(seq.data(), static_cast<int>(len), 0,
+      auto q = cands[i].model->Prefill(seq, static_cast<int>(w.run), 0,
                                        /*all_logits=*/true);
       if (!q.ok()) return q.status();
-      for (size_t pos = 0; pos < len; ++pos) {
+      for (size_t pos = w.first; pos < w.run; ++pos) {
         const int target = seq[pos + 1];
         const float* lr = ref_logits.data() + pos * vocab;
         const float* lq_row = *q + pos * vocab;
@@ -124,7 +172,7 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
         cands[i].agree += Argmax(lq_row, vocab) == Argmax(lr, vocab);
       }
     }
-    for (size_t pos = 0; pos < len; ++pos) {
+    for (size_t pos = w.first; pos < w.run; ++pos) {
       LogSoftmax(ref_logits.data() + pos * vocab, vocab, &lp);
       cands[0].nll_sum -= lp[seq[pos + 1]];
       ++r.scored_tokens;
@@ -135,8 +183,9 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
             .count();
     if (opt.progress && s > 1.0) {
       std::fprintf(stderr, "\reval: window %d/%zu, %.1f s   ", r.windows,
-                   n_windows, s);
-      if (static_cast<size_t>(r.windows) == n_windows) std::fputc('\n', stderr);
+                   windows.size(), s);
+      if (static_cast<size_t>(r.windows) == windows.size())
+        std::fputc('\n', stderr);
     }
   }
 
@@ -183,11 +232,15 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
 std::string EvalMarkdown(const EvalResult& r) {
   std::string s;
   char buf[512];
-  std::snprintf(buf, sizeof(buf),
-                "eval: %s, %d windows of <= %d tokens (BOS + text), %zu "
-                "scored tokens; greedy match over %d tokens\n\n",
-                r.model.c_str(), r.windows, r.ctx, r.scored_tokens,
-                r.greedy_tokens);
+  std::snprintf(
+      buf, sizeof(buf),
+      r.scoring == EvalScoring::kLlamaPerplexity
+          ? "eval: %s, %d chunks of %d tokens scored as llama-perplexity "
+            "does (second half of each chunk), %zu scored tokens; greedy "
+            "match over %d tokens\n\n"
+          : "eval: %s, %d windows of <= %d tokens (BOS + text), %zu "
+            "scored tokens; greedy match over %d tokens\n\n",
+      r.model.c_str(), r.windows, r.ctx, r.scored_tokens, r.greedy_tokens);
   s += buf;
   s += "| format | weight MiB | B/weight | perplexity | vs f32 | mean KL | "
        "p99 KL | top-1 agree | greedy match |\n"
@@ -213,9 +266,11 @@ std::string EvalJson(const EvalResult& r) {
       "{\n  \"mode\": \"eval\",\n  \"model\": " + JsonString(r.model) + ",\n";
   char buf[1024];
   std::snprintf(buf, sizeof(buf),
-                "  \"ctx\": %d,\n  \"windows\": %d,\n  \"scored_tokens\": "
-                "%zu,\n  \"greedy_tokens\": %d,\n  \"rows\": [\n",
-                r.ctx, r.windows, r.scored_tokens, r.greedy_tokens);
+                "  \"scoring\": \"%s\",\n  \"ctx\": %d,\n  \"windows\": %d,\n"
+                "  \"scored_tokens\": %zu,\n  \"greedy_tokens\": %d,\n"
+                "  \"rows\": [\n",
+                EvalScoringName(r.scoring), r.ctx, r.windows, r.scored_tokens,
+                r.greedy_tokens);
   s += buf;
   std::vector<const EvalRow*> all = {&r.reference};
   for (const EvalRow& x : r.rows) all.push_back(&x);

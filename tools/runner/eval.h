@@ -13,13 +13,33 @@
 
 namespace qins::runner {
 
-struct EvalOptions {
-  std::vector<FormatPolicy> policies;  // FP32 is always the reference
-  // Scored text as token ids (no BOS): cut into non-overlapping windows of
+// Which positions of which windows are scored.
+enum class EvalScoring {
+  // The text (ids without BOS) is cut into non-overlapping windows of
   // ctx - 1 tokens, each run after a BOS; every token after the BOS is
   // scored (the last window may be shorter).
+  kWindows,
+  // llama.cpp's llama-perplexity (tools/perplexity/perplexity.cpp): the
+  // text tokenized as llama.cpp does (BOS first when the model adds one) is
+  // cut into floor(n / ctx) chunks of ctx tokens (the rest is dropped); a
+  // chunk's first token is replaced by BOS when the model adds one, and only
+  // the second half is scored: the tokens at chunk positions ctx/2 + 1 ..
+  // ctx - 1, each predicted from all the chunk's earlier tokens. Needs at
+  // least 2 * ctx tokens, as llama-perplexity does.
+  kLlamaPerplexity,
+};
+
+struct EvalOptions {
+  std::vector<FormatPolicy> policies;  // FP32 is always the reference
+  EvalScoring scoring = EvalScoring::kWindows;
+  // kWindows: the scored text as ids, without BOS. kLlamaPerplexity: the
+  // whole token stream as llama.cpp tokenizes it (with its BOS if any).
   std::vector<int> tokens;
   int ctx = 256;
+  // kLlamaPerplexity: replace each chunk's first token by BOS (the model's
+  // add_bos_token), and score at most `chunks` chunks (-1: all).
+  bool add_bos = true;
+  int chunks = -1;
   // Greedy-match test: FP32's greedy continuation of `prompt` for
   // `greedy_tokens` tokens; each format's length of identical prefix.
   std::vector<int> prompt;
@@ -38,12 +58,16 @@ struct EvalRow {
 
 struct EvalResult {
   std::string model;
+  EvalScoring scoring = EvalScoring::kWindows;
   int windows = 0;
   size_t scored_tokens = 0;
   int ctx = 0, greedy_tokens = 0;
   EvalRow reference;  // FP32 (KL 0 by definition)
   std::vector<EvalRow> rows;
 };
+
+// "windows" or "llama-perplexity" (the --scoring values).
+const char* EvalScoringName(EvalScoring s);
 
 StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
                              const EvalOptions& opt);

@@ -134,5 +134,78 @@ TEST(EvalTest, KjvHeldOutSlicePerplexityMatchesTheDoubleReference) {
   EXPECT_NEAR(r->reference.nll, 1.1461, 0.1);
 }
 
+// llama-perplexity's protocol (tools/perplexity/perplexity.cpp): chunks of
+// ctx tokens of the stream, the first made BOS when the model adds one, the
+// second half scored. Checked against the double-precision model scoring
+// exactly those positions, with and without the BOS replacement.
+TEST(EvalTest, LlamaPerplexityScoringMatchesTheDoubleReference) {
+  auto src = OpenLlama2cSource(kKjv);
+  ASSERT_TRUE(src.ok());
+  auto tok = Tokenizer::Load(QINS_MODELS_DIR "/kjv1M_tok.bin", 259);
+  ASSERT_TRUE(tok.ok());
+  std::ifstream f(QINS_MODELS_DIR "/kjv_heldout.txt", std::ios::binary);
+  const std::string text(std::istreambuf_iterator<char>(f), {});
+  auto ids = tok->Encode(text.substr(0, 300), true, false,
+                         /*dummy_prefix=*/false);
+  ASSERT_TRUE(ids.ok());
+  ASSERT_EQ((*ids)[0], 1);  // BOS
+  const int n_ctx = 64;
+  testing::ReferenceModel ref(kKjv);
+  for (bool add_bos : {true, false}) {
+    SCOPED_TRACE(add_bos ? "add_bos" : "no BOS replacement");
+    EvalOptions opt;
+    opt.scoring = EvalScoring::kLlamaPerplexity;
+    opt.tokens = *ids;  // 301 ids: 4 chunks of 64, 45 ids dropped
+    opt.ctx = n_ctx;
+    opt.add_bos = add_bos;
+    opt.greedy_tokens = 1;
+    opt.progress = false;
+    auto r = RunEval(MakeContext(2), **src, opt);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->windows, 4);
+    // Positions 32 .. 62 of each chunk predict ids 33 .. 63.
+    ASSERT_EQ(r->scored_tokens, 4u * 31);
+    double nll = 0;
+    for (int c = 0; c < 4; ++c) {
+      std::vector<int> seq(ids->begin() + c * n_ctx,
+                           ids->begin() + (c + 1) * n_ctx);
+      if (add_bos) seq[0] = 1;
+      for (int pos = 0; pos < n_ctx - 1; ++pos) {
+        const std::vector<double> logits = ref.Forward(seq[pos], pos);
+        if (pos < n_ctx / 2) continue;
+        double mx = logits[0], sum = 0;
+        for (double l : logits) mx = std::max(mx, l);
+        for (double l : logits) sum += std::exp(l - mx);
+        nll -= logits[seq[pos + 1]] - mx - std::log(sum);
+      }
+    }
+    nll /= 4 * 31;
+    EXPECT_NEAR(r->reference.nll, nll, 1e-5);
+    EXPECT_NE(EvalMarkdown(*r).find("llama-perplexity"), std::string::npos);
+    EXPECT_NE(EvalJson(*r).find("\"scoring\": \"llama-perplexity\""),
+              std::string::npos);
+  }
+  // --chunks caps the chunks; fewer than 2 * ctx ids is an error, as in
+  // llama-perplexity; chunks 0 or below -1 is an error.
+  EvalOptions opt;
+  opt.scoring = EvalScoring::kLlamaPerplexity;
+  opt.tokens = *ids;
+  opt.ctx = n_ctx;
+  opt.chunks = 1;
+  opt.greedy_tokens = 1;
+  opt.progress = false;
+  auto one = RunEval(MakeContext(1), **src, opt);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->windows, 1);
+  opt.chunks = 0;
+  EXPECT_FALSE(RunEval(MakeContext(1), **src, opt).ok());
+  opt.chunks = -1;
+  opt.tokens.resize(2 * n_ctx - 1);
+  auto short_text = RunEval(MakeContext(1), **src, opt);
+  ASSERT_FALSE(short_text.ok());
+  EXPECT_NE(short_text.status().ToString().find("2 * ctx"), std::string::npos)
+      << short_text.status().ToString();
+}
+
 }  // namespace
 }  // namespace qins::runner

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -35,7 +36,9 @@
 #include "qins/context.h"
 #include "tests/support/per_target.h"
 #include "tools/runner/convert.h"
+#include "tools/runner/eval.h"
 #include "tools/runner/forward.h"
+#include "tools/runner/gguf_tokenizer.h"
 #include "tools/runner/open_model.h"
 
 namespace qins::runner {
@@ -102,6 +105,29 @@ struct Case {
   float max_logit_diff;   // measured maximum x ~1.5 (header comment)
   float mean_logit_diff;  // measured mean x ~1.5
 };
+
+// llama-perplexity's running estimate after each chunk ("[k]value," on its
+// output line), from tests/data/reference/<name>.perplexity.txt.
+std::vector<double> ReadChunkPerplexities(const std::string& path,
+                                          std::string* text, int* ctx) {
+  std::ifstream f(path);
+  EXPECT_TRUE(f.good()) << "cannot read " << path;
+  std::vector<double> out;
+  for (std::string line; std::getline(f, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream in(line);
+    std::string tag;
+    in >> tag;
+    if (tag == "text") {
+      in >> *text;
+    } else if (tag == "ctx") {
+      in >> *ctx;
+    } else if (tag == "chunks") {
+      for (double v; in >> v;) out.push_back(v);
+    }
+  }
+  return out;
+}
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class RealModelTest : public ::testing::TestWithParam<Case> {};
@@ -175,6 +201,63 @@ TEST_P(RealModelTest, StoredTypesMatchLlamaCppTeacherForced) {
       "agrees at %d of %d positions, required at the %d whose gap > %.2f\n",
       c.name, worst, mean, agree, positions, checked_argmax,
       2 * c.max_logit_diff);
+}
+
+// The FP32 perplexity (the file's weights dequantized) under
+// llama-perplexity's protocol equals llama-perplexity's on gguf-py's F32
+// dequantization of the same file (tools/make-reference-perplexity), same
+// text, same context: issue 18 asks for 1%. Measured 2026-12-06 (AMD EPYC
+// Zen 4) on the whole GPL-3 (14 chunks of 512): 18.3001 against 18.2994
+// (SmolLM2, +0.004%); after 2 chunks +0.006% (SmolLM2) and -0.001% (Gemma
+// 3), the rest being llama.cpp's F16 KV cache. The bound is 0.1%, ten times
+// the larger: a forward-pass or scoring bug moves it by far more. The test
+// scores the first 2 chunks to stay short and compares with llama.cpp's
+// running estimate after 2 chunks.
+TEST_P(RealModelTest, Fp32PerplexityMatchesLlamaPerplexity) {
+  const Case& c = GetParam();
+  const std::string path = ModelPath(c.file);
+  if (std::getenv("QINS_MODELS_DIR") == nullptr ||
+      !std::ifstream(path).good()) {
+    GTEST_SKIP() << path << " is absent (tools/fetch-models.sh)";
+  }
+  std::string text_path;
+  int n_ctx = 0;
+  const std::vector<double> ref =
+      ReadChunkPerplexities(std::string(QINS_TEST_DATA_DIR) + "/reference/" +
+                                c.name + ".perplexity.txt",
+                            &text_path, &n_ctx);
+  ASSERT_GE(ref.size(), 2u);
+  ASSERT_GT(n_ctx, 0);
+  std::ifstream tf(text_path, std::ios::binary);
+  if (!tf.good()) GTEST_SKIP() << text_path << " is absent";
+  const std::string text((std::istreambuf_iterator<char>(tf)),
+                         std::istreambuf_iterator<char>());
+  StatusOr<std::unique_ptr<ModelSource>> src = OpenModelSource(path);
+  ASSERT_TRUE(src.ok()) << src.status().ToString();
+  const GgufTokenizer* tok = (*src)->FileTokenizer();
+  ASSERT_NE(tok, nullptr);
+  EvalOptions opt;  // no policies: the FP32 reference alone
+  opt.scoring = EvalScoring::kLlamaPerplexity;
+  StatusOr<std::vector<int>> ids = tok->Encode(text, true, false);
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  opt.tokens = *ids;
+  opt.ctx = n_ctx;
+  opt.add_bos = tok->add_bos();
+  opt.chunks = 2;
+  opt.greedy_tokens = 1;
+  opt.progress = false;
+  const Context ctx = qins::testing::MakeContext(BestTarget(), 2);
+  StatusOr<EvalResult> r = RunEval(ctx, **src, opt);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->windows, 2);
+  EXPECT_EQ(r->scored_tokens, 2u * (n_ctx - 1 - n_ctx / 2));
+  const double ours = r->reference.perplexity;
+  EXPECT_NEAR(ours / ref[1], 1.0, 0.001)
+      << "runner FP32 " << ours << ", llama-perplexity " << ref[1];
+  std::printf(
+      "%s: FP32 perplexity over 2 chunks of %d: %.4f, "
+      "llama-perplexity %.4f (%+.3f%%)\n",
+      c.name, n_ctx, ours, ref[1], 100 * (ours / ref[1] - 1));
 }
 
 INSTANTIATE_TEST_SUITE_P(
