@@ -45,9 +45,8 @@ FormatPolicy SeedAdaptivePolicy();
 // The format a tensor of `cols` weights per row gets when `f` cannot hold
 // such rows (GetFormatInfo(f).col_multiple does not divide `cols`): as
 // llama.cpp's quantizer does (tensor_type_fallback in llama-quant.cpp),
-// iq4_xs -> iq4_nl, q2_k and q3_k -> q4_0, q6_k -> q8_0; q4_k and q5_k,
-// which llama.cpp sends to q5_0 and q5_1, go to q8_0 until those are
-// library formats. Those fallbacks take any row length. `f` itself when it
+// iq4_xs -> iq4_nl, q2_k and q3_k -> q4_0, q4_k -> q5_0, q5_k -> q5_1,
+// q6_k -> q8_0. Those fallbacks take any row length. `f` itself when it
 // fits.
 Format FallbackFormat(Format f, size_t cols);
 
