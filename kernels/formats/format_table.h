@@ -96,7 +96,9 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
      .codec = kQ8_0Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice until
+     // its effect on quality is measured (issue 20 item 4).
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 8},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
@@ -114,7 +116,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // direct (arithmetic, 5 ops) against a register table (4 ops on
      // AVX-512, 8 on AVX2): a rule picks per target.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
-              GemvStrategy::kDecode},
+              GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 2},
     {.kind = FormatKind::kIQ4_NL,
      .name = "iq4_nl",

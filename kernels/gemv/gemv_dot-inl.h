@@ -1,0 +1,469 @@
+// Per-target integer-dot GEMV kernels (strategy `dot`): x arrives quantized
+// to int8 blocks of 32 with an f32 scale each (kernels/gemv/quantize_x.h,
+// once per Gemv call), and each (row, block) pair becomes one exact int32
+// dot product of the weight codes with the x codes. Included once per target
+// by dispatch/gemv_dispatch.cc.
+//
+// Numerics, the same on every target (tests/kernels/gemv/gemv_dot_test.cc
+// checks each target bit for bit against a scalar reference):
+// - S_b = sum_j w_bj q_bj exactly in int32, w_bj the signed weight code
+//   (q8_0: the int8 code; q4_0: nibble - 8). |S_b| <= 32 * 128 * 127 <
+//   2^24, so (float)S_b is exact.
+// - Blocks are taken in groups of kDotGroup = 8 (the last group padded with
+//   S = 0, dw = 0, dx = 0); block b adds to lane b % 8 of 8 f32 partial
+//   sums P, each step rounded as written:
+//     P[b % 8] = P[b % 8] + (dw_b * dx_b) * (float)S_b
+//   (three roundings: the product of scales, the product with S, the add;
+//   never an FMA), dw_b the weight block's f16 scale as f32, dx_b x's.
+// - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
+//
+// Block dot products, per target:
+// - AVX3_DL (AVX-512 VNNI): vpdpbusd, unsigned x signed bytes summed in
+//   groups of 4 straight into int32, which cannot saturate. The unsigned
+//   operand is the weight plus a bias: q4_0's nibble is already q + 8 in
+//   [0, 15]; q8_0's code becomes code + 128 in [0, 255] with one xor of
+//   0x80. S_b = dot - bias * sum_j q_bj, the x code sums being computed once
+//   per call, so the correction is one shift and subtract per 8 blocks. The
+//   alternative, ggml's sign trick (|w| times x with w's sign), costs an abs
+//   and a sign per block instead of one xor (q8_0) or nothing (q4_0).
+//   256-bit vpdpbusd, one block per register: Zen 4 executes 512-bit
+//   integer ops as two 256-bit halves, and a 512-bit register would need 2
+//   blocks whose codes are not contiguous (2- or 18-byte headers between
+//   them), one insert per 2 blocks and a wider reduction.
+// - AVX2 and AVX3: vpmaddubsw (unsigned x signed bytes, adjacent pairs
+//   summed with int16 SATURATION) then vpmaddwd with ones. q4_0: nibble
+//   (<= 15) x code (|q| <= 127): a pair is at most 2 * 15 * 127 = 3810, no
+//   saturation; S = dot - 8 * sum q. q8_0: the bias 128 would overflow
+//   (2 * 255 * 127 = 64770), so ggml's sign trick: |w| (<= 128, as
+//   unsigned: |-128| = 128) times q with w's sign (|.| <= 127): a pair is at
+//   most 2 * 128 * 127 = 32512 <= 32767, no saturation.
+// - NEON with dotprod (__ARM_FEATURE_DOTPROD, i.e. built for armv8.2-a+
+//   dotprod; the default arm64 build is not): sdot, signed x signed.
+// - Every other target (SSSE3, SSE4, NEON without dotprod, SVE, EMU128,
+//   SCALAR): Highway, codes promoted to int16 and ReorderWidenMulAccumulate
+//   (int16 x int16 -> int32 pairs), then SumOfLanes: exact in any order.
+//
+// Ops per block of 32 weights and row (AVX2 / AVX3_DL; x codes loaded once
+// per group and shared by the 4 rows of a group):
+// - q8_0: load, abs, sign, maddubs, madd: 5 (AVX3_DL: load, xor, vpdpbusd:
+//   3), plus per 8 blocks the reduction (6 hadd, 2 permutes, 1 add; a
+//   bias: + shift, subtract) and 4 f32 ops (convert, 2 multiplies, add):
+//   ~2 per block. About 7 ops per 32 weights on AVX2 and 5 on AVX3_DL,
+//   against `direct`'s 16 (AVX2, 4 per 8 weights) and 8 (AVX-512, 4 per 16).
+// - q4_0: 128-bit load, shift, insert, and, maddubs, madd: 6 (AVX3_DL: 5
+//   with vpdpbusd), + ~2 per block for the group: ~8 and ~7 per 32 weights,
+//   against `direct`'s 20 (AVX2) and `regtable`'s 8 (AVX-512, 4 per 16).
+
+#if defined(QINS_KERNELS_GEMV_GEMV_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
+#undef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
+#else
+#define QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "dispatch/gemv_kernels.h"
+#include "hwy/highway.h"
+#include "kernels/formats/block_rows.h"
+#include "kernels/formats/loaders-inl.h"
+#include "kernels/formats/matrix_data.h"
+#include "kernels/gemv/group_prefetch.h"
+#include "kernels/gemv/quantize_x.h"
+
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+#include <arm_neon.h>
+#endif
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || \
+    HWY_TARGET == HWY_AVX3_DL
+#define QINS_DOT_X86 1
+#else
+#define QINS_DOT_X86 0
+#endif
+
+// Highway 1.0.3's AVX3_DL attributes name AVX-VNNI (the VEX form, which Zen
+// 4 lacks), not AVX512-VNNI; its run-time check for AVX3_DL does require
+// AVX512-VNNI, so the kernels add that feature for the EVEX vpdpbusd.
+#if HWY_TARGET == HWY_AVX3_DL
+#define QINS_DOT_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
+#else
+#define QINS_DOT_ATTR
+#endif
+
+#if QINS_DOT_X86
+// 8 vectors of int32 partial sums (block j's in v[j]) -> block j's sum in
+// lane j: hadd within 128-bit halves twice, then the halves combined.
+QINS_DOT_ATTR HWY_INLINE __m256i DotReduce8(const __m256i* v) {
+  const __m256i h01 = _mm256_hadd_epi32(v[0], v[1]);
+  const __m256i h23 = _mm256_hadd_epi32(v[2], v[3]);
+  const __m256i h45 = _mm256_hadd_epi32(v[4], v[5]);
+  const __m256i h67 = _mm256_hadd_epi32(v[6], v[7]);
+  // [b0 lo, b1 lo, b2 lo, b3 lo | b0 hi, b1 hi, b2 hi, b3 hi]
+  const __m256i a = _mm256_hadd_epi32(h01, h23);
+  const __m256i b = _mm256_hadd_epi32(h45, h67);
+  return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                          _mm256_permute2x128_si256(a, b, 0x31));
+}
+
+// y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
+QINS_DOT_ATTR HWY_INLINE float DotFinalSum(__m256 p) {
+  const __m128 s4 =
+      _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
+  const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+#endif  // QINS_DOT_X86
+
+// The signed weight code of each format, for the portable and NEON paths
+// and the docs: q8_0 its int8 code, q4_0 nibble - 8.
+struct DotQ8_0 {
+  static constexpr size_t kBlockBytes = kQ8_0BlockBytes;
+#if QINS_DOT_X86
+  // x86: the dot gives sum_j (w_j + bias) q_j, bias = 1 << kBiasShift.
+  static constexpr int kBiasShift = HWY_TARGET == HWY_AVX3_DL ? 7 : -1;
+#if HWY_TARGET == HWY_AVX3_DL
+  // Two blocks per 512-bit register (the codes of block j and j + 1, x's
+  // two blocks contiguous): load, insert, xor (w + 128), vpdpbusd, and one
+  // extract to give DotReduce8 a register per block.
+  struct XGroup {
+    __m512i v[kDotGroup / 2];
+  };
+  QINS_DOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    for (size_t k = 0; k < kDotGroup / 2; ++k)
+      x.v[k] = _mm512_load_si512(xq + k * 2 * kDotBlock);
+    return x;
+  }
+  QINS_DOT_ATTR static HWY_INLINE __m256i GroupSums(const uint8_t* row,
+                                                    const XGroup& x,
+                                                    size_t nb) {
+    __m256i v[kDotGroup];
+    const __m512i bias = _mm512_set1_epi8(-128);
+    for (size_t k = 0; k < kDotGroup / 2; ++k) {
+      const size_t j = 2 * k;
+      const uint8_t* b0 = row + j * kBlockBytes + 2;
+      __m512i w = _mm512_setzero_si512();
+      if (HWY_LIKELY(j + 1 < nb)) {
+        w = _mm512_inserti64x4(
+            _mm512_castsi256_si512(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0))),
+            _mm256_loadu_si256(
+                reinterpret_cast<const __m256i*>(b0 + kBlockBytes)),
+            1);
+      } else if (j < nb) {
+        w = _mm512_zextsi256_si512(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b0)));
+      }
+      // Past the row's blocks x's codes are 0: the biased 128s add 0.
+      const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                            _mm512_xor_si512(w, bias), x.v[k]);
+      v[j] = _mm512_castsi512_si256(p);
+      v[j + 1] = _mm512_extracti64x4_epi64(p, 1);
+    }
+    return DotReduce8(v);
+  }
+#else
+  // One block per 256-bit register; ggml's sign trick (the bias 128 would
+  // saturate vpmaddubsw).
+  QINS_DOT_ATTR static HWY_INLINE __m256i Dot(const uint8_t* blk, __m256i xq) {
+    const __m256i w =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+    const __m256i p =
+        _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xq, w));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+  }
+#endif
+#endif
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+    const int8_t* w = reinterpret_cast<const int8_t*>(blk + 2);
+    int32x4_t acc = vdotq_s32(vdupq_n_s32(0), vld1q_s8(w), vld1q_s8(xq));
+    acc = vdotq_s32(acc, vld1q_s8(w + 16), vld1q_s8(xq + 16));
+    return vaddvq_s32(acc);
+  }
+#else
+  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+    const hn::CappedTag<int16_t, 16> d16;
+    const hn::Rebind<int8_t, decltype(d16)> d8;
+    const hn::RepartitionToWide<decltype(d16)> d32;
+    const size_t N = hn::Lanes(d16);
+    const int8_t* w = reinterpret_cast<const int8_t*>(blk + 2);
+    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+    for (size_t k = 0; k < kDotBlock; k += N) {
+      const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
+      const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
+      s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
+    }
+    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+  }
+#endif
+};
+
+struct DotQ4_0 {
+  static constexpr size_t kBlockBytes = kNibbleBlockBytes;
+#if QINS_DOT_X86
+  static constexpr int kBiasShift = 3;  // the nibble is w + 8
+#if HWY_TARGET == HWY_AVX3_DL
+  // Two blocks per 512-bit register: the 16 code bytes of blocks j and j + 1
+  // and the same shifted right by 4, masked: nibbles in the order [j low,
+  // j + 1 low, j high, j + 1 high] (16 each), x's two blocks permuted to
+  // match once per group (shared by the 4 rows). vpdpbusd's lanes then hold
+  // 4 partial sums of block j and 4 of j + 1 in each 256-bit half; adding
+  // the halves and 3 vphaddd and a vpermd give the 8 block sums.
+  struct XGroup {
+    __m512i v[kDotGroup / 2];
+  };
+  QINS_DOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    const __m512i order = _mm512_set_epi64(7, 6, 3, 2, 5, 4, 1, 0);
+    for (size_t k = 0; k < kDotGroup / 2; ++k) {
+      x.v[k] = _mm512_permutexvar_epi64(
+          order, _mm512_load_si512(xq + k * 2 * kDotBlock));
+    }
+    return x;
+  }
+  QINS_DOT_ATTR static HWY_INLINE __m256i GroupSums(const uint8_t* row,
+                                                    const XGroup& x,
+                                                    size_t nb) {
+    __m256i q[kDotGroup / 2];
+    const __m512i mask = _mm512_set1_epi8(0x0F);
+    for (size_t k = 0; k < kDotGroup / 2; ++k) {
+      const size_t j = 2 * k;
+      const uint8_t* b0 = row + j * kBlockBytes + 2;
+      __m256i raw = _mm256_setzero_si256();
+      if (HWY_LIKELY(j + 1 < nb)) {
+        raw = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kBlockBytes)),
+            1);
+      } else if (j < nb) {
+        raw = _mm256_zextsi128_si256(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0)));
+      }
+      const __m512i nib =
+          _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(raw),
+                                              _mm256_srli_epi16(raw, 4), 1),
+                           mask);
+      const __m512i p =
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), nib, x.v[k]);
+      // [4 lanes of block j | 4 lanes of block j + 1]
+      q[k] = _mm256_add_epi32(_mm512_castsi512_si256(p),
+                              _mm512_extracti64x4_epi64(p, 1));
+    }
+    const __m256i h0 = _mm256_hadd_epi32(q[0], q[1]);  // 0 0 2 2 | 1 1 3 3
+    const __m256i h1 = _mm256_hadd_epi32(q[2], q[3]);  // 4 4 6 6 | 5 5 7 7
+    const __m256i h = _mm256_hadd_epi32(h0, h1);       // 0 2 4 6 | 1 3 5 7
+    return _mm256_permutevar8x32_epi32(
+        h, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  }
+#else
+  QINS_DOT_ATTR static HWY_INLINE __m256i Dot(const uint8_t* blk, __m256i xq) {
+    // Low nibbles are weights 0..15, high nibbles 16..31.
+    const __m128i b =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
+    const __m256i v =
+        _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(b),
+                                                 _mm_srli_epi16(b, 4), 1),
+                         _mm256_set1_epi8(0x0F));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(v, xq), _mm256_set1_epi16(1));
+  }
+#endif
+#endif
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+    const uint8x16_t b = vld1q_u8(blk + 2);
+    const int8x16_t eight = vdupq_n_s8(8);
+    const int8x16_t lo =
+        vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b, vdupq_n_u8(0x0F))), eight);
+    const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b, 4)), eight);
+    int32x4_t acc = vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(xq));
+    acc = vdotq_s32(acc, hi, vld1q_s8(xq + 16));
+    return vaddvq_s32(acc);
+  }
+#else
+  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+    const hn::CappedTag<int16_t, 16> d16;
+    const hn::RebindToUnsigned<decltype(d16)> du16;
+    const hn::Rebind<uint8_t, decltype(d16)> du8;
+    const hn::Rebind<int8_t, decltype(d16)> d8;
+    const hn::RepartitionToWide<decltype(d16)> d32;
+    const size_t N = hn::Lanes(d16);
+    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+    const auto eight = hn::Set(d16, 8);
+    for (size_t k = 0; k < kDotBlock; k += N) {
+      const auto bytes = hn::PromoteTo(du16, hn::LoadU(du8, blk + 2 + k % 16));
+      auto nib = hn::ShiftRight<4>(bytes);  // weights 16..31
+      if (k < 16) nib = hn::And(bytes, hn::Set(du16, 0xF));
+      const auto a = hn::Sub(hn::BitCast(d16, nib), eight);
+      const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
+      s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
+    }
+    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+  }
+#endif
+};
+
+#if QINS_DOT_X86
+// The x86 group step of format F: F's own LoadX/GroupSums where it has them
+// (AVX3_DL: two blocks per 512-bit vpdpbusd), else one block per 256-bit
+// register (F::Dot) and DotReduce8.
+template <class F, class = void>
+struct DotX86 {
+  struct XGroup {
+    __m256i v[kDotGroup];
+  };
+  QINS_DOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      x.v[j] = _mm256_load_si256(
+          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+    }
+    return x;
+  }
+  QINS_DOT_ATTR static HWY_INLINE __m256i GroupSums(const uint8_t* row,
+                                                    const XGroup& x,
+                                                    size_t nb) {
+    __m256i v[kDotGroup];
+    if (HWY_LIKELY(nb == kDotGroup)) {
+      for (size_t j = 0; j < kDotGroup; ++j)
+        v[j] = F::Dot(row + j * F::kBlockBytes, x.v[j]);
+    } else {
+      for (size_t j = 0; j < kDotGroup; ++j) {
+        v[j] = j < nb ? F::Dot(row + j * F::kBlockBytes, x.v[j])
+                      : _mm256_setzero_si256();
+      }
+    }
+    return DotReduce8(v);
+  }
+};
+template <class F>
+struct DotX86<F, std::void_t<typename F::XGroup>> : F {};
+
+// kRows (1 or 4) rows; scale[i] = row i's block scales (blocks_padded, zero
+// past the row's blocks).
+template <size_t kRows, class F>
+QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
+                                      size_t stride, const Q8Blocks& x,
+                                      const float* const* scale, float* out,
+                                      GroupPrefetch pf) {
+  __m256 acc[kRows];
+  for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t g = 0; g < x.blocks_padded; g += kDotGroup) {
+    const size_t nb = std::min(kDotGroup, x.blocks - g);
+    if constexpr (kRows == 4) {
+      for (size_t j = 0; j < kDotGroup; ++j) pf.Step();
+    }
+    const auto xg = DotX86<F>::LoadX(x.q + g * kDotBlock);
+    const __m256 dx = _mm256_loadu_ps(x.d + g);
+    __m256i bias = _mm256_setzero_si256();
+    if constexpr (F::kBiasShift >= 0) {
+      bias = _mm256_slli_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g)),
+          F::kBiasShift);
+    }
+    for (size_t i = 0; i < kRows; ++i) {
+      const uint8_t* row = w + i * stride + g * F::kBlockBytes;
+      __m256i s = DotX86<F>::GroupSums(row, xg, nb);
+      if constexpr (F::kBiasShift >= 0) s = _mm256_sub_epi32(s, bias);
+      const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(scale[i] + g), dx);
+      acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(c, _mm256_cvtepi32_ps(s)));
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) out[i] = DotFinalSum(acc[i]);
+}
+#else
+template <size_t kRows, class F>
+HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
+                        const Q8Blocks& x, const float* const* scale,
+                        float* out, GroupPrefetch pf) {
+  float acc[kRows][kDotGroup] = {};
+  for (size_t g = 0; g < x.blocks_padded; g += kDotGroup) {
+    const size_t nb = std::min(kDotGroup, x.blocks - g);
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      if constexpr (kRows == 4) pf.Step();
+    }
+    for (size_t i = 0; i < kRows; ++i) {
+      const uint8_t* row = w + i * stride + g * F::kBlockBytes;
+      int32_t s[kDotGroup] = {};
+      for (size_t j = 0; j < nb; ++j) {
+        s[j] =
+            F::DotPortable(row + j * F::kBlockBytes, x.q + (g + j) * kDotBlock);
+      }
+      for (size_t j = 0; j < kDotGroup; ++j) {
+        const float c = scale[i][g + j] * x.d[g + j];
+        acc[i][j] = acc[i][j] + c * static_cast<float>(s[j]);
+      }
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) {
+    const float* p = acc[i];
+    out[i] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+  }
+}
+#endif  // QINS_DOT_X86
+
+// Rows [r0, r1) in groups of 4 (each row's arithmetic is the same in a group
+// of 4 and alone, so y does not depend on the thread split).
+template <class F>
+QINS_DOT_ATTR HWY_INLINE void GemvDotRows(const QuantizedMatrix::Data& m,
+                                          const Q8Blocks& x, float* y,
+                                          size_t r0, size_t r1) {
+  struct DotScratch {};
+  const BlockScratch sc =
+      GetBlockScratch<DotScratch>(x.blocks_padded * kDotBlock, 4);
+  for (size_t r = r0; r < r1; r += 4) {
+    const size_t n = std::min<size_t>(4, r1 - r);
+    const float* scale[4];
+    for (size_t i = 0; i < n; ++i) {
+      float* s = sc.scale + i * sc.bp;
+      LoadBlockParams<F16Header>(m.row(r + i), x.blocks, sc.bp, F::kBlockBytes,
+                                 sc.bits, s, sc.select + i * sc.bp);
+      scale[i] = s;
+    }
+    float out[4];
+    if (n == 4) {
+      DotRows<4, F>(m.row(r), m.row_stride, x, scale, out,
+                    GroupPrefetch::ForGroup(m, r, r1, x.blocks_padded));
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        DotRows<1, F>(m.row(r + i), m.row_stride, x, scale + i, out + i,
+                      GroupPrefetch(nullptr, 0, 0));
+      }
+    }
+    for (size_t i = 0; i < n; ++i) y[r + i] = out[i];
+  }
+}
+
+QINS_DOT_ATTR HWY_NOINLINE void GemvQ8_0Dot(const QuantizedMatrix::Data& m,
+                                            const GemvX& x, float* y, size_t r0,
+                                            size_t r1) {
+  GemvDotRows<DotQ8_0>(m, x.q8, y, r0, r1);
+}
+
+QINS_DOT_ATTR HWY_NOINLINE void GemvQ4_0Dot(const QuantizedMatrix::Data& m,
+                                            const GemvX& x, float* y, size_t r0,
+                                            size_t r1) {
+  GemvDotRows<DotQ4_0>(m, x.q8, y, r0, r1);
+}
+
+#undef QINS_DOT_X86
+#undef QINS_DOT_ATTR
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
