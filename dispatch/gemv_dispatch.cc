@@ -58,6 +58,9 @@ const GemvKernels* GetGemvKernelTable() {
     // `dot` reads x quantized (GemvX::q8), no f32 copy.
     set(K::kQ8_0, S::kDot, &GemvQ8_0Dot);
     set(K::kQ4_0, S::kDot, &GemvQ4_0Dot);
+    set(K::kI8Row, S::kDot, &GemvI8RowDot);
+    set(K::kIQ4_NL, S::kDot, &GemvIQ4NLDot);
+    set(K::kQ4_1, S::kDot, &GemvQ4_1Dot);
     return t;
   }();
   return &kTable;

@@ -64,7 +64,8 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
-  kDot,       // q8_0, q4_0: x quantized once per call to int8 blocks of 32
+  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1: x quantized once per call
+              // to int8 blocks of 32
               // with an f32 scale each (as ggml's q8_0 activations), then
               // integer block dot products (AVX-512 VNNI vpdpbusd, AVX2
               // vpmaddubsw, NEON sdot, Highway elsewhere), each block's

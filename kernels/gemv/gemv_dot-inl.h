@@ -26,10 +26,14 @@
 //   per call, so the correction is one shift and subtract per 8 blocks. The
 //   alternative, ggml's sign trick (|w| times x with w's sign), costs an abs
 //   and a sign per block instead of one xor (q8_0) or nothing (q4_0).
-//   256-bit vpdpbusd, one block per register: Zen 4 executes 512-bit
-//   integer ops as two 256-bit halves, and a 512-bit register would need 2
-//   blocks whose codes are not contiguous (2- or 18-byte headers between
-//   them), one insert per 2 blocks and a wider reduction.
+//   iq4_nl looks up its value + 128 (1..241) with one vpshufb; q4_1's
+//   nibble needs no bias. 512-bit _mm512_dpbusd_epi32 on two blocks per
+//   register (their codes are not contiguous: one insert per pair). The
+//   256-bit intrinsic cannot be used: Highway 1.0.3's AVX3_DL attributes
+//   enable AVX-VNNI, so GCC 12 emits its VEX form, which Zen 4 lacks
+//   (SIGILL, seen here); the 512-bit form exists only as EVEX. The
+//   attributes add avx512vnni, which Highway's run-time AVX3_DL check
+//   requires.
 // - AVX2 and AVX3: vpmaddubsw (unsigned x signed bytes, adjacent pairs
 //   summed with int16 SATURATION) then vpmaddwd with ones. q4_0: nibble
 //   (<= 15) x code (|q| <= 127): a pair is at most 2 * 15 * 127 = 3810, no
@@ -45,14 +49,19 @@
 //
 // Ops per block of 32 weights and row (AVX2 / AVX3_DL; x codes loaded once
 // per group and shared by the 4 rows of a group):
-// - q8_0: load, abs, sign, maddubs, madd: 5 (AVX3_DL: load, xor, vpdpbusd:
-//   3), plus per 8 blocks the reduction (6 hadd, 2 permutes, 1 add; a
+// - q8_0: load, abs, sign, maddubs, madd: 5 (AVX3_DL per 2 blocks: load,
+//   insert, xor, vpdpbusd, extract: 2.5 per block), plus per 8 blocks the reduction (6 hadd, 2 permutes, 1 add; a
 //   bias: + shift, subtract) and 4 f32 ops (convert, 2 multiplies, add):
 //   ~2 per block. About 7 ops per 32 weights on AVX2 and 5 on AVX3_DL,
 //   against `direct`'s 16 (AVX2, 4 per 8 weights) and 8 (AVX-512, 4 per 16).
-// - q4_0: 128-bit load, shift, insert, and, maddubs, madd: 6 (AVX3_DL: 5
-//   with vpdpbusd), + ~2 per block for the group: ~8 and ~7 per 32 weights,
-//   against `direct`'s 20 (AVX2) and `regtable`'s 8 (AVX-512, 4 per 16).
+// - q4_0, q4_1: 128-bit load, shift, insert, and, maddubs, madd: 6 per
+//   block (AVX3_DL per 2 blocks: load, insert, shift, insert, and,
+//   vpdpbusd, extract, add: 4 per block; x permuted once per group), + ~2
+//   per block for the group (q4_1: + 3 per 8 blocks for the min): ~8 and ~6
+//   per 32 weights, against `direct`'s 20 (AVX2) and `regtable`'s 8
+//   (AVX-512, 4 per 16).
+// - iq4_nl: as q4_0 + 1 vpshufb (AVX2 + abs and sign: 9 per block).
+// - i8row: as q8_0, without the per-row block scales.
 
 #if defined(QINS_KERNELS_GEMV_GEMV_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
@@ -71,6 +80,7 @@
 #include "dispatch/gemv_kernels.h"
 #include "hwy/highway.h"
 #include "kernels/formats/block_rows.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemv/group_prefetch.h"
@@ -126,12 +136,24 @@ QINS_DOT_ATTR HWY_INLINE float DotFinalSum(__m256 p) {
 
 #endif  // QINS_DOT_X86
 
-// The signed weight code of each format, for the portable and NEON paths
-// and the docs: q8_0 its int8 code, q4_0 nibble - 8.
-struct DotQ8_0 {
-  static constexpr size_t kBlockBytes = kQ8_0BlockBytes;
+// The formats. Each gives, per block of 32, S_b = sum_j w_bj q_bj in int32
+// with w_bj its integer weight code:
+// - DotInt8<offset, bytes>: int8 codes `offset` bytes into blocks of
+//   `bytes` (q8_0: 2, 34; i8row: 0, 32, a row of codes cut into blocks);
+// - DotNibble<offset, bytes, kind>: 4-bit codes (low nibbles weights 0..15,
+//   high 16..31) at `offset` (q4_0, iq4_nl: 2; q4_1: 4): q4_0 nibble - 8,
+//   q4_1 the nibble itself (its min is applied with x's code sums),
+//   iq4_nl kIQ4NLValues[nibble].
+// kBiasShift (x86 only): the x86 dot gives sum_j (w_bj + 2^kBiasShift) q_bj
+// (-1: no bias), corrected with x's code sums per group.
+enum class NibbleKind { kQ4_0, kQ4_1, kIQ4NL };
+
+template <size_t kCodeOffset, size_t kBytes>
+struct DotInt8 {
+  static constexpr size_t kBlockBytes = kBytes;
+  static constexpr bool kHasMin = false;
+  static constexpr bool kRowScale = kCodeOffset == 0;  // i8row
 #if QINS_DOT_X86
-  // x86: the dot gives sum_j (w_j + bias) q_j, bias = 1 << kBiasShift.
   static constexpr int kBiasShift = HWY_TARGET == HWY_AVX3_DL ? 7 : -1;
 #if HWY_TARGET == HWY_AVX3_DL
   // Two blocks per 512-bit register (the codes of block j and j + 1, x's
@@ -153,7 +175,7 @@ struct DotQ8_0 {
     const __m512i bias = _mm512_set1_epi8(-128);
     for (size_t k = 0; k < kDotGroup / 2; ++k) {
       const size_t j = 2 * k;
-      const uint8_t* b0 = row + j * kBlockBytes + 2;
+      const uint8_t* b0 = row + j * kBlockBytes + kCodeOffset;
       __m512i w = _mm512_setzero_si512();
       if (HWY_LIKELY(j + 1 < nb)) {
         w = _mm512_inserti64x4(
@@ -179,16 +201,16 @@ struct DotQ8_0 {
   // saturate vpmaddubsw).
   QINS_DOT_ATTR static HWY_INLINE __m256i Dot(const uint8_t* blk, __m256i xq) {
     const __m256i w =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kCodeOffset));
     const __m256i p =
         _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xq, w));
     return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
   }
 #endif
-#endif
+#endif  // QINS_DOT_X86
 #if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
   static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
-    const int8_t* w = reinterpret_cast<const int8_t*>(blk + 2);
+    const int8_t* w = reinterpret_cast<const int8_t*>(blk + kCodeOffset);
     int32x4_t acc = vdotq_s32(vdupq_n_s32(0), vld1q_s8(w), vld1q_s8(xq));
     acc = vdotq_s32(acc, vld1q_s8(w + 16), vld1q_s8(xq + 16));
     return vaddvq_s32(acc);
@@ -199,7 +221,7 @@ struct DotQ8_0 {
     const hn::Rebind<int8_t, decltype(d16)> d8;
     const hn::RepartitionToWide<decltype(d16)> d32;
     const size_t N = hn::Lanes(d16);
-    const int8_t* w = reinterpret_cast<const int8_t*>(blk + 2);
+    const int8_t* w = reinterpret_cast<const int8_t*>(blk + kCodeOffset);
     auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
     for (size_t k = 0; k < kDotBlock; k += N) {
       const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
@@ -211,17 +233,35 @@ struct DotQ8_0 {
 #endif
 };
 
-struct DotQ4_0 {
-  static constexpr size_t kBlockBytes = kNibbleBlockBytes;
+// The 16 signed weight values of a 4-bit code (q4_1: the unsigned nibble).
+template <NibbleKind kKind>
+HWY_INLINE int8_t NibbleValue(int n) {
+  if constexpr (kKind == NibbleKind::kQ4_0) return static_cast<int8_t>(n - 8);
+  if constexpr (kKind == NibbleKind::kQ4_1) return static_cast<int8_t>(n);
+  return kIQ4NLValues[n];
+}
+
+template <size_t kCodeOffset, size_t kBytes, NibbleKind kKind>
+struct DotNibble {
+  static constexpr size_t kBlockBytes = kBytes;
+  static constexpr bool kHasMin = kKind == NibbleKind::kQ4_1;
+  static constexpr bool kRowScale = false;
+  static constexpr bool kTable = kKind == NibbleKind::kIQ4NL;
 #if QINS_DOT_X86
-  static constexpr int kBiasShift = 3;  // the nibble is w + 8
+  // q4_0: the nibble is w + 8. iq4_nl: AVX3_DL looks up w + 128 (1..241),
+  // AVX2 w itself (|w| <= 127) for the sign trick. q4_1: the nibble is w.
+  static constexpr int kBiasShift =
+      kKind == NibbleKind::kQ4_0
+          ? 3
+          : (kTable && HWY_TARGET == HWY_AVX3_DL ? 7 : -1);
 #if HWY_TARGET == HWY_AVX3_DL
-  // Two blocks per 512-bit register: the 16 code bytes of blocks j and j + 1
-  // and the same shifted right by 4, masked: nibbles in the order [j low,
-  // j + 1 low, j high, j + 1 high] (16 each), x's two blocks permuted to
-  // match once per group (shared by the 4 rows). vpdpbusd's lanes then hold
-  // 4 partial sums of block j and 4 of j + 1 in each 256-bit half; adding
-  // the halves and 3 vphaddd and a vpermd give the 8 block sums.
+  // Two blocks per 512-bit register: the 16 code bytes of blocks j and
+  // j + 1 and the same shifted right by 4, masked: nibbles in the order [j
+  // low, j + 1 low, j high, j + 1 high] (16 each), x's two blocks permuted
+  // to match once per group (shared by the 4 rows); iq4_nl then one vpshufb
+  // from w + 128. vpdpbusd's lanes hold 4 partial sums of block j and 4 of
+  // j + 1 in each 256-bit half; adding the halves, 3 vphaddd and a vpermd
+  // give the 8 block sums.
   struct XGroup {
     __m512i v[kDotGroup / 2];
   };
@@ -239,9 +279,17 @@ struct DotQ4_0 {
                                                     size_t nb) {
     __m256i q[kDotGroup / 2];
     const __m512i mask = _mm512_set1_epi8(0x0F);
+    __m512i table = _mm512_setzero_si512();
+    if constexpr (kTable) {
+      alignas(16) int8_t t[16];
+      for (int n = 0; n < 16; ++n)
+        t[n] = static_cast<int8_t>(NibbleValue<kKind>(n) + 128);
+      table = _mm512_broadcast_i32x4(
+          _mm_load_si128(reinterpret_cast<const __m128i*>(t)));
+    }
     for (size_t k = 0; k < kDotGroup / 2; ++k) {
       const size_t j = 2 * k;
-      const uint8_t* b0 = row + j * kBlockBytes + 2;
+      const uint8_t* b0 = row + j * kBlockBytes + kCodeOffset;
       __m256i raw = _mm256_setzero_si256();
       if (HWY_LIKELY(j + 1 < nb)) {
         raw = _mm256_inserti128_si256(
@@ -253,12 +301,13 @@ struct DotQ4_0 {
         raw = _mm256_zextsi128_si256(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0)));
       }
-      const __m512i nib =
+      __m512i w =
           _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(raw),
                                               _mm256_srli_epi16(raw, 4), 1),
                            mask);
-      const __m512i p =
-          _mm512_dpbusd_epi32(_mm512_setzero_si512(), nib, x.v[k]);
+      // Past the row's blocks x's codes are 0, whatever w is there.
+      if constexpr (kTable) w = _mm512_shuffle_epi8(table, w);
+      const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x.v[k]);
       // [4 lanes of block j | 4 lanes of block j + 1]
       q[k] = _mm256_add_epi32(_mm512_castsi512_si256(p),
                               _mm512_extracti64x4_epi64(p, 1));
@@ -273,48 +322,59 @@ struct DotQ4_0 {
   QINS_DOT_ATTR static HWY_INLINE __m256i Dot(const uint8_t* blk, __m256i xq) {
     // Low nibbles are weights 0..15, high nibbles 16..31.
     const __m128i b =
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kCodeOffset));
     const __m256i v =
         _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(b),
                                                  _mm_srli_epi16(b, 4), 1),
                          _mm256_set1_epi8(0x0F));
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(v, xq), _mm256_set1_epi16(1));
+    if constexpr (kTable) {
+      // Signed values (|w| <= 127) and the sign trick: pairs <= 2 * 127 *
+      // 127 = 32258, no saturation.
+      const __m256i table = _mm256_broadcastsi128_si256(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLValues)));
+      const __m256i w = _mm256_shuffle_epi8(table, v);
+      return _mm256_madd_epi16(
+          _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xq, w)),
+          _mm256_set1_epi16(1));
+    } else {
+      return _mm256_madd_epi16(_mm256_maddubs_epi16(v, xq),
+                               _mm256_set1_epi16(1));
+    }
   }
 #endif
-#endif
+#endif  // QINS_DOT_X86
 #if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
   static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
-    const uint8x16_t b = vld1q_u8(blk + 2);
-    const int8x16_t eight = vdupq_n_s8(8);
-    const int8x16_t lo =
-        vsubq_s8(vreinterpretq_s8_u8(vandq_u8(b, vdupq_n_u8(0x0F))), eight);
-    const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(b, 4)), eight);
+    alignas(16) int8_t t[16];
+    for (int n = 0; n < 16; ++n) t[n] = NibbleValue<kKind>(n);
+    const int8x16_t table = vld1q_s8(t);
+    const uint8x16_t b = vld1q_u8(blk + kCodeOffset);
+    const int8x16_t lo = vqtbl1q_s8(table, vandq_u8(b, vdupq_n_u8(0x0F)));
+    const int8x16_t hi = vqtbl1q_s8(table, vshrq_n_u8(b, 4));
     int32x4_t acc = vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(xq));
     acc = vdotq_s32(acc, hi, vld1q_s8(xq + 16));
     return vaddvq_s32(acc);
   }
 #else
+  // The weights decoded to int8 by a 16-entry table, then as DotInt8.
   static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
-    const hn::CappedTag<int16_t, 16> d16;
-    const hn::RebindToUnsigned<decltype(d16)> du16;
-    const hn::Rebind<uint8_t, decltype(d16)> du8;
-    const hn::Rebind<int8_t, decltype(d16)> d8;
-    const hn::RepartitionToWide<decltype(d16)> d32;
-    const size_t N = hn::Lanes(d16);
-    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
-    const auto eight = hn::Set(d16, 8);
-    for (size_t k = 0; k < kDotBlock; k += N) {
-      const auto bytes = hn::PromoteTo(du16, hn::LoadU(du8, blk + 2 + k % 16));
-      auto nib = hn::ShiftRight<4>(bytes);  // weights 16..31
-      if (k < 16) nib = hn::And(bytes, hn::Set(du16, 0xF));
-      const auto a = hn::Sub(hn::BitCast(d16, nib), eight);
-      const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
-      s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
+    int8_t w[kDotBlock];
+    for (size_t j = 0; j < 16; ++j) {
+      const uint8_t byte = blk[kCodeOffset + j];
+      w[j] = NibbleValue<kKind>(byte & 0xF);
+      w[j + 16] = NibbleValue<kKind>(byte >> 4);
     }
-    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+    return DotInt8<0, kDotBlock>::DotPortable(
+        reinterpret_cast<const uint8_t*>(w), xq);
   }
 #endif
 };
+
+using DotQ8_0 = DotInt8<2, kQ8_0BlockBytes>;
+using DotI8Row = DotInt8<0, kDotBlock>;
+using DotQ4_0 = DotNibble<2, kNibbleBlockBytes, NibbleKind::kQ4_0>;
+using DotIQ4NL = DotNibble<2, kNibbleBlockBytes, NibbleKind::kIQ4NL>;
+using DotQ4_1 = DotNibble<4, kQ4_1BlockBytes, NibbleKind::kQ4_1>;
 
 #if QINS_DOT_X86
 // The x86 group step of format F: F's own LoadX/GroupSums where it has them
@@ -352,12 +412,13 @@ struct DotX86 {
 template <class F>
 struct DotX86<F, std::void_t<typename F::XGroup>> : F {};
 
-// kRows (1 or 4) rows; scale[i] = row i's block scales (blocks_padded, zero
-// past the row's blocks).
+// kRows (1 or 4) rows; scale[i] = row i's block scales, min[i] its block
+// mins (q4_1) (blocks_padded each, zero past the row's blocks).
 template <size_t kRows, class F>
 QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
                                       size_t stride, const Q8Blocks& x,
-                                      const float* const* scale, float* out,
+                                      const float* const* scale,
+                                      const float* const* min, float* out,
                                       GroupPrefetch pf) {
   __m256 acc[kRows];
   for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
@@ -380,6 +441,12 @@ QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
       if constexpr (F::kBiasShift >= 0) s = _mm256_sub_epi32(s, bias);
       const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(scale[i] + g), dx);
       acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(c, _mm256_cvtepi32_ps(s)));
+      if constexpr (F::kHasMin) {
+        const __m256 xs = _mm256_cvtepi32_ps(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g)));
+        const __m256 cm = _mm256_mul_ps(_mm256_loadu_ps(min[i] + g), dx);
+        acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(cm, xs));
+      }
     }
   }
   for (size_t i = 0; i < kRows; ++i) out[i] = DotFinalSum(acc[i]);
@@ -388,7 +455,7 @@ QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
 template <size_t kRows, class F>
 HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
                         const Q8Blocks& x, const float* const* scale,
-                        float* out, GroupPrefetch pf) {
+                        const float* const* min, float* out, GroupPrefetch pf) {
   float acc[kRows][kDotGroup] = {};
   for (size_t g = 0; g < x.blocks_padded; g += kDotGroup) {
     const size_t nb = std::min(kDotGroup, x.blocks - g);
@@ -405,6 +472,10 @@ HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
       for (size_t j = 0; j < kDotGroup; ++j) {
         const float c = scale[i][g + j] * x.d[g + j];
         acc[i][j] = acc[i][j] + c * static_cast<float>(s[j]);
+        if constexpr (F::kHasMin) {
+          const float cm = min[i][g + j] * x.d[g + j];
+          acc[i][j] = acc[i][j] + cm * static_cast<float>(x.sum[g + j]);
+        }
       }
     }
   }
@@ -416,48 +487,73 @@ HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
 #endif  // QINS_DOT_X86
 
 // Rows [r0, r1) in groups of 4 (each row's arithmetic is the same in a group
-// of 4 and alone, so y does not depend on the thread split).
+// of 4 and alone, so y does not depend on the thread split). Block formats:
+// each row's f16 block scales (and q4_1's mins) converted first, as for
+// `direct`; i8row: block scales 1 and y = sum * row scale.
 template <class F>
 QINS_DOT_ATTR HWY_INLINE void GemvDotRows(const QuantizedMatrix::Data& m,
                                           const Q8Blocks& x, float* y,
                                           size_t r0, size_t r1) {
   struct DotScratch {};
   const BlockScratch sc =
-      GetBlockScratch<DotScratch>(x.blocks_padded * kDotBlock, 4);
+      GetBlockScratch<DotScratch>(x.blocks_padded * kDotBlock, 8);
+  if constexpr (F::kRowScale) {
+    std::fill(sc.scale, sc.scale + x.blocks_padded, 1.0f);
+  }
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
     const float* scale[4];
+    const float* min[4] = {};
     for (size_t i = 0; i < n; ++i) {
-      float* s = sc.scale + i * sc.bp;
-      LoadBlockParams<F16Header>(m.row(r + i), x.blocks, sc.bp, F::kBlockBytes,
-                                 sc.bits, s, sc.select + i * sc.bp);
-      scale[i] = s;
+      if constexpr (F::kRowScale) {
+        scale[i] = sc.scale;
+      } else {
+        float* s = sc.scale + i * sc.bp;
+        LoadBlockParams<F16Header>(m.row(r + i), x.blocks, sc.bp,
+                                   F::kBlockBytes, sc.bits, s,
+                                   sc.select + i * sc.bp);
+        scale[i] = s;
+      }
+      if constexpr (F::kHasMin) {
+        float* mn = sc.scale + (4 + i) * sc.bp;
+        LoadBlockParams<F16Header>(m.row(r + i) + 2, x.blocks, sc.bp,
+                                   F::kBlockBytes, sc.bits, mn,
+                                   sc.select + (4 + i) * sc.bp);
+        min[i] = mn;
+      }
     }
     float out[4];
     if (n == 4) {
-      DotRows<4, F>(m.row(r), m.row_stride, x, scale, out,
+      DotRows<4, F>(m.row(r), m.row_stride, x, scale, min, out,
                     GroupPrefetch::ForGroup(m, r, r1, x.blocks_padded));
     } else {
       for (size_t i = 0; i < n; ++i) {
-        DotRows<1, F>(m.row(r + i), m.row_stride, x, scale + i, out + i,
-                      GroupPrefetch(nullptr, 0, 0));
+        DotRows<1, F>(m.row(r + i), m.row_stride, x, scale + i, min + i,
+                      out + i, GroupPrefetch(nullptr, 0, 0));
       }
     }
-    for (size_t i = 0; i < n; ++i) y[r + i] = out[i];
+    for (size_t i = 0; i < n; ++i) {
+      if constexpr (F::kRowScale) {
+        y[r + i] = out[i] * m.row_params_of(r + i)[0];
+      } else {
+        y[r + i] = out[i];
+      }
+    }
   }
 }
 
-QINS_DOT_ATTR HWY_NOINLINE void GemvQ8_0Dot(const QuantizedMatrix::Data& m,
-                                            const GemvX& x, float* y, size_t r0,
-                                            size_t r1) {
-  GemvDotRows<DotQ8_0>(m, x.q8, y, r0, r1);
-}
-
-QINS_DOT_ATTR HWY_NOINLINE void GemvQ4_0Dot(const QuantizedMatrix::Data& m,
-                                            const GemvX& x, float* y, size_t r0,
-                                            size_t r1) {
-  GemvDotRows<DotQ4_0>(m, x.q8, y, r0, r1);
-}
+#define QINS_DOT_KERNEL(Name, Format)                                       \
+  QINS_DOT_ATTR HWY_NOINLINE void Name(const QuantizedMatrix::Data& m,      \
+                                       const GemvX& x, float* y, size_t r0, \
+                                       size_t r1) {                         \
+    GemvDotRows<Format>(m, x.q8, y, r0, r1);                                \
+  }
+QINS_DOT_KERNEL(GemvQ8_0Dot, DotQ8_0)
+QINS_DOT_KERNEL(GemvI8RowDot, DotI8Row)
+QINS_DOT_KERNEL(GemvQ4_0Dot, DotQ4_0)
+QINS_DOT_KERNEL(GemvIQ4NLDot, DotIQ4NL)
+QINS_DOT_KERNEL(GemvQ4_1Dot, DotQ4_1)
+#undef QINS_DOT_KERNEL
 
 #undef QINS_DOT_X86
 #undef QINS_DOT_ATTR

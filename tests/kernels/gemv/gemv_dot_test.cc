@@ -13,6 +13,7 @@
 #include "dispatch/f32_kernels.h"
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/gemv/quantize_x.h"
 #include "qins/format.h"
 #include "qins/gemv.h"
@@ -56,19 +57,43 @@ RefX QuantizeX(const float* x, size_t cols) {
   return r;
 }
 
-// The signed weight code j of block `blk` and its scale.
+// The formats' blocks: bytes per block, where the codes start, the integer
+// weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value),
+// the block scale (i8row: 1, its row scale multiplies y) and min (q4_1).
+size_t BlockBytes(FormatKind kind) {
+  switch (kind) {
+    case FormatKind::kQ8_0:
+      return 34;
+    case FormatKind::kI8Row:
+      return 32;
+    case FormatKind::kQ4_1:
+      return 20;
+    default:
+      return 18;  // q4_0, iq4_nl
+  }
+}
 int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
   if (kind == FormatKind::kQ8_0) return static_cast<int8_t>(blk[2 + j]);
-  const uint8_t byte = blk[2 + j % 16];
-  return (j < 16 ? byte & 0xF : byte >> 4) - 8;
+  if (kind == FormatKind::kI8Row) return static_cast<int8_t>(blk[j]);
+  const uint8_t byte = blk[(kind == FormatKind::kQ4_1 ? 4 : 2) + j % 16];
+  const int n = j < 16 ? byte & 0xF : byte >> 4;
+  if (kind == FormatKind::kQ4_0) return n - 8;
+  if (kind == FormatKind::kIQ4_NL) return kIQ4NLValues[n];
+  return n;  // q4_1
 }
-size_t BlockBytes(FormatKind kind) {
-  return kind == FormatKind::kQ8_0 ? 34 : 18;
-}
-float BlockScale(const uint8_t* blk) {
+float Half(const uint8_t* p) {
   uint16_t h;
-  std::memcpy(&h, blk, 2);
+  std::memcpy(&h, p, 2);
   return F16ToF32(h);
+}
+float BlockScale(FormatKind kind, const uint8_t* blk) {
+  return kind == FormatKind::kI8Row ? 1.0f : Half(blk);
+}
+float BlockMin(FormatKind kind, const uint8_t* blk) {
+  return kind == FormatKind::kQ4_1 ? Half(blk + 2) : 0.0f;
+}
+float RowScale(const QuantizedMatrix& w, size_t r) {
+  return w.format().kind == FormatKind::kI8Row ? w.row_params(r)[0] : 1.0f;
 }
 
 // y as the dot strategy defines it (kernels/gemv/gemv_dot-inl.h).
@@ -79,18 +104,26 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
   for (size_t r = 0; r < w.rows(); ++r) {
     float p[8] = {};
     for (size_t b = 0; b < rx.padded; ++b) {
-      int32_t s = 0;
-      float dw = 0.0f;
+      int32_t s = 0, xs = 0;
+      float dw = 0.0f, mw = 0.0f;
       if (b < rx.blocks) {
         const uint8_t* blk = w.row(r) + b * BlockBytes(kind);
-        dw = BlockScale(blk);
-        for (size_t j = 0; j < kBlock; ++j)
+        dw = BlockScale(kind, blk);
+        mw = BlockMin(kind, blk);
+        for (size_t j = 0; j < kBlock; ++j) {
           s += WeightCode(kind, blk, j) * rx.q[b * kBlock + j];
+          xs += rx.q[b * kBlock + j];
+        }
       }
       const float c = dw * rx.d[b];
       p[b % 8] = p[b % 8] + c * static_cast<float>(s);
+      if (kind == FormatKind::kQ4_1) {
+        const float cm = mw * rx.d[b];
+        p[b % 8] = p[b % 8] + cm * static_cast<float>(xs);
+      }
     }
     y[r] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+    if (kind == FormatKind::kI8Row) y[r] = y[r] * RowScale(w, r);
   }
   return y;
 }
@@ -128,8 +161,11 @@ Format Fmt(const char* name) { return *ParseFormat(name); }
 
 class GemvDotTest : public testing::PerTargetTest {};
 
+constexpr const char* kDotFormats[] = {"q8_0", "q4_0", "i8row", "iq4_nl",
+                                       "q4_1"};
+
 TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
-  for (const char* name : {"q8_0", "q4_0"}) {
+  for (const char* name : kDotFormats) {
     for (size_t rows : {1, 4, 5, 31, 33}) {
       for (size_t cols : {1, 31, 32, 33, 100, 200, 255, 256, 257, 1000}) {
         SCOPED_TRACE(::testing::Message()
@@ -197,7 +233,7 @@ TEST_P(GemvDotTest, ThreadCountDoesNotChangeTheResult) {
   const size_t rows = 301, cols = 515;
   const std::vector<float> w = testing::RandomFloats(rows * cols, 8, 0.02f);
   const std::vector<float> x = testing::RandomFloats(cols, 9);
-  for (const char* name : {"q8_0", "q4_0"}) {
+  for (const char* name : kDotFormats) {
     StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
     ASSERT_TRUE(q.ok());
     std::vector<float> y1(rows), y2(rows), y3(rows);
@@ -223,7 +259,7 @@ TEST_P(GemvDotTest, NonFiniteXRunsAutosStrategy) {
   const size_t rows = 9, cols = 300;
   const std::vector<float> w = testing::RandomFloats(rows * cols, 77, 0.02f);
   const Context ctx = testing::MakeContext(target(), 2);
-  for (const char* name : {"q8_0", "q4_0"}) {
+  for (const char* name : kDotFormats) {
     StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
     ASSERT_TRUE(q.ok());
     for (float bad : {INFINITY, -INFINITY, NAN}) {
@@ -240,21 +276,27 @@ TEST_P(GemvDotTest, NonFiniteXRunsAutosStrategy) {
   }
 }
 
-// |y_dot - y_f32| within the sum of three bounds, per row:
+// |y_dot - y_f32| within the sum of four bounds, per row, with w_j the
+// weight the dot strategy multiplies exactly (dw * code, q4_1 + min,
+// i8row * row scale) and w~_j the dequantized f32 weight the f32 strategy
+// uses:
 // - x's rounding: x_j = dx (q_j + e_j) with |e_j| <= 1/2 + 2^-15 (the
 //   nearest integer to fl(x_j * id), and |fl(x_j id) - x_j / dx| <=
 //   127 (1 + 2u) 2u < 2^-15, u = 2^-24), so the exact products differ by
-//   sum_b dx_b (1/2 + 2^-15) sum_j |w_bj| (w the dequantized weights); a
-//   block quantized to 0 (d < FLT_MIN) by sum_j |w_bj x_bj|;
-// - the dot path's f32 rounding: each term dw dx S_b is rounded twice,
-//   then added into its lane (blocks_padded / 8 adds) and through the 3
-//   adds of the final tree: gamma_m sum_b |dw_b dx_b S_b|, m = 5 +
-//   blocks_padded / 8, gamma_m <= 1.01 m u;
-// - the f32 strategy's own bound (gemv_test.cc): 1.05 m' u sum |w x|.
+//   sum_b dx_b (1/2 + 2^-15) sum_j |w_bj|; a block quantized to 0
+//   (d < FLT_MIN) by sum_j |w_bj x_bj|;
+// - the weights' own rounding: sum_j |w~_j - w_j| |x_j| (0 but for q4_1,
+//   whose d q + m the decoder rounds twice, and i8row's code * scale);
+// - the dot path's f32 rounding: each term (dw dx S_b; q4_1 also m dx
+//   X_b) is rounded twice, then added into its lane (at most 2
+//   blocks_padded / 8 adds), through the 3 adds of the final tree and
+//   i8row's row scale: gamma_m sum_b dx_b sum_j (|dw code_j| + |m|) |q_j|,
+//   m = 6 + 2 blocks_padded / 8, gamma_m <= 1.01 m u;
+// - the f32 strategy's own bound (gemv_test.cc): 1.05 m' u sum |w~ x|.
 TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
   const double u = std::ldexp(1.0, -24);
   const double lanes = static_cast<double>(GetF32Kernels(target()).f32_lanes());
-  for (const char* name : {"q8_0", "q4_0"}) {
+  for (const char* name : kDotFormats) {
     for (size_t cols : {33, 256, 1000, 4096}) {
       const size_t rows = 17;
       SCOPED_TRACE(::testing::Message() << name << " " << cols);
@@ -263,6 +305,7 @@ TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
       const std::vector<float> x = testing::RandomFloats(cols, 60 + cols);
       StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
       ASSERT_TRUE(q.ok());
+      const FormatKind kind = q->format().kind;
       std::vector<float> dq(rows * cols);
       ASSERT_TRUE(DequantizeReference(*q, dq.data()).ok());
       const Context ctx = testing::MakeContext(target(), 2);
@@ -272,27 +315,34 @@ TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
       ASSERT_TRUE(
           Gemv(ctx, *q, x.data(), yf.data(), {GemvStrategy::kAuto}).ok());
       const RefX rx = QuantizeX(x.data(), cols);
-      const double m_dot = 5 + rx.padded / 8.0;
+      const double m_dot = 6 + 2 * (rx.padded / 8.0);
       const double m_f32 =
           std::ceil(cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
       double worst = 0;
       for (size_t i = 0; i < rows; ++i) {
-        double bx = 0, bdot = 0, bf32 = 0;
+        const double rs = RowScale(*q, i);
+        double bx = 0, bw = 0, bdot = 0, bf32 = 0;
         for (size_t b = 0; b < rx.blocks; ++b) {
-          double sw = 0, swx = 0, s = 0;
+          const uint8_t* blk = q->row(i) + b * BlockBytes(kind);
+          const double dw = BlockScale(kind, blk) * rs;
+          const double mw = BlockMin(kind, blk);
+          double sw = 0, swx = 0, sa = 0;
           for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
             const size_t k = b * kBlock + j;
-            sw += std::fabs(dq[i * cols + k]);
-            swx += std::fabs(static_cast<double>(dq[i * cols + k]) * x[k]);
-            s += static_cast<double>(dq[i * cols + k]) * rx.q[k];
+            const double code = WeightCode(kind, blk, j);
+            const double wd = dw * code + mw;  // what dot multiplies
+            sw += std::fabs(wd);
+            swx += std::fabs(wd * x[k]);
+            sa += (std::fabs(dw * code) + std::fabs(mw)) * std::abs(rx.q[k]);
+            bw += std::fabs(dq[i * cols + k] - wd) * std::fabs(x[k]);
+            bf32 += std::fabs(static_cast<double>(dq[i * cols + k]) * x[k]);
           }
           bx +=
               rx.d[b] == 0 ? swx : rx.d[b] * (0.5 + std::ldexp(1.0, -15)) * sw;
-          bdot += std::fabs(s * rx.d[b]);  // |dw dx S_b|
-          bf32 += swx;
+          bdot += rx.d[b] * sa;
         }
         const double bound =
-            bx + 1.01 * m_dot * u * bdot + 1.05 * m_f32 * u * bf32;
+            bx + bw + 1.01 * m_dot * u * bdot + 1.05 * m_f32 * u * bf32;
         const double err = std::fabs(static_cast<double>(yd[i]) - yf[i]);
         ASSERT_LE(err, bound) << "row " << i;
         worst = std::max(worst, err / bound);
