@@ -50,10 +50,11 @@
 // Ops per block of 32 weights and row (AVX2 / AVX3_DL; x codes loaded once
 // per group and shared by the 4 rows of a group):
 // - q8_0: load, abs, sign, maddubs, madd: 5 (AVX3_DL per 2 blocks: load,
-//   insert, xor, vpdpbusd, extract: 2.5 per block), plus per 8 blocks the reduction (6 hadd, 2 permutes, 1 add; a
-//   bias: + shift, subtract) and 4 f32 ops (convert, 2 multiplies, add):
-//   ~2 per block. About 7 ops per 32 weights on AVX2 and 5 on AVX3_DL,
-//   against `direct`'s 16 (AVX2, 4 per 8 weights) and 8 (AVX-512, 4 per 16).
+//   insert, xor, vpdpbusd, extract: 2.5 per block), plus per 8 blocks the
+//   reduction (6 hadd, 2 permutes, 1 add; a bias: + shift, subtract) and 4 f32
+//   ops (convert, 2 multiplies, add): ~2 per block. About 7 ops per 32 weights
+//   on AVX2 and 5 on AVX3_DL, against `direct`'s 16 (AVX2, 4 per 8 weights) and
+//   8 (AVX-512, 4 per 16).
 // - q4_0, q4_1: 128-bit load, shift, insert, and, maddubs, madd: 6 per
 //   block (AVX3_DL per 2 blocks: load, insert, shift, insert, and,
 //   vpdpbusd, extract, add: 4 per block; x permuted once per group), + ~2
@@ -101,6 +102,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 #else
 #define QINS_DOT_X86 0
 #endif
+constexpr bool kDotX86 = QINS_DOT_X86;
 
 // Highway 1.0.3's AVX3_DL attributes name AVX-VNNI (the VEX form, which Zen
 // 4 lacks), not AVX512-VNNI; its run-time check for AVX3_DL does require
@@ -132,6 +134,65 @@ QINS_DOT_ATTR HWY_INLINE float DotFinalSum(__m256 p) {
       _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
   const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
   return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+// The f16 at byte kOffset of each of the 8 blocks (kBytes apart) of a group
+// starting at `grp`, as f32 (vcvtph2ps: exact; Inf and NaN stay non-finite),
+// blocks j >= nb read as 0 (not read at all). Converting the scales of a
+// whole row first (LoadBlockParams, as `direct` does) cost 40% of the dot
+// kernel's time (hot 1024x1024 on Zen 4: q4_0 14.5 -> 25.0 Gw/s without
+// it, 2026-12-06). AVX3_DL, groups within 128 bytes (q4_0, iq4_nl): 2
+// loads and one vpermi2b picking the 16 header bytes; otherwise one
+// vpgatherdd, and, vpackusdw, vpermq.
+template <size_t kBytes, size_t kOffset>
+QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
+#if HWY_TARGET == HWY_AVX3_DL
+  if constexpr (7 * kBytes + kOffset + 2 <= 128) {
+    __m512i lo, hi;
+    if (HWY_LIKELY(nb == kDotGroup)) {
+      lo = _mm512_loadu_si512(grp);
+      hi = _mm512_loadu_si512(grp + 64);
+    } else {
+      // Only the nb blocks' bytes (at most 7 * kBytes < 128).
+      const size_t n = nb * kBytes;
+      const __mmask64 mlo = n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1;
+      const __mmask64 mhi =
+          n <= 64 ? 0
+                  : (n >= 128 ? ~__mmask64{0} : (__mmask64{1} << (n - 64)) - 1);
+      lo = _mm512_maskz_loadu_epi8(mlo, grp);
+      hi = _mm512_maskz_loadu_epi8(mhi, grp + 64);
+    }
+    alignas(64) static constexpr uint8_t kIdx[64] = {
+        0 * kBytes + kOffset, 0 * kBytes + kOffset + 1,
+        1 * kBytes + kOffset, 1 * kBytes + kOffset + 1,
+        2 * kBytes + kOffset, 2 * kBytes + kOffset + 1,
+        3 * kBytes + kOffset, 3 * kBytes + kOffset + 1,
+        4 * kBytes + kOffset, 4 * kBytes + kOffset + 1,
+        5 * kBytes + kOffset, 5 * kBytes + kOffset + 1,
+        6 * kBytes + kOffset, 6 * kBytes + kOffset + 1,
+        7 * kBytes + kOffset, 7 * kBytes + kOffset + 1};
+    const __m512i h = _mm512_permutex2var_epi8(lo, _mm512_load_si512(kIdx), hi);
+    return _mm256_cvtph_ps(_mm512_castsi512_si128(h));
+  }
+#endif
+  const __m256i idx = _mm256_setr_epi32(
+      0 * kBytes + kOffset, 1 * kBytes + kOffset, 2 * kBytes + kOffset,
+      3 * kBytes + kOffset, 4 * kBytes + kOffset, 5 * kBytes + kOffset,
+      6 * kBytes + kOffset, 7 * kBytes + kOffset);
+  const int* base = reinterpret_cast<const int*>(grp);
+  __m256i v;
+  if (HWY_LIKELY(nb == kDotGroup)) {
+    v = _mm256_i32gather_epi32(base, idx, 1);
+  } else {
+    const __m256i mask =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(nb)),
+                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    v = _mm256_mask_i32gather_epi32(_mm256_setzero_si256(), base, idx, mask, 1);
+  }
+  v = _mm256_and_si256(v, _mm256_set1_epi32(0xFFFF));
+  // [h0..h3 h0..h3 | h4..h7 h4..h7] -> h0..h7 in the low 128 bits
+  v = _mm256_permute4x64_epi64(_mm256_packus_epi32(v, v), 0x08);
+  return _mm256_cvtph_ps(_mm256_castsi256_si128(v));
 }
 
 #endif  // QINS_DOT_X86
@@ -439,12 +500,17 @@ QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
       const uint8_t* row = w + i * stride + g * F::kBlockBytes;
       __m256i s = DotX86<F>::GroupSums(row, xg, nb);
       if constexpr (F::kBiasShift >= 0) s = _mm256_sub_epi32(s, bias);
-      const __m256 c = _mm256_mul_ps(_mm256_loadu_ps(scale[i] + g), dx);
+      __m256 dw = _mm256_set1_ps(1.0f);  // i8row: the row scale at the end
+      if constexpr (!F::kRowScale) {
+        dw = GroupHalves<F::kBlockBytes, 0>(row, nb);
+      }
+      const __m256 c = _mm256_mul_ps(dw, dx);
       acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(c, _mm256_cvtepi32_ps(s)));
       if constexpr (F::kHasMin) {
         const __m256 xs = _mm256_cvtepi32_ps(
             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g)));
-        const __m256 cm = _mm256_mul_ps(_mm256_loadu_ps(min[i] + g), dx);
+        const __m256 cm =
+            _mm256_mul_ps(GroupHalves<F::kBlockBytes, 2>(row, nb), dx);
         acc[i] = _mm256_add_ps(acc[i], _mm256_mul_ps(cm, xs));
       }
     }
@@ -502,9 +568,10 @@ QINS_DOT_ATTR HWY_INLINE void GemvDotRows(const QuantizedMatrix::Data& m,
   }
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
-    const float* scale[4];
+    // Block scales and mins as f32 (x86 reads them per group instead).
+    const float* scale[4] = {};
     const float* min[4] = {};
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n && !kDotX86; ++i) {
       if constexpr (F::kRowScale) {
         scale[i] = sc.scale;
       } else {
