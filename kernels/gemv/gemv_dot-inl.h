@@ -6,16 +6,20 @@
 //
 // Numerics, the same on every target (tests/kernels/gemv/gemv_dot_test.cc
 // checks each target bit for bit against a scalar reference):
-// - S_b = sum_j w_bj q_bj exactly in int32, w_bj the signed weight code
-//   (q8_0: the int8 code; q4_0: nibble - 8). |S_b| <= 32 * 128 * 127 <
-//   2^24, so (float)S_b is exact.
+// - S_b = sum_j w_bj q_bj exactly in int32, w_bj the integer weight code
+//   (q8_0, i8row: the int8 code; q4_0: nibble - 8; q4_1: the nibble;
+//   iq4_nl: kIQ4NLValues[nibble]). |S_b| <= 32 * 128 * 127 < 2^24, so
+//   (float)S_b is exact.
 // - Blocks are taken in groups of kDotGroup = 8 (the last group padded with
 //   S = 0, dw = 0, dx = 0); block b adds to lane b % 8 of 8 f32 partial
 //   sums P, each step rounded as written:
 //     P[b % 8] = P[b % 8] + (dw_b * dx_b) * (float)S_b
 //   (three roundings: the product of scales, the product with S, the add;
 //   never an FMA), dw_b the weight block's f16 scale as f32, dx_b x's.
-// - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
+//   q4_1 then adds its min the same way, with x's code sum X_b (as ggml's
+//   q8_1): P[b % 8] = P[b % 8] + (m_b * dx_b) * (float)X_b.
+// - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)); i8row (dw_b =
+//   1): y = that * row scale.
 //
 // Block dot products, per target:
 // - AVX3_DL (AVX-512 VNNI): vpdpbusd, unsigned x signed bytes summed in
@@ -62,7 +66,10 @@
 //   per 32 weights, against `direct`'s 20 (AVX2) and `regtable`'s 8
 //   (AVX-512, 4 per 16).
 // - iq4_nl: as q4_0 + 1 vpshufb (AVX2 + abs and sign: 9 per block).
-// - i8row: as q8_0, without the per-row block scales.
+// - i8row: as q8_0, without the block scales.
+// - Block scales, per 8 blocks and row (GroupHalves): AVX3_DL 2 loads, 1
+//   vpermi2b, convert (q8_0, q4_1: twice the loads and permutes + 1
+//   unpack); AVX2 vpgatherdd, and, pack, permute, convert.
 
 #if defined(QINS_KERNELS_GEMV_GEMV_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
