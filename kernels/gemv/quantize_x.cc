@@ -33,34 +33,44 @@ bool Q8X::Quantize(const float* x, size_t cols) {
   // ties to even, for |v| <= 2^22 (round-to-nearest mode, which the API
   // contract requires).
   constexpr float kRound = 12582912.0f;
-  bool finite = true;
+  uint32_t max_bits = 0;
   for (size_t b = 0; b < blocks; ++b) {
-    float v[kDotBlock] = {};
+    float v[kDotBlock];
     const size_t n = std::min(kDotBlock, cols - b * kDotBlock);
-    memcpy(v, x + b * kDotBlock, n * sizeof(float));
-    float amax = 0.0f;
-    uint32_t exp_all = 0;
+    if (n == kDotBlock) {
+      memcpy(v, x + b * kDotBlock, sizeof(v));
+    } else {
+      std::fill(v, v + kDotBlock, 0.0f);
+      memcpy(v, x + b * kDotBlock, n * sizeof(float));
+    }
+    // max |x| on the bits: for |x| as unsigned integers the order is the
+    // float order, and Inf or NaN are the values >= 0x7F800000. Integer
+    // ops, so the compiler vectorizes it (a float max reduction it may not
+    // reorder).
+    uint32_t abs_max = 0;
     for (size_t j = 0; j < kDotBlock; ++j) {
       uint32_t bits;
       memcpy(&bits, &v[j], 4);
-      // Inf or NaN: exponent all ones.
-      exp_all |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-      amax = std::max(amax, std::fabs(v[j]));
+      abs_max = std::max(abs_max, bits & 0x7FFFFFFFu);
     }
-    if (exp_all != 0) finite = false;
+    max_bits = std::max(max_bits, abs_max);
+    float amax;
+    memcpy(&amax, &abs_max, 4);
     float d = amax / 127.0f;
     int8_t* q = q_.get() + b * kDotBlock;
     int32_t sum = 0;
-    if (!(d >= FLT_MIN)) {
-      d = 0.0f;
+    if (!(d >= FLT_MIN) || abs_max >= 0x7F800000u) {
+      d = 0.0f;  // below the floor, or non-finite (the call falls back)
       memset(q, 0, kDotBlock);
     } else {
       const float id = 1.0f / d;
+      int32_t c[kDotBlock];
       for (size_t j = 0; j < kDotBlock; ++j) {
-        const float r = (v[j] * id + kRound) - kRound;
-        const int32_t c = static_cast<int32_t>(r);
-        q[j] = static_cast<int8_t>(c);
-        sum += c;
+        c[j] = static_cast<int32_t>((v[j] * id + kRound) - kRound);
+      }
+      for (size_t j = 0; j < kDotBlock; ++j) {
+        q[j] = static_cast<int8_t>(c[j]);
+        sum += c[j];
       }
     }
     d_[b] = d;
@@ -71,7 +81,7 @@ bool Q8X::Quantize(const float* x, size_t cols) {
     d_[b] = 0.0f;
     sum_[b] = 0;
   }
-  return finite;
+  return max_bits < 0x7F800000u;
 }
 
 }  // namespace qins
