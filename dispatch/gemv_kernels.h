@@ -9,14 +9,25 @@
 
 #include "kernels/formats/format_table.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/gemv/quantize_x.h"
 #include "qins/status.h"
 #include "qins/targets.h"
 
 namespace qins {
 
-// y[r] for r in [r0, r1); x zero-padded to `padded` floats (a multiple of 64).
-using FusedGemvFn = void (*)(const QuantizedMatrix::Data& m, const float* x,
-                             size_t padded, float* y, size_t r0, size_t r1);
+// The activations a fused kernel reads, prepared once per Gemv call:
+// - f32: x zero-padded to `padded` floats (a multiple of 128), rearranged by
+//   the pair's PrepareXFn if it has one; null for `dot`;
+// - q8: x quantized (Q8Blocks), only for `dot`.
+struct GemvX {
+  const float* f32 = nullptr;
+  size_t padded = 0;
+  Q8Blocks q8;
+};
+
+// y[r] for r in [r0, r1) from the activations `x`.
+using FusedGemvFn = void (*)(const QuantizedMatrix::Data& m, const GemvX& x,
+                             float* y, size_t r0, size_t r1);
 
 // Rearranges the zero-padded x (a multiple of 128 floats) in place into the
 // order a kernel reads it in, once per call, before any row is run.

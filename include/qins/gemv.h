@@ -64,11 +64,22 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
+  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1: x quantized once per call
+              // to int8 blocks of 32
+              // with an f32 scale each (as ggml's q8_0 activations), then
+              // integer block dot products (AVX-512 VNNI vpdpbusd, AVX2
+              // vpmaddubsw, NEON sdot, Highway elsewhere), each block's
+              // exact int32 sum times (weight scale * x scale) added in
+              // f32. Not bit-identical to the f32-activation strategies:
+              // x's rounding adds an error bounded in docs/gemv.md. Inf or
+              // NaN in x: runs auto's strategy instead. Never auto's choice
+              // (yet).
   kCount,     // not a strategy: the number of strategies
 };
 
 QINS_API const char* GemvStrategyName(GemvStrategy s);
-// "auto", "decode", "direct", "bitbuild", "gather", "regtable", "arith".
+// "auto", "decode", "direct", "bitbuild", "gather", "regtable", "arith",
+// "dot".
 QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
 // The strategies a format has (kAuto and kDecode always; first = auto's
 // choice after kAuto).
@@ -89,10 +100,12 @@ struct GemvOptions {
 // x[cols]. Every row is summed in a fixed order, so y does not depend on the
 // thread count. With kDecode, y equals GemvF32 over the dequantized W bit for
 // bit. The fused strategies multiply each row's sum by its scale at the end,
-// so they round differently (tests bound them against a double reference).
+// so they round differently (tests bound them against a double reference);
+// kDot also rounds x to int8 blocks (docs/gemv.md bounds the difference).
 // A strategy the format does not have is an error naming the ones it has;
 // so are an empty W, null x or y, and y overlapping x (x has cols floats, y
-// rows floats). NaN/Inf in x propagate (the weights are finite).
+// rows floats). NaN/Inf in x propagate (the weights are finite; kDot runs
+// auto's strategy for such an x).
 QINS_API Status Gemv(const Context& ctx, const QuantizedMatrix& w,
                      const float* x, float* y, const GemvOptions& opt = {});
 

@@ -96,7 +96,9 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
      .codec = kQ8_0Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice until
+     // its effect on quality is measured (issue 20 item 4).
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 8},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
@@ -104,7 +106,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 0,
      .summary = "int8 + one f32 scale per row",
      .codec = kI8RowCodec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot,
+              GemvStrategy::kDecode}},
     {.kind = FormatKind::kQ4_0,
      .name = "q4_0",
      .max_level = 0,
@@ -114,7 +117,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // direct (arithmetic, 5 ops) against a register table (4 ops on
      // AVX-512, 8 on AVX2): a rule picks per target.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
-              GemvStrategy::kDecode},
+              GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 2},
     {.kind = FormatKind::kIQ4_NL,
      .name = "iq4_nl",
@@ -123,7 +126,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "4-bit non-linear table, blocks of 32 + f16 scale",
      .codec = kIQ4NLCodec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
-              GemvStrategy::kDecode},
+              GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 20},
     // ggml's Q4_1, Q5_0 and Q5_1 blocks as stored in GGUF files
     // (kernels/formats/ggml_block_codecs.cc). direct: the decode loaders
@@ -134,7 +137,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "4-bit blocks of 32 + f16 scale and min (llama.cpp Q4_1)",
      .codec = kQ4_1Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 3},
     {.kind = FormatKind::kQ5_0,
      .name = "q5_0",

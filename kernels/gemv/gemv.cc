@@ -40,6 +40,8 @@ const char* GemvStrategyName(GemvStrategy s) {
       return "regtable";
     case GemvStrategy::kArith:
       return "arith";
+    case GemvStrategy::kDot:
+      return "dot";
     case GemvStrategy::kCount:
       break;
   }
@@ -50,12 +52,12 @@ StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name) {
   for (GemvStrategy s :
        {GemvStrategy::kAuto, GemvStrategy::kDecode, GemvStrategy::kDirect,
         GemvStrategy::kBitbuild, GemvStrategy::kGather, GemvStrategy::kRegtable,
-        GemvStrategy::kArith}) {
+        GemvStrategy::kArith, GemvStrategy::kDot}) {
     if (name == GemvStrategyName(s)) return s;
   }
   return InvalidArgument(
       "unknown GEMV strategy '" + name +
-      "'; valid: auto, decode, direct, bitbuild, gather, regtable, arith");
+      "'; valid: auto, decode, direct, bitbuild, gather, regtable, arith, dot");
 }
 
 std::vector<GemvStrategy> GemvStrategies(const Format& f) {
@@ -147,9 +149,41 @@ Status GemvDecode(const Context& ctx, const QuantizedMatrix& w, const float* x,
   return Status::Ok();
 }
 
+// The row split shared by every fused kernel: groups of 4 rows, at least
+// ~64 KiB of weights per task.
+void RunFusedRows(const Context& ctx, const QuantizedMatrix& w, const GemvX& gx,
+                  float* y, FusedGemvFn fn) {
+  const size_t rows = w.rows();
+  constexpr size_t kGroup = 4;
+  const size_t groups = (rows + kGroup - 1) / kGroup;
+  const size_t grain =
+      std::max<size_t>(1, (size_t{64} << 10) / (kGroup * w.row_stride()));
+  const QuantizedMatrix::Data& d = w.data();
+  ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
+    fn(d, gx, y, g0 * kGroup, std::min(rows, g1 * kGroup));
+  });
+}
+
+// `dot`: x quantized once (kernels/gemv/quantize_x.h), here, before the rows
+// are split across threads; every task reads the same codes. x with an Inf
+// or NaN has no int8 codes: returns false and Gemv runs an f32-activation
+// strategy instead, so non-finite x propagates as IEEE arithmetic does.
+StatusOr<bool> GemvDot(const Context& ctx, const QuantizedMatrix& w,
+                       const float* x, float* y, FusedGemvFn fn) {
+  Q8X q8;
+  if (!q8.Init(w.cols()))
+    return Status(StatusCode::kResourceExhausted,
+                  "Gemv: cannot allocate quantized x");
+  if (!q8.Quantize(x, w.cols())) return false;
+  GemvX gx;
+  gx.q8 = q8.blocks();
+  RunFusedRows(ctx, w, gx, y, fn);
+  return true;
+}
+
 Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
                  float* y, FusedGemvFn fn, PrepareXFn prepare_x) {
-  const size_t rows = w.rows(), cols = w.cols();
+  const size_t cols = w.cols();
   // x zero-padded to a multiple of 128 floats (two vectors of up to 64 lanes,
   // the largest SVE vector), so the kernels need no tail.
   const size_t padded = (cols + 127) / 128 * 128;
@@ -159,15 +193,11 @@ Status GemvFused(const Context& ctx, const QuantizedMatrix& w, const float* x,
                   "Gemv: cannot allocate x copy");
   std::copy(x, x + cols, xp.get());
   std::fill(xp.get() + cols, xp.get() + padded, 0.0f);
-  constexpr size_t kGroup = 4;
-  const size_t groups = (rows + kGroup - 1) / kGroup;
-  const size_t grain =
-      std::max<size_t>(1, (size_t{64} << 10) / (kGroup * w.row_stride()));
-  const QuantizedMatrix::Data& d = w.data();
   if (prepare_x != nullptr) prepare_x(xp.get(), padded);
-  ParallelFor(ctx, groups, grain, [&](size_t g0, size_t g1) {
-    fn(d, xp.get(), padded, y, g0 * kGroup, std::min(rows, g1 * kGroup));
-  });
+  GemvX gx;
+  gx.f32 = xp.get();
+  gx.padded = padded;
+  RunFusedRows(ctx, w, gx, y, fn);
   return Status::Ok();
 }
 
@@ -219,6 +249,18 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   }();
   if (!kernels_ok.ok()) return kernels_ok;
   const size_t ki = static_cast<size_t>(kind), si = static_cast<size_t>(s);
+  if (s == GemvStrategy::kDot) {
+    StatusOr<bool> ran = GemvDot(ctx, w, x, y, k.fused[ki][si]);
+    if (!ran.ok()) return ran.status();
+    if (*ran) return Status::Ok();
+    // Inf or NaN in x: the format's f32-activation strategy (auto's choice,
+    // which is never `dot`; checked by GemvDotTest).
+    GemvOptions f32_opt;
+    f32_opt.strategy = GemvAutoStrategy(w.format(), ctx.target());
+    if (f32_opt.strategy == GemvStrategy::kDot)
+      f32_opt.strategy = GemvStrategy::kDecode;
+    return Gemv(ctx, w, x, y, f32_opt);
+  }
   return GemvFused(ctx, w, x, y, k.fused[ki][si], k.prepare_x[ki][si]);
 }
 

@@ -215,6 +215,8 @@ TEST_P(GgmlBlockDecodeTest, GemvOnGgufPyBytesMatchesTheF32GemvOnItsFloats) {
       const double m =
           std::ceil(c.cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
       for (GemvStrategy s : GemvStrategies(f)) {
+        // dot rounds x to int8: bounded in gemv_dot_test.cc.
+        if (s == GemvStrategy::kDot) continue;
         SCOPED_TRACE(GemvStrategyName(s));
         GemvOptions o;
         o.strategy = s;

@@ -94,6 +94,8 @@ TEST_P(GemvTest, EveryStrategyMatchesTheReference) {
         const double m0 =
             std::ceil(cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
         for (GemvStrategy s : GemvStrategies(f)) {
+          // dot rounds x to int8: its own bounds in gemv_dot_test.cc.
+          if (s == GemvStrategy::kDot) continue;
           // arith: Highway's Exp is within 2 ulp of std::exp (and its
           // argument may round differently): 3 more roundings per weight.
           const double m = m0 + (s == GemvStrategy::kArith ? 3 : 0);

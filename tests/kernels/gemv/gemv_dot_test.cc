@@ -1,0 +1,413 @@
+// The integer-dot GEMV strategy (`dot`, kernels/gemv/gemv_dot-inl.h) on
+// every target the CPU runs: bit for bit equal to a scalar reference of the
+// same integer arithmetic, written here independently (x quantized with
+// nearbyintf, int32 block sums by plain loops, the documented f32 order),
+// and within a derived bound of the f32-activation strategies.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dispatch/f32_kernels.h"
+#include "gtest/gtest.h"
+#include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
+#include "kernels/gemv/quantize_x.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
+#include "qins/quantize.h"
+#include "qins/targets.h"
+#include "tests/support/per_target.h"
+#include "tests/support/reference.h"
+
+namespace qins {
+namespace {
+
+constexpr size_t kBlock = 32;
+
+// x as the dot strategy quantizes it (kernels/gemv/quantize_x.h).
+struct RefX {
+  std::vector<int8_t> q;  // padded blocks * 32
+  std::vector<float> d;
+  size_t blocks = 0, padded = 0;
+};
+
+RefX QuantizeX(const float* x, size_t cols) {
+  RefX r;
+  r.blocks = (cols + kBlock - 1) / kBlock;
+  r.padded = (r.blocks + 7) / 8 * 8;
+  r.q.assign(r.padded * kBlock, 0);
+  r.d.assign(r.padded, 0.0f);
+  for (size_t b = 0; b < r.blocks; ++b) {
+    float amax = 0;
+    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j)
+      amax = std::max(amax, std::fabs(x[b * kBlock + j]));
+    const float d = amax / 127.0f;
+    if (d < FLT_MIN) continue;  // the block quantizes to 0 with d = 0
+    r.d[b] = d;
+    const float id = 1.0f / d;
+    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
+      const float v = std::nearbyintf(x[b * kBlock + j] * id);
+      EXPECT_LE(std::fabs(v), 127.0f);
+      r.q[b * kBlock + j] = static_cast<int8_t>(v);
+    }
+  }
+  return r;
+}
+
+// The formats' blocks: bytes per block, where the codes start, the integer
+// weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value),
+// the block scale (i8row: 1, its row scale multiplies y) and min (q4_1).
+size_t BlockBytes(FormatKind kind) {
+  switch (kind) {
+    case FormatKind::kQ8_0:
+      return 34;
+    case FormatKind::kI8Row:
+      return 32;
+    case FormatKind::kQ4_1:
+      return 20;
+    default:
+      return 18;  // q4_0, iq4_nl
+  }
+}
+int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
+  if (kind == FormatKind::kQ8_0) return static_cast<int8_t>(blk[2 + j]);
+  if (kind == FormatKind::kI8Row) return static_cast<int8_t>(blk[j]);
+  const uint8_t byte = blk[(kind == FormatKind::kQ4_1 ? 4 : 2) + j % 16];
+  const int n = j < 16 ? byte & 0xF : byte >> 4;
+  if (kind == FormatKind::kQ4_0) return n - 8;
+  if (kind == FormatKind::kIQ4_NL) return kIQ4NLValues[n];
+  return n;  // q4_1
+}
+float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return F16ToF32(h);
+}
+float BlockScale(FormatKind kind, const uint8_t* blk) {
+  return kind == FormatKind::kI8Row ? 1.0f : Half(blk);
+}
+float BlockMin(FormatKind kind, const uint8_t* blk) {
+  return kind == FormatKind::kQ4_1 ? Half(blk + 2) : 0.0f;
+}
+float RowScale(const QuantizedMatrix& w, size_t r) {
+  return w.format().kind == FormatKind::kI8Row ? w.row_params(r)[0] : 1.0f;
+}
+
+// y as the dot strategy defines it (kernels/gemv/gemv_dot-inl.h).
+std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
+  const RefX rx = QuantizeX(x, w.cols());
+  const FormatKind kind = w.format().kind;
+  std::vector<float> y(w.rows());
+  for (size_t r = 0; r < w.rows(); ++r) {
+    float p[8] = {};
+    for (size_t b = 0; b < rx.padded; ++b) {
+      int32_t s = 0, xs = 0;
+      float dw = 0.0f, mw = 0.0f;
+      if (b < rx.blocks) {
+        const uint8_t* blk = w.row(r) + b * BlockBytes(kind);
+        dw = BlockScale(kind, blk);
+        mw = BlockMin(kind, blk);
+        for (size_t j = 0; j < kBlock; ++j) {
+          s += WeightCode(kind, blk, j) * rx.q[b * kBlock + j];
+          xs += rx.q[b * kBlock + j];
+        }
+      }
+      const float c = dw * rx.d[b];
+      p[b % 8] = p[b % 8] + c * static_cast<float>(s);
+      if (kind == FormatKind::kQ4_1) {
+        const float cm = mw * rx.d[b];
+        p[b % 8] = p[b % 8] + cm * static_cast<float>(xs);
+      }
+    }
+    y[r] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+    if (kind == FormatKind::kI8Row) y[r] = y[r] * RowScale(w, r);
+  }
+  return y;
+}
+
+// x with varied block magnitudes: normal values, a zero block, a block
+// below the quantization floor (d < FLT_MIN: quantized to 0), large ones,
+// exact ties (x * id = k + 1/2).
+std::vector<float> MixedX(size_t cols, uint32_t seed) {
+  std::vector<float> x = testing::RandomFloats(cols, seed);
+  for (size_t b = 0; b * kBlock < cols; ++b) {
+    const size_t n = std::min(kBlock, cols - b * kBlock);
+    float* v = x.data() + b * kBlock;
+    switch (b % 6) {
+      case 1:
+        std::fill(v, v + n, 0.0f);
+        break;
+      case 2:
+        for (size_t j = 0; j < n; ++j) v[j] *= 1e-37f;
+        break;
+      case 3:
+        for (size_t j = 0; j < n; ++j) v[j] *= 1e30f;
+        break;
+      case 4:  // amax 127 -> d = 1: ties at k + 0.5
+        for (size_t j = 0; j < n; ++j)
+          v[j] = j == 0 ? 127.0f : static_cast<float>((j % 9)) - 4.5f;
+        break;
+      default:
+        break;
+    }
+  }
+  return x;
+}
+
+Format Fmt(const char* name) { return *ParseFormat(name); }
+
+class GemvDotTest : public testing::PerTargetTest {};
+
+constexpr const char* kDotFormats[] = {"q8_0", "q4_0", "i8row", "iq4_nl",
+                                       "q4_1"};
+
+TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
+  for (const char* name : kDotFormats) {
+    for (size_t rows : {1, 4, 5, 31, 33}) {
+      for (size_t cols : {1, 31, 32, 33, 100, 200, 255, 256, 257, 1000}) {
+        SCOPED_TRACE(::testing::Message()
+                     << name << " " << rows << "x" << cols);
+        const std::vector<float> w =
+            testing::RandomFloats(rows * cols, 5 + rows + cols, 0.02f);
+        StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
+        ASSERT_TRUE(q.ok());
+        for (int xi = 0; xi < 2; ++xi) {
+          const std::vector<float> x =
+              xi == 0 ? testing::RandomFloats(cols, 7 + cols)
+                      : MixedX(cols, 9 + cols);
+          std::vector<float> y(rows, NAN);
+          ASSERT_TRUE(Gemv(testing::MakeContext(target(), 2), *q, x.data(),
+                           y.data(), {GemvStrategy::kDot})
+                          .ok());
+          const std::vector<float> ref = DotReference(*q, x.data());
+          for (size_t i = 0; i < rows; ++i) {
+            ASSERT_EQ(0, std::memcmp(&y[i], &ref[i], 4))
+                << "row " << i << ": " << y[i] << " vs " << ref[i] << " (x set "
+                << xi << ")";
+          }
+        }
+      }
+    }
+  }
+}
+
+// Weight code -128 (possible in a GGUF's q8_0, never made by Quantize) with
+// every x code -127: the largest pair sum AVX2's vpmaddubsw sees, 2 * 128 *
+// 127 = 32512, below int16's 32767. And +127 codes with +127 x codes.
+TEST_P(GemvDotTest, ExtremeCodesDoNotSaturate) {
+  const size_t rows = 6, cols = 256, blocks = cols / kBlock;
+  std::vector<uint8_t> payload(rows * blocks * 34);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t b = 0; b < blocks; ++b) {
+      uint8_t* blk = payload.data() + (r * blocks + b) * 34;
+      const uint16_t d = 0x3C00;  // 1.0
+      std::memcpy(blk, &d, 2);
+      const uint8_t code = r % 3 == 0 ? 0x80 : r % 3 == 1 ? 0x7F : 0x81;
+      std::memset(blk + 2, code, 32);
+    }
+  }
+  StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+      Fmt("q8_0"), rows, cols, payload.data(), payload.size(), {}, {});
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  for (float xv : {-1.0f, 1.0f}) {
+    std::vector<float> x(cols, xv);
+    std::vector<float> y(rows);
+    ASSERT_TRUE(Gemv(testing::MakeContext(target(), 1), *q, x.data(), y.data(),
+                     {GemvStrategy::kDot})
+                    .ok());
+    const std::vector<float> ref = DotReference(*q, x.data());
+    for (size_t i = 0; i < rows; ++i) {
+      ASSERT_EQ(y[i], ref[i]) << i;
+      // Exact here: d = 1/127 in x, codes +-127, 1.0 weights.
+      const int code = i % 3 == 0 ? -128 : i % 3 == 1 ? 127 : -127;
+      EXPECT_NEAR(y[i], code * xv * static_cast<float>(cols), 1e-4 * 128 * cols)
+          << i;
+    }
+  }
+}
+
+TEST_P(GemvDotTest, ThreadCountDoesNotChangeTheResult) {
+  const size_t rows = 301, cols = 515;
+  const std::vector<float> w = testing::RandomFloats(rows * cols, 8, 0.02f);
+  const std::vector<float> x = testing::RandomFloats(cols, 9);
+  for (const char* name : kDotFormats) {
+    StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
+    ASSERT_TRUE(q.ok());
+    std::vector<float> y1(rows), y2(rows), y3(rows);
+    const GemvOptions o{GemvStrategy::kDot};
+    ASSERT_TRUE(
+        Gemv(testing::MakeContext(target(), 1), *q, x.data(), y1.data(), o)
+            .ok());
+    ASSERT_TRUE(
+        Gemv(testing::MakeContext(target(), 2), *q, x.data(), y2.data(), o)
+            .ok());
+    ASSERT_TRUE(
+        Gemv(testing::MakeContext(target(), 3), *q, x.data(), y3.data(), o)
+            .ok());
+    EXPECT_EQ(0, std::memcmp(y1.data(), y2.data(), rows * 4)) << name;
+    EXPECT_EQ(0, std::memcmp(y1.data(), y3.data(), rows * 4)) << name;
+  }
+}
+
+// No int8 code represents Inf or NaN: `dot` then runs auto's strategy (an
+// f32-activation one), so the result is what that strategy gives, bit for
+// bit, and Inf/NaN propagate as IEEE arithmetic does.
+TEST_P(GemvDotTest, NonFiniteXRunsAutosStrategy) {
+  const size_t rows = 9, cols = 300;
+  const std::vector<float> w = testing::RandomFloats(rows * cols, 77, 0.02f);
+  const Context ctx = testing::MakeContext(target(), 2);
+  for (const char* name : kDotFormats) {
+    StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
+    ASSERT_TRUE(q.ok());
+    for (float bad : {INFINITY, -INFINITY, NAN}) {
+      std::vector<float> x = testing::RandomFloats(cols, 78);
+      x[77] = bad;
+      std::vector<float> yd(rows), ya(rows);
+      ASSERT_TRUE(
+          Gemv(ctx, *q, x.data(), yd.data(), {GemvStrategy::kDot}).ok());
+      ASSERT_TRUE(
+          Gemv(ctx, *q, x.data(), ya.data(), {GemvStrategy::kAuto}).ok());
+      EXPECT_EQ(0, std::memcmp(yd.data(), ya.data(), rows * 4)) << name;
+      for (size_t i = 0; i < rows; ++i) EXPECT_FALSE(std::isfinite(yd[i]));
+    }
+  }
+}
+
+// |y_dot - y_f32| within the sum of four bounds, per row, with w_j the
+// weight the dot strategy multiplies exactly (dw * code, q4_1 + min,
+// i8row * row scale) and w~_j the dequantized f32 weight the f32 strategy
+// uses:
+// - x's rounding: x_j = dx (q_j + e_j) with |e_j| <= 1/2 + 2^-15 (the
+//   nearest integer to fl(x_j * id), and |fl(x_j id) - x_j / dx| <=
+//   127 (1 + 2u) 2u < 2^-15, u = 2^-24), so the exact products differ by
+//   sum_b dx_b (1/2 + 2^-15) sum_j |w_bj|; a block quantized to 0
+//   (d < FLT_MIN) by sum_j |w_bj x_bj|;
+// - the weights' own rounding: sum_j |w~_j - w_j| |x_j| (0 but for q4_1,
+//   whose d q + m the decoder rounds twice, and i8row's code * scale);
+// - the dot path's f32 rounding: each term (dw dx S_b; q4_1 also m dx
+//   X_b) is rounded twice, then added into its lane (at most 2
+//   blocks_padded / 8 adds), through the 3 adds of the final tree and
+//   i8row's row scale: gamma_m sum_b dx_b sum_j (|dw code_j| + |m|) |q_j|,
+//   m = 6 + 2 blocks_padded / 8, gamma_m <= 1.01 m u;
+// - the f32 strategy's own bound (gemv_test.cc): 1.05 m' u sum |w~ x|.
+TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
+  const double u = std::ldexp(1.0, -24);
+  const double lanes = static_cast<double>(GetF32Kernels(target()).f32_lanes());
+  for (const char* name : kDotFormats) {
+    for (size_t cols : {33, 256, 1000, 4096}) {
+      const size_t rows = 17;
+      SCOPED_TRACE(::testing::Message() << name << " " << cols);
+      const std::vector<float> w =
+          testing::RandomFloats(rows * cols, 50 + cols, 0.02f);
+      const std::vector<float> x = testing::RandomFloats(cols, 60 + cols);
+      StatusOr<QuantizedMatrix> q = Quantize(Fmt(name), w.data(), rows, cols);
+      ASSERT_TRUE(q.ok());
+      const FormatKind kind = q->format().kind;
+      std::vector<float> dq(rows * cols);
+      ASSERT_TRUE(DequantizeReference(*q, dq.data()).ok());
+      const Context ctx = testing::MakeContext(target(), 2);
+      std::vector<float> yd(rows), yf(rows);
+      ASSERT_TRUE(
+          Gemv(ctx, *q, x.data(), yd.data(), {GemvStrategy::kDot}).ok());
+      ASSERT_TRUE(
+          Gemv(ctx, *q, x.data(), yf.data(), {GemvStrategy::kAuto}).ok());
+      const RefX rx = QuantizeX(x.data(), cols);
+      const double m_dot = 6 + 2 * (rx.padded / 8.0);
+      const double m_f32 =
+          std::ceil(cols / (2 * lanes)) + 3 + std::log2(lanes) + 2;
+      double worst = 0;
+      for (size_t i = 0; i < rows; ++i) {
+        const double rs = RowScale(*q, i);
+        double bx = 0, bw = 0, bdot = 0, bf32 = 0;
+        for (size_t b = 0; b < rx.blocks; ++b) {
+          const uint8_t* blk = q->row(i) + b * BlockBytes(kind);
+          const double dw = BlockScale(kind, blk) * rs;
+          const double mw = BlockMin(kind, blk);
+          double sw = 0, swx = 0, sa = 0;
+          for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
+            const size_t k = b * kBlock + j;
+            const double code = WeightCode(kind, blk, j);
+            const double wd = dw * code + mw;  // what dot multiplies
+            sw += std::fabs(wd);
+            swx += std::fabs(wd * x[k]);
+            sa += (std::fabs(dw * code) + std::fabs(mw)) * std::abs(rx.q[k]);
+            bw += std::fabs(dq[i * cols + k] - wd) * std::fabs(x[k]);
+            bf32 += std::fabs(static_cast<double>(dq[i * cols + k]) * x[k]);
+          }
+          bx +=
+              rx.d[b] == 0 ? swx : rx.d[b] * (0.5 + std::ldexp(1.0, -15)) * sw;
+          bdot += rx.d[b] * sa;
+        }
+        const double bound =
+            bx + bw + 1.01 * m_dot * u * bdot + 1.05 * m_f32 * u * bf32;
+        const double err = std::fabs(static_cast<double>(yd[i]) - yf[i]);
+        ASSERT_LE(err, bound) << "row " << i;
+        worst = std::max(worst, err / bound);
+      }
+      // The bound is not vacuous: x's rounding shows.
+      EXPECT_GT(worst, 1e-3);
+    }
+  }
+}
+
+// The quantization of x itself: round half to even, the FLT_MIN floor, the
+// code sums, zero padding to 8 blocks.
+TEST(GemvDotQuantizeXTest, RoundingAndPadding) {
+  std::vector<float> x(70, 0.0f);
+  x[0] = 127.0f;  // d = 1, id = 1
+  x[1] = 2.5f;    // -> 2
+  x[2] = 3.5f;    // -> 4
+  x[3] = -2.5f;   // -> -2
+  x[4] = -0.5f;   // -> 0
+  x[5] = 0.49999997f;
+  for (size_t j = 32; j < 64; ++j) x[j] = 1e-37f;  // d < FLT_MIN: zeros
+  x[64] = -3.0f;
+  x[69] = 1.0f;
+  Q8X q;
+  ASSERT_TRUE(q.Init(x.size()));
+  ASSERT_TRUE(q.Quantize(x.data(), x.size()));
+  const Q8Blocks& b = q.blocks();
+  ASSERT_EQ(b.blocks, 3u);
+  ASSERT_EQ(b.blocks_padded, 8u);
+  EXPECT_EQ(b.d[0], 1.0f);
+  const int expect[6] = {127, 2, 4, -2, 0, 0};
+  for (int j = 0; j < 6; ++j) EXPECT_EQ(b.q[j], expect[j]) << j;
+  EXPECT_EQ(b.sum[0], 127 + 2 + 4 - 2);
+  EXPECT_EQ(b.d[1], 0.0f);
+  EXPECT_EQ(b.sum[1], 0);
+  for (size_t j = 32; j < 64; ++j) EXPECT_EQ(b.q[j], 0);
+  EXPECT_EQ(b.d[2], 3.0f / 127.0f);
+  EXPECT_EQ(b.q[64], -127);
+  EXPECT_EQ(b.q[69], 42);  // 1 * (127 / 3) = 42.33
+  for (size_t blk = 3; blk < 8; ++blk) {
+    EXPECT_EQ(b.d[blk], 0.0f);
+    EXPECT_EQ(b.sum[blk], 0);
+  }
+  const RefX r = QuantizeX(x.data(), x.size());
+  EXPECT_EQ(0, std::memcmp(r.q.data(), b.q, r.q.size()));
+  x[10] = NAN;
+  EXPECT_FALSE(q.Quantize(x.data(), x.size()));
+  x[10] = -INFINITY;
+  EXPECT_FALSE(q.Quantize(x.data(), x.size()));
+}
+
+// auto never picks `dot` (issue 20 item 4: not before its effect on
+// quality is measured), on any format or compiled target.
+TEST(GemvDotAutoTest, AutoNeverPicksDot) {
+  for (Target t : CompiledTargets()) {
+    for (Format f : AllFormats()) {
+      EXPECT_NE(GemvAutoStrategy(f, t), GemvStrategy::kDot)
+          << FormatName(f) << " " << TargetName(t);
+    }
+  }
+  EXPECT_EQ(*ParseGemvStrategy("dot"), GemvStrategy::kDot);
+  EXPECT_STREQ(GemvStrategyName(GemvStrategy::kDot), "dot");
+}
+
+QINS_INSTANTIATE_PER_TARGET(GemvDotTest);
+
+}  // namespace
+}  // namespace qins
