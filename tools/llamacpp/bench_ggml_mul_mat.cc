@@ -546,6 +546,13 @@ int main(int argc, char** argv) {
       },
       nullptr);
   const std::string help = std::string(kHelp) + kDefaultFormats + ".";
+  // OpenMP's wait policy decides how ggml's threads wait between calls and
+  // barriers; with other processes on the cores, spinning threads make
+  // 2-thread calls 10x slower (docs/gemv.md), so the JSON records it.
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  benchmark::AddCustomContext(
+      "omp_wait_policy",
+      policy && *policy ? policy : "unset (libgomp default)");
   benchmark::AddCustomContext("ggml_source",
                               "llama.cpp of llama-cpp-python " LLAMACPP_VERSION
                               " (tools/build-llamacpp.sh)");
