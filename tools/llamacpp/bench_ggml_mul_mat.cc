@@ -50,6 +50,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -240,9 +241,10 @@ class MulMatRow {
     buf_io_ = ggml_backend_alloc_ctx_tensors_from_buft(
         ctx_io_, ggml_backend_cpu_buffer_type());
     if (buf_io_ == nullptr) Die("cannot allocate X and Y");
-    std::vector<float> x(cols * m);
-    FillUniform(x.data(), x.size(), 7);
-    ggml_backend_tensor_set(x_, x.data(), 0, x.size() * sizeof(float));
+    x_host_.resize(cols * m);
+    FillUniform(x_host_.data(), x_host_.size(), 7);
+    ggml_backend_tensor_set(x_, x_host_.data(), 0,
+                            x_host_.size() * sizeof(float));
     for (int i = 0; i < threads; ++i) {
       qins::ContextOptions o;
       o.num_threads = 1;
@@ -269,6 +271,41 @@ class MulMatRow {
            GGML_STATUS_SUCCESS;
   }
   const void* y(size_t c) const { return y_[c]->data; }
+  // Checks copy 0's result (after a Compute) on a few rows and columns
+  // against W dequantized by ggml's to_float times X in double: within 2%
+  // of sum |w x| (ggml rounds X to 8 bits for the quantized types).
+  // Returns what is wrong, or an empty string.
+  std::string CheckResult(ggml_type type) const {
+    const size_t rows = static_cast<size_t>(w_[0]->ne[1]);
+    const size_t cols = static_cast<size_t>(w_[0]->ne[0]);
+    const size_t m = static_cast<size_t>(x_->ne[1]);
+    const std::vector<uint8_t>& q = QuantizedBytes(type, rows, cols);
+    const size_t row_bytes = ggml_row_size(type, static_cast<int64_t>(cols));
+    std::vector<float> w(cols), y(rows * m);
+    ggml_backend_tensor_get(y_[0], y.data(), 0, y.size() * sizeof(float));
+    for (size_t i : {size_t{0}, rows / 2, rows - 1}) {
+      if (type == GGML_TYPE_F32) {
+        std::memcpy(w.data(), q.data() + i * row_bytes, row_bytes);
+      } else {
+        ggml_get_type_traits(type)->to_float(q.data() + i * row_bytes, w.data(),
+                                             static_cast<int64_t>(cols));
+      }
+      for (size_t j : {size_t{0}, m - 1}) {
+        double ref = 0, mag = 0;
+        for (size_t k = 0; k < cols; ++k) {
+          ref += double{w[k]} * x_host_[j * cols + k];
+          mag += std::abs(double{w[k]} * x_host_[j * cols + k]);
+        }
+        const double got = y[j * rows + i];
+        if (!(std::abs(got - ref) <= 0.02 * mag + 1e-6)) {
+          return "wrong result: y[" + std::to_string(i) + "," +
+                 std::to_string(j) + "] = " + std::to_string(got) +
+                 ", reference " + std::to_string(ref);
+        }
+      }
+    }
+    return "";
+  }
   uint32_t Read(size_t c) const {
     return OmpReadBytes(one_, w_[c]->data, ggml_nbytes(w_[c]));
   }
@@ -284,6 +321,7 @@ class MulMatRow {
   ggml_tensor* x_ = nullptr;
   std::vector<ggml_cgraph*> graphs_;
   std::vector<qins::Context> one_;
+  std::vector<float> x_host_;
 };
 
 struct RowSpec {
@@ -312,6 +350,11 @@ void RunRow(benchmark::State& state, RowSpec s) {
       state.SkipWithError("ggml_backend_graph_compute failed");
       return;
     }
+  }
+  const std::string wrong = row.CheckResult(s.type);
+  if (!wrong.empty()) {
+    state.SkipWithError(wrong.c_str());
+    return;
   }
   double kernel_s = 0, read_s = 0, read_bytes = 0;
   uint32_t sink = 0;
