@@ -163,7 +163,7 @@ struct KDotQ45 {
 
 #if QINS_KDOT_X86
 #if HWY_TARGET == HWY_AVX3_DL
-  static constexpr bool kVnni = kBits == 4;
+  static constexpr bool kVnni = true;
 #else
   static constexpr bool kVnni = false;
 #endif
@@ -198,13 +198,28 @@ struct KDotQ45 {
 #if HWY_TARGET == HWY_AVX3_DL
     if constexpr (kVnni) {
       const __m512i mask = _mm512_set1_epi8(0x0F);
+      __m512i qh = _mm512_setzero_si512();
+      if constexpr (kBits == 5) {
+        qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(sb + q5_k::kQh)));
+      }
       for (size_t k = 0; k < kDotGroup / 2; ++k) {
         const __m256i b = _mm256_loadu_si256(
             reinterpret_cast<const __m256i*>(sb + kQs + 32 * k));
-        const __m512i w =
+        __m512i w =
             _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(b),
                                                 _mm256_srli_epi16(b, 4), 1),
                              mask);
+        if constexpr (kBits == 5) {
+          // Bits 2k (low half: sub-block 2k) and 2k + 1 (high half) of qh
+          // to bit 4: a 16-bit shift right by 2k, then left by 4 and 3;
+          // bit 4 of each byte comes from the same byte (2k + 1 <= 7).
+          const __m512i counts =
+              _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(3), 1);
+          const __m512i h = _mm512_sllv_epi16(
+              _mm512_srli_epi16(qh, static_cast<unsigned>(2 * k)), counts);
+          w = _mm512_or_si512(w, _mm512_and_si512(h, _mm512_set1_epi8(0x10)));
+        }
         const __m512i p =
             _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x.v2[k]);
         v[2 * k] = _mm512_castsi512_si256(p);
@@ -308,7 +323,58 @@ struct KDotQ6K {
     }
   }
 
-#if QINS_KDOT_X86
+#if HWY_TARGET == HWY_AVX3_DL
+  // Two x blocks per 512-bit register (quarters c = 0, 1 and c = 2, 3 of a
+  // half), and vpdpbusd(32, xq): the bias of the unsigned codes per 4.
+  struct XGroup {
+    __m512i v[kDotGroup / 2];
+    __m512i bias[kDotGroup / 2];
+  };
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    for (size_t k = 0; k < kDotGroup / 2; ++k) {
+      x.v[k] = _mm512_load_si512(xq + k * 2 * kDotBlock);
+      x.bias[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                      _mm512_set1_epi8(32), x.v[k]);
+    }
+    return x;
+  }
+  // Per x block j, 8 int32 partial sums of (q - 32) xq, its first 16
+  // weights in the low 4 lanes. Per half: one 64-byte load of ql (quarters 0
+  // and 1 in the low nibbles), qh in both 256-bit halves; per pair of
+  // quarters: nibble shift or and, a variable shift and and of qh, or,
+  // vpdpbusd, subtract, extract.
+  QINS_KDOT_ATTR static HWY_INLINE void BlockSums(const uint8_t* sb,
+                                                  const XGroup& x, __m256i* v) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i m30 = _mm512_set1_epi8(0x30);
+    const __m512i left =
+        _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i right =
+        _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+    for (size_t h = 0; h < 2; ++h) {
+      const __m512i ql = _mm512_loadu_si512(sb + q6_k::kQl + 64 * h);
+      const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q6_k::kQh + 32 * h)));
+      const __m512i q01 =
+          _mm512_or_si512(_mm512_and_si512(ql, m4),
+                          _mm512_and_si512(_mm512_sllv_epi16(qh, left), m30));
+      const __m512i q23 =
+          _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
+                          _mm512_and_si512(_mm512_srlv_epi16(qh, right), m30));
+      const __m512i p01 = _mm512_sub_epi32(
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), q01, x.v[2 * h]),
+          x.bias[2 * h]);
+      const __m512i p23 = _mm512_sub_epi32(
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), q23, x.v[2 * h + 1]),
+          x.bias[2 * h + 1]);
+      v[4 * h] = _mm512_castsi512_si256(p01);
+      v[4 * h + 1] = _mm512_extracti64x4_epi64(p01, 1);
+      v[4 * h + 2] = _mm512_castsi512_si256(p23);
+      v[4 * h + 3] = _mm512_extracti64x4_epi64(p23, 1);
+    }
+  }
+#elif QINS_KDOT_X86
   struct XGroup {
     __m256i v[kDotGroup];
     __m256i bias[kDotGroup];  // vpmaddubsw(32, xq): pairs of 32 xq
@@ -324,13 +390,13 @@ struct KDotQ6K {
     return x;
   }
 
-  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
-                                               const XGroup& x, __m256 dx,
-                                               __m256i, __m256 acc) {
+  // Per x block j, 8 int32 partial sums of (q - 32) xq, its first 16
+  // weights in the low 4 lanes.
+  QINS_KDOT_ATTR static HWY_INLINE void BlockSums(const uint8_t* sb,
+                                                  const XGroup& x, __m256i* v) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     const __m256i m30 = _mm256_set1_epi8(0x30);
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i v[kDotGroup];
     for (size_t h = 0; h < 2; ++h) {
       const __m256i ql0 = _mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(sb + q6_k::kQl + 64 * h));
@@ -357,6 +423,14 @@ struct KDotQ6K {
         v[j] = _mm256_madd_epi16(p, ones);
       }
     }
+  }
+#endif
+#if QINS_KDOT_X86
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i, __m256 acc) {
+    __m256i v[kDotGroup];
+    BlockSums(sb, x, v);
     // DotReduce8 without its last step: a = [D0 D2 D4 D6 | D1 D3 D5 D7],
     // b = [D8 D10 D12 D14 | D9 D11 D13 D15] (D_k: weights 16 k .. 16 k + 15;
     // a block's low 128 bits are its first 16 weights).
