@@ -36,34 +36,37 @@
 // - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
 //
 // Per target:
-// - AVX2, AVX3, AVX3_DL (Q6_K, Q5_K): vpmaddubsw (code unsigned, x signed)
-//   + vpmaddwd with ones. Pairs never saturate int16: Q4_K 2 * 15 * 127 =
-//   3810, Q5_K 2 * 31 * 127 = 7874, Q6_K 2 * 63 * 127 = 16002 for the code
-//   and 2 * 32 * 127 = 8128 for the bias 32, subtracted in int16 (the
-//   difference is a sum of two (q - 32) xq, |.| <= 8128). The bias term
-//   vpmaddubsw(32, xq) depends on x only: computed once per group and shared
-//   by the 4 rows. Q6_K's 16 sums D_k of a group are kept apart by the
-//   hadd tree (DotReduce8 without its last step), multiplied by the
-//   scales with 2 vpmulld, then paired.
-// - AVX3_DL Q4_K: vpdpbusd on two sub-blocks per 512-bit register: the 32
-//   bytes of qs hold sub-block 2k in their low nibbles and 2k + 1 in their
-//   high nibbles, and x's blocks 2k and 2k + 1 are contiguous, so no
-//   permute: load, shift, insert, and, vpdpbusd, extract.
+// - AVX2, AVX3, AVX3_DL: vpmaddubsw (code unsigned, x signed) + vpmaddwd
+//   with ones, on 256-bit registers, one x block each. Pairs never
+//   saturate int16: Q4_K 2 * 15 * 127 = 3810, Q5_K 2 * 31 * 127 = 7874,
+//   Q6_K 2 * 63 * 127 = 16002 for the code and 2 * 32 * 127 = 8128 for the
+//   bias 32, subtracted in int16 (the difference is a sum of two (q - 32)
+//   xq, |.| <= 8128). The bias term vpmaddubsw(32, xq) depends on x only:
+//   computed once per group and shared by the 4 rows. Q6_K's 16 sums D_k
+//   of a group are kept apart by the hadd tree (DotReduce8 without its last
+//   step), multiplied by the scales with 2 vpmulld, then paired.
+//   AVX3_DL's 512-bit vpdpbusd (two x blocks per register, as q4_0 uses it)
+//   was tried for all three and measured slower on Zen 4: CPU time of hot
+//   1024x1024 on 1 thread, 5 alternating runs, 2026-12-06, the AVX3 target
+//   (this code) against AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us,
+//   q5_k 46.4 against 52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit
+//   ops in two, and each register needs an extract for the reduction).
 // - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
-//   unpacked to int8 (Q6_K: q - 32) and gemv_dot-inl.h's Highway block dot
-//   (int16 ReorderWidenMulAccumulate), scales and sums in scalar int32.
+//   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
+//   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
+//   in scalar int32. NEON with dotprod takes this path too (no sdot kernel
+//   for the K-quants yet).
 //
 // Ops per 32 weights and row (x86; x loaded once per group for 4 rows):
-// - Q4_K AVX2: per 64 weights load, shift, 2 and, 2 vpmaddubsw, 2 vpmaddwd
-//   = 4 per 32; AVX3_DL per 64: load, shift, insert, and, vpdpbusd, extract
-//   = 3 per 32. Plus per super-block the hadd reduction (9), the scale
-//   unpack (~9: one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2 and, shift,
-//   or; 2 vpmovzxbd), 2 vpmulld, 2 converts, the f16 d and dmin (load,
+// - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw, 2 vpmaddwd = 4
+//   per 32. Plus per super-block the hadd reduction (9), the scale unpack
+//   (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2 and, shift, or, 2
+//   vpmovzxbd: 11), 2 vpmulld, 2 converts, the f16 d and dmin (load,
 //   vcvtph2ps, 2 broadcasts), 4 multiplies, add, subtract: ~35, ~4.5 per
-//   32. About 8.5 (AVX2) and 7.5 (AVX3_DL) per 32 weights, against
-//   `decode`'s 6 per 8 weights plus the f32 GEMV over a stored row.
+//   32. About 8.5 per 32 weights, against `decode`'s 6 per 8 (24 per 32)
+//   plus the f32 GEMV over the decoded row.
 // - Q5_K: Q4_K + per 64 weights 2 shifts, 2 and, 2 or of the fifth bits:
-//   ~11.5 per 32 (AVX2 instructions on every x86 target).
+//   ~11.5 per 32.
 // - Q6_K: per 128 weights 3 loads, per 32 weights ~1 (ql shift/and), 2
 //   (qh shift, and), or, vpmaddubsw, subtract, vpmaddwd: ~7.75; per super
 //   block the reduction (8), the scales (load, vpshufb, 2 vpmovsxbd, shift),
@@ -162,28 +165,12 @@ struct KDotQ45 {
   }
 
 #if QINS_KDOT_X86
-#if HWY_TARGET == HWY_AVX3_DL
-  static constexpr bool kVnni = true;
-#else
-  static constexpr bool kVnni = false;
-#endif
-  // x's 8 blocks: AVX3_DL Q4_K two per 512-bit register, else one per
-  // 256-bit register.
+  // x's 8 blocks, one per 256-bit register.
   struct XGroup {
-#if HWY_TARGET == HWY_AVX3_DL
-    __m512i v2[kVnni ? kDotGroup / 2 : 1];
-#endif
-    __m256i v[kVnni ? 1 : kDotGroup];
+    __m256i v[kDotGroup];
   };
   QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
     XGroup x;
-#if HWY_TARGET == HWY_AVX3_DL
-    if constexpr (kVnni) {
-      for (size_t k = 0; k < kDotGroup / 2; ++k)
-        x.v2[k] = _mm512_load_si512(xq + k * 2 * kDotBlock);
-      return x;
-    }
-#endif
     for (size_t j = 0; j < kDotGroup; ++j) {
       x.v[j] = _mm256_load_si256(
           reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
@@ -195,39 +182,6 @@ struct KDotQ45 {
   QINS_KDOT_ATTR static HWY_INLINE __m256i Sums(const uint8_t* sb,
                                                 const XGroup& x) {
     __m256i v[kDotGroup];
-#if HWY_TARGET == HWY_AVX3_DL
-    if constexpr (kVnni) {
-      const __m512i mask = _mm512_set1_epi8(0x0F);
-      __m512i qh = _mm512_setzero_si512();
-      if constexpr (kBits == 5) {
-        qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(sb + q5_k::kQh)));
-      }
-      for (size_t k = 0; k < kDotGroup / 2; ++k) {
-        const __m256i b = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(sb + kQs + 32 * k));
-        __m512i w =
-            _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(b),
-                                                _mm256_srli_epi16(b, 4), 1),
-                             mask);
-        if constexpr (kBits == 5) {
-          // Bits 2k (low half: sub-block 2k) and 2k + 1 (high half) of qh
-          // to bit 4: a 16-bit shift right by 2k, then left by 4 and 3;
-          // bit 4 of each byte comes from the same byte (2k + 1 <= 7).
-          const __m512i counts =
-              _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(3), 1);
-          const __m512i h = _mm512_sllv_epi16(
-              _mm512_srli_epi16(qh, static_cast<unsigned>(2 * k)), counts);
-          w = _mm512_or_si512(w, _mm512_and_si512(h, _mm512_set1_epi8(0x10)));
-        }
-        const __m512i p =
-            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x.v2[k]);
-        v[2 * k] = _mm512_castsi512_si256(p);
-        v[2 * k + 1] = _mm512_extracti64x4_epi64(p, 1);
-      }
-      return DotReduce8(v);
-    }
-#endif
     const __m256i mask = _mm256_set1_epi8(0x0F);
     const __m256i ones = _mm256_set1_epi16(1);
     __m256i qh = _mm256_setzero_si256();
@@ -323,58 +277,7 @@ struct KDotQ6K {
     }
   }
 
-#if HWY_TARGET == HWY_AVX3_DL
-  // Two x blocks per 512-bit register (quarters c = 0, 1 and c = 2, 3 of a
-  // half), and vpdpbusd(32, xq): the bias of the unsigned codes per 4.
-  struct XGroup {
-    __m512i v[kDotGroup / 2];
-    __m512i bias[kDotGroup / 2];
-  };
-  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
-    XGroup x;
-    for (size_t k = 0; k < kDotGroup / 2; ++k) {
-      x.v[k] = _mm512_load_si512(xq + k * 2 * kDotBlock);
-      x.bias[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
-                                      _mm512_set1_epi8(32), x.v[k]);
-    }
-    return x;
-  }
-  // Per x block j, 8 int32 partial sums of (q - 32) xq, its first 16
-  // weights in the low 4 lanes. Per half: one 64-byte load of ql (quarters 0
-  // and 1 in the low nibbles), qh in both 256-bit halves; per pair of
-  // quarters: nibble shift or and, a variable shift and and of qh, or,
-  // vpdpbusd, subtract, extract.
-  QINS_KDOT_ATTR static HWY_INLINE void BlockSums(const uint8_t* sb,
-                                                  const XGroup& x, __m256i* v) {
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
-    const __m512i m30 = _mm512_set1_epi8(0x30);
-    const __m512i left =
-        _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-    const __m512i right =
-        _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
-    for (size_t h = 0; h < 2; ++h) {
-      const __m512i ql = _mm512_loadu_si512(sb + q6_k::kQl + 64 * h);
-      const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(sb + q6_k::kQh + 32 * h)));
-      const __m512i q01 =
-          _mm512_or_si512(_mm512_and_si512(ql, m4),
-                          _mm512_and_si512(_mm512_sllv_epi16(qh, left), m30));
-      const __m512i q23 =
-          _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
-                          _mm512_and_si512(_mm512_srlv_epi16(qh, right), m30));
-      const __m512i p01 = _mm512_sub_epi32(
-          _mm512_dpbusd_epi32(_mm512_setzero_si512(), q01, x.v[2 * h]),
-          x.bias[2 * h]);
-      const __m512i p23 = _mm512_sub_epi32(
-          _mm512_dpbusd_epi32(_mm512_setzero_si512(), q23, x.v[2 * h + 1]),
-          x.bias[2 * h + 1]);
-      v[4 * h] = _mm512_castsi512_si256(p01);
-      v[4 * h + 1] = _mm512_extracti64x4_epi64(p01, 1);
-      v[4 * h + 2] = _mm512_castsi512_si256(p23);
-      v[4 * h + 3] = _mm512_extracti64x4_epi64(p23, 1);
-    }
-  }
-#elif QINS_KDOT_X86
+#if QINS_KDOT_X86
   struct XGroup {
     __m256i v[kDotGroup];
     __m256i bias[kDotGroup];  // vpmaddubsw(32, xq): pairs of 32 xq
@@ -424,8 +327,6 @@ struct KDotQ6K {
       }
     }
   }
-#endif
-#if QINS_KDOT_X86
   QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
                                                const XGroup& x, __m256 dx,
                                                __m256i, __m256 acc) {
