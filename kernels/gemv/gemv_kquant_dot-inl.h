@@ -54,8 +54,8 @@
 // - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
 //   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
 //   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
-//   in scalar int32. NEON with dotprod takes this path too (no sdot kernel
-//   for the K-quants yet).
+//   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD) does the
+//   block dots with sdot instead (compile-checked only, as gemv_dot-inl.h's).
 //
 // Ops per 32 weights and row (x86; x loaded once per group for 4 rows):
 // - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw, 2 vpmaddwd = 4
@@ -119,7 +119,17 @@ static_assert(kSuperBlock == kDotGroup * kDotBlock,
               "a K-quant super-block is one group of x blocks");
 
 // The int32 sum of n int8 products (n a multiple of 16), exact in any order:
+// NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
 // Highway's int16 ReorderWidenMulAccumulate, as DotInt8::DotPortable.
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+template <size_t n>
+HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
+  int32x4_t acc = vdupq_n_s32(0);
+  for (size_t k = 0; k < n; k += 16)
+    acc = vdotq_s32(acc, vld1q_s8(w + k), vld1q_s8(xq + k));
+  return vaddvq_s32(acc);
+}
+#else
 template <size_t n>
 HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
   const hn::CappedTag<int16_t, 16> d16;
@@ -134,6 +144,7 @@ HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
   }
   return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
 }
+#endif
 
 // Q4_K (kBits = 4) and Q5_K (kBits = 5).
 template <int kBits>
