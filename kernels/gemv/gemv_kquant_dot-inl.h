@@ -3,8 +3,8 @@
 // integer dot products with x quantized as for the other dot formats
 // (kernels/gemv/quantize_x.h: int8 blocks of 32, an f32 scale dx_b and the
 // code sum X_b each), never through f32 weights. Included once per target
-// by dispatch/gemv_dispatch.cc, after gemv_dot-inl.h (whose reductions it
-// shares).
+// by dispatch/gemv_dispatch.cc, after gemv_dot-inl.h (whose final f32 sum,
+// DotFinalSum, it shares).
 //
 // A super-block (256 weights) is exactly one group of kDotGroup = 8 x
 // blocks (rows are whole super-blocks: col_multiple = 256), so lane j of
@@ -36,21 +36,27 @@
 // - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
 //
 // Per target:
-// - AVX2, AVX3, AVX3_DL: vpmaddubsw (code unsigned, x signed) + vpmaddwd
-//   with ones, on 256-bit registers, one x block each. Pairs never
-//   saturate int16: Q4_K 2 * 15 * 127 = 3810, Q5_K 2 * 31 * 127 = 7874,
-//   Q6_K 2 * 63 * 127 = 16002 for the code and 2 * 32 * 127 = 8128 for the
-//   bias 32, subtracted in int16 (the difference is a sum of two (q - 32)
-//   xq, |.| <= 8128). The bias term vpmaddubsw(32, xq) depends on x only:
-//   computed once per group and shared by the 4 rows. Q6_K's 16 sums D_k
-//   of a group are kept apart by the hadd tree (DotReduce8 without its last
-//   step), multiplied by the scales with 2 vpmulld, then paired.
-//   AVX3_DL's 512-bit vpdpbusd (two x blocks per register, as q4_0 uses it)
-//   was tried for all three and measured slower on Zen 4: CPU time of hot
-//   1024x1024 on 1 thread, 5 alternating runs, 2026-12-06, the AVX3 target
-//   (this code) against AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us,
-//   q5_k 46.4 against 52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit
-//   ops in two, and each register needs an extract for the reduction).
+// - AVX2, AVX3, AVX3_DL: vpmaddubsw (code unsigned, x signed) on 256-bit
+//   registers, one x block each. Pairs never saturate int16: Q4_K 2 * 15 *
+//   127 = 3810, Q5_K 2 * 31 * 127 = 7874, Q6_K 2 * 63 * 127 = 16002 for the
+//   code and 2 * 32 * 127 = 8128 for the bias 32, subtracted in int16 (the
+//   difference is a sum of two (q - 32) xq, |.| <= 8128). The bias term
+//   vpmaddubsw(32, xq) depends on x only: computed once per group and
+//   shared by the 4 rows. The pair sums of 8 blocks are reduced by two
+//   levels of vphaddw, still in int16: a lane then holds 8 products, at
+//   most Q4_K 8 * 15 * 127 = 15240, Q5_K 8 * 31 * 127 = 31496, Q6_K 8 * 32
+//   * 127 = 32512 <= 32767; then vpmaddwd with ones gives each block's two
+//   16-weight halves in int32 (HalfSums16). Q4_K/Q5_K add the halves; Q6_K
+//   multiplies them by its scales first (2 vpmulld), then pairs them.
+//   (Against vpmaddwd per block and DotReduce8's int32 vphaddd tree: 6
+//   fewer instructions per super-block and row, 4-5% less CPU time, 6
+//   alternating runs, 2026-12-06.) AVX3_DL's 512-bit vpdpbusd (two x
+//   blocks per register, as q4_0 uses it) was tried for all three and
+//   measured slower on Zen 4: CPU time of hot 1024x1024 on 1 thread, 5
+//   alternating runs, 2026-12-06, the AVX3 target (vpmaddubsw) against
+//   AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us, q5_k 46.4 against
+//   52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit ops in two, and each
+//   register needs an extract for the reduction).
 // - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
 //   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
 //   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
@@ -58,20 +64,20 @@
 //   block dots with sdot instead (compile-checked only, as gemv_dot-inl.h's).
 //
 // Ops per 32 weights and row (x86; x loaded once per group for 4 rows):
-// - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw, 2 vpmaddwd = 4
-//   per 32. Plus per super-block the hadd reduction (9), the scale unpack
-//   (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2 and, shift, or, 2
-//   vpmovzxbd: 11), 2 vpmulld, 2 converts, the f16 d and dmin (load,
-//   vcvtph2ps, 2 broadcasts), 4 multiplies, add, subtract: ~35, ~4.5 per
-//   32. About 8.5 per 32 weights, against `decode`'s 6 per 8 (24 per 32)
-//   plus the f32 GEMV over the decoded row.
+// - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw = 3 per 32. Plus
+//   per super-block the reduction (6 vphaddw, 2 vpmaddwd, 2 permutes, add:
+//   11), the scale unpack (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2
+//   and, shift, or, 2 vpmovzxbd: 11), 2 vpmulld, 2 converts, the f16 d and
+//   dmin (load, vcvtph2ps, 2 broadcasts), 4 multiplies, add, subtract:
+//   ~37, ~4.6 per 32. About 7.6 per 32 weights, against `decode`'s 6 per 8
+//   (24 per 32) plus the f32 GEMV over the decoded row.
 // - Q5_K: Q4_K + per 64 weights 2 shifts, 2 and, 2 or of the fifth bits:
-//   ~11.5 per 32.
-// - Q6_K: per 128 weights 3 loads, per 32 weights ~1 (ql shift/and), 2
-//   (qh shift, and), or, vpmaddubsw, subtract, vpmaddwd: ~7.75; per super
-//   block the reduction (8), the scales (load, vpshufb, 2 vpmovsxbd, shift),
-//   2 vpmulld, 2 permutes, add, convert, d (3) and 2 multiplies, add: ~25,
-//   ~3 per 32. About 11 per 32 weights.
+//   ~10.6 per 32.
+// - Q6_K: per 128 weights 3 loads; per 32 weights ~1 (ql shift/and), 2
+//   (qh shift, and), or, vpmaddubsw, subtract: ~6.75; per super-block the
+//   reduction (8), the scales (load, vpshufb, 2 vpmovsxbd, shift), 2
+//   vpmulld, 2 permutes, add, convert, d (3) and 2 multiplies, add: ~25,
+//   ~3 per 32. About 9.75 per 32 weights.
 
 #if defined(QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_) == \
     defined(HWY_TARGET_TOGGLE)
@@ -117,6 +123,26 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 static_assert(kSuperBlock == kDotGroup * kDotBlock,
               "a K-quant super-block is one group of x blocks");
+
+#if QINS_KDOT_X86
+// The vpmaddubsw outputs p[0..7] of x blocks 0..7 (16 int16 lanes each, a
+// sum of 2 products per lane) -> a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8
+// D10 D12 D14 | D9 D11 D13 D15] in int32, D_2j and D_2j+1 the sums of block
+// j's first and last 16 products: two levels of vphaddw (sums of 4, then 8
+// products, in int16), then vpmaddwd with ones. The caller guarantees that
+// every sum of 8 products fits int16. 8 instructions per 8 blocks, against
+// 8 vpmaddwd and 6 vphaddd for DotReduce8's tree on int32.
+QINS_KDOT_ATTR HWY_INLINE void HalfSums16(const __m256i* p, __m256i& a,
+                                          __m256i& b) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  a = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]),
+                                          _mm256_hadd_epi16(p[2], p[3])),
+                        ones);
+  b = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_hadd_epi16(p[4], p[5]),
+                                          _mm256_hadd_epi16(p[6], p[7])),
+                        ones);
+}
+#endif
 
 // The int32 sum of n int8 products (n a multiple of 16), exact in any order:
 // NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
@@ -194,7 +220,6 @@ struct KDotQ45 {
                                                 const XGroup& x) {
     __m256i v[kDotGroup];
     const __m256i mask = _mm256_set1_epi8(0x0F);
-    const __m256i ones = _mm256_set1_epi16(1);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kBits == 5) {
       qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sb + q5_k::kQh));
@@ -216,11 +241,15 @@ struct KDotQ45 {
         lo = _mm256_or_si256(lo, _mm256_and_si256(h0, b4));
         hi = _mm256_or_si256(hi, _mm256_and_si256(h1, b4));
       }
-      v[2 * k] = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, x.v[2 * k]), ones);
-      v[2 * k + 1] =
-          _mm256_madd_epi16(_mm256_maddubs_epi16(hi, x.v[2 * k + 1]), ones);
+      v[2 * k] = _mm256_maddubs_epi16(lo, x.v[2 * k]);
+      v[2 * k + 1] = _mm256_maddubs_epi16(hi, x.v[2 * k + 1]);
     }
-    return DotReduce8(v);
+    // Sums of 8 products: q4_k 8 * 15 * 127 = 15240, q5_k 8 * 31 * 127 =
+    // 31496 <= 32767. Then block j's two halves added.
+    __m256i a, b;
+    HalfSums16(v, a, b);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                            _mm256_permute2x128_si256(a, b, 0x31));
   }
 
   // One super-block of one row into acc (lane j: sub-block j).
@@ -304,13 +333,12 @@ struct KDotQ6K {
     return x;
   }
 
-  // Per x block j, 8 int32 partial sums of (q - 32) xq, its first 16
-  // weights in the low 4 lanes.
+  // Per x block j, 16 int16 pair sums of (q - 32) xq, its first 16
+  // weights in the low 8 lanes.
   QINS_KDOT_ATTR static HWY_INLINE void BlockSums(const uint8_t* sb,
                                                   const XGroup& x, __m256i* v) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     const __m256i m30 = _mm256_set1_epi8(0x30);
-    const __m256i ones = _mm256_set1_epi16(1);
     for (size_t h = 0; h < 2; ++h) {
       const __m256i ql0 = _mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(sb + q6_k::kQl + 64 * h));
@@ -332,9 +360,7 @@ struct KDotQ6K {
       for (size_t c = 0; c < 4; ++c) {
         const size_t j = 4 * h + c;
         // Pairs of (q - 32) xq: |.| <= 8128, exact in int16.
-        const __m256i p =
-            _mm256_sub_epi16(_mm256_maddubs_epi16(q[c], x.v[j]), x.bias[j]);
-        v[j] = _mm256_madd_epi16(p, ones);
+        v[j] = _mm256_sub_epi16(_mm256_maddubs_epi16(q[c], x.v[j]), x.bias[j]);
       }
     }
   }
@@ -343,13 +369,11 @@ struct KDotQ6K {
                                                __m256i, __m256 acc) {
     __m256i v[kDotGroup];
     BlockSums(sb, x, v);
-    // DotReduce8 without its last step: a = [D0 D2 D4 D6 | D1 D3 D5 D7],
-    // b = [D8 D10 D12 D14 | D9 D11 D13 D15] (D_k: weights 16 k .. 16 k + 15;
-    // a block's low 128 bits are its first 16 weights).
-    const __m256i a = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
-                                        _mm256_hadd_epi32(v[2], v[3]));
-    const __m256i b = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
-                                        _mm256_hadd_epi32(v[6], v[7]));
+    // a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8 D10 D12 D14 | D9 D11 D13
+    // D15] (D_k: weights 16 k .. 16 k + 15). Sums of 8 products (q - 32) xq:
+    // |.| <= 8 * 32 * 127 = 32512 <= 32767, exact in int16.
+    __m256i a, b;
+    HalfSums16(v, a, b);
     // The int8 scales in the same order.
     const __m128i s = _mm_shuffle_epi8(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6_k::kScales)),
