@@ -6,6 +6,7 @@
 #include "kernels/gemv/gemv_blocks-inl.h"
 #include "kernels/gemv/gemv_dot-inl.h"
 #include "kernels/gemv/gemv_fused-inl.h"
+#include "kernels/gemv/gemv_kquant_dot-inl.h"
 
 #ifndef QINS_DISPATCH_GEMV_DISPATCH_ONCE_
 #define QINS_DISPATCH_GEMV_DISPATCH_ONCE_
@@ -61,6 +62,9 @@ const GemvKernels* GetGemvKernelTable() {
     set(K::kI8Row, S::kDot, &GemvI8RowDot);
     set(K::kIQ4_NL, S::kDot, &GemvIQ4NLDot);
     set(K::kQ4_1, S::kDot, &GemvQ4_1Dot);
+    set(K::kQ4_K, S::kDot, &GemvQ4KDot);
+    set(K::kQ5_K, S::kDot, &GemvQ5KDot);
+    set(K::kQ6_K, S::kDot, &GemvQ6KDot);
     return t;
   }();
   return &kTable;

@@ -64,16 +64,16 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
-  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1: x quantized once per call
-              // to int8 blocks of 32
-              // with an f32 scale each (as ggml's q8_0 activations), then
-              // integer block dot products (AVX-512 VNNI vpdpbusd, AVX2
-              // vpmaddubsw, NEON sdot, Highway elsewhere), each block's
-              // exact int32 sum times (weight scale * x scale) added in
-              // f32. Not bit-identical to the f32-activation strategies:
-              // x's rounding adds an error bounded in docs/gemv.md. Inf or
-              // NaN in x: runs auto's strategy instead. Never auto's choice
-              // (yet).
+  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q4_k, q5_k, q6_k: x
+              // quantized once per call to int8 blocks of 32 with an f32
+              // scale each (as ggml's q8_0 activations), then integer block
+              // dot products (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, NEON
+              // sdot, Highway elsewhere), each block's exact int32 sum
+              // times (weight scale * x scale) added in f32 (the K-quants'
+              // sub-block scales applied in int32). Not bit-identical to
+              // the f32-activation strategies: x's rounding adds an error
+              // bounded in docs/gemv.md. Inf or NaN in x: runs auto's
+              // strategy instead. Never auto's choice (yet).
   kCount,     // not a strategy: the number of strategies
 };
 

@@ -47,8 +47,9 @@ struct FormatRow {
   // A reference, so that a row without its codec does not compile.
   const Codec& codec;
   // GEMV strategies besides kAuto, in auto's order of preference, kDecode
-  // last; unused slots are kAuto. auto runs the first unless a rule of
-  // kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise for the target.
+  // last; unused slots are kAuto. auto runs the first that is not kDot
+  // (auto never picks `dot`) unless a rule of kGemvAutoRules
+  // (kernels/gemv/gemv.cc) says otherwise for the target.
   std::array<GemvStrategy, kMaxFormatStrategies> gemv;
   // A row length must be a multiple of this (the K-quants' 256-weight super
   // blocks); 1: any length, the last block zero-padded.
@@ -211,7 +212,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDecode}},
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
-    // (kquant_decode-inl.h) for now.
+    // (kquant_decode-inl.h), and for q4_k, q5_k and q6_k also `dot`
+    // (kernels/gemv/gemv_kquant_dot-inl.h; auto keeps `decode`).
     {.kind = FormatKind::kQ2_K,
      .name = "q2_k",
      .max_level = 0,
@@ -239,7 +241,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "ggml Q4_K: 4-bit codes, 6-bit scale and min per 32, "
                 "256-weight super-blocks",
      .codec = kQ4_KCodec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 12},
     {.kind = FormatKind::kQ5_K,
@@ -249,7 +251,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "ggml Q5_K: 5-bit codes, 6-bit scale and min per 32, "
                 "256-weight super-blocks",
      .codec = kQ5_KCodec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 13},
     {.kind = FormatKind::kQ6_K,
@@ -259,7 +261,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary =
          "ggml Q6_K: 6-bit codes, 8-bit scale per 16, 256-weight super-blocks",
      .codec = kQ6_KCodec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 14},
     {.kind = FormatKind::kIQ4_XS,

@@ -97,8 +97,13 @@ GemvStrategy GemvAutoStrategy(const Format& f, Target t) {
     if (rule.kind == f.kind && (rule.targets & t.bit) != 0)
       return rule.strategy;
   }
-  const std::vector<GemvStrategy> have = GemvStrategies(f);
-  return have.size() > 1 ? have[1] : GemvStrategy::kDecode;
+  // The first listed strategy but `dot`, which auto never picks (issue 20
+  // item 4: not before its effect on quality is measured); the K-quants
+  // list it first, so their auto stays `decode`.
+  for (GemvStrategy s : GemvStrategies(f)) {
+    if (s != GemvStrategy::kAuto && s != GemvStrategy::kDot) return s;
+  }
+  return GemvStrategy::kDecode;
 }
 
 Status CheckGemvKernels(const GemvKernels& k, const std::string& target_name) {

@@ -1,0 +1,479 @@
+// Per-target integer-dot GEMV kernels (strategy `dot`) for ggml's K-quants
+// Q4_K, Q5_K and Q6_K, fused: the super-block's codes go straight into
+// integer dot products with x quantized as for the other dot formats
+// (kernels/gemv/quantize_x.h: int8 blocks of 32, an f32 scale dx_b and the
+// code sum X_b each), never through f32 weights. Included once per target
+// by dispatch/gemv_dispatch.cc, after gemv_dot-inl.h (whose final f32 sum,
+// DotFinalSum, it shares).
+//
+// A super-block (256 weights) is exactly one group of kDotGroup = 8 x
+// blocks (rows are whole super-blocks: col_multiple = 256), so lane j of
+// the 8 f32 partial sums P is x block 8 s + j of super-block s, and there
+// is no padding. Numerics, the same on every target
+// (tests/kernels/gemv/gemv_kquant_dot_test.cc checks each target bit for bit
+// against a scalar reference):
+// - Q4_K / Q5_K, sub-block j (32 weights, 6-bit scale sc_j and min m_j,
+//   ggml's get_scale_min_k4; weight d sc_j q - dmin m_j, q the 4-bit (Q5_K:
+//   5-bit) code):
+//     S_j = sum_l q_jl xq_jl            int32, |S_j| <= 32 * 31 * 127 = 125984
+//     I_j = sc_j * S_j                  int32, |I_j| <= 63 * 125984 < 2^23
+//     M_j = m_j * X_b                   int32, |M_j| <= 63 * 32 * 127 < 2^18
+//     P[j] = P[j] + (d * dx_b) * (float)I_j
+//     P[j] = P[j] - (dmin * dx_b) * (float)M_j
+//   I_j and M_j are below 2^24, so (float) is exact; each line rounds three
+//   times as written (two products, the add or subtract; never an FMA).
+//   This is q4_1's order (gemv_dot-inl.h) with the super-block's d and dmin
+//   for the block scale and min, the 6-bit scales in integer arithmetic.
+// - Q6_K, 16 groups of 16 weights with an int8 scale sc_k (|sc_k| <= 128),
+//   weight d sc_k (q - 32), q the 6-bit code; x block j holds groups 2j and
+//   2j + 1:
+//     D_k = sum_l (q_kl - 32) xq_kl     int32, |D_k| <= 16 * 32 * 127 = 65024
+//     T_j = sc_2j D_2j + sc_2j+1 D_2j+1 int32, |T_j| <= 2 * 128 * 65024
+//                                       = 16646144 < 2^24 = 16777216
+//     P[j] = P[j] + (d * dx_b) * (float)T_j
+//   So T_j cannot overflow and (float)T_j is exact: the per-16 scales are
+//   applied exactly, in integers, and y rounds as for q8_0.
+// - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)).
+//
+// Per target:
+// - AVX2, AVX3, AVX3_DL: vpmaddubsw (code unsigned, x signed) on 256-bit
+//   registers, one x block each. Pairs never saturate int16: Q4_K 2 * 15 *
+//   127 = 3810, Q5_K 2 * 31 * 127 = 7874, Q6_K 2 * 63 * 127 = 16002 for the
+//   code and 2 * 32 * 127 = 8128 for the bias 32, subtracted in int16 (the
+//   difference is a sum of two (q - 32) xq, |.| <= 8128). The bias term
+//   vpmaddubsw(32, xq) depends on x only: computed once per group and
+//   shared by the 4 rows. The pair sums of 8 blocks are reduced by two
+//   levels of vphaddw, still in int16: a lane then holds 8 products, at
+//   most Q4_K 8 * 15 * 127 = 15240, Q5_K 8 * 31 * 127 = 31496, Q6_K 8 * 32
+//   * 127 = 32512 <= 32767; then vpmaddwd with ones gives each block's two
+//   16-weight halves in int32 (HalfSums16). Q4_K/Q5_K add the halves; Q6_K
+//   multiplies them by its scales first (2 vpmulld), then pairs them.
+//   (Against vpmaddwd per block and DotReduce8's int32 vphaddd tree: 6
+//   fewer instructions per super-block and row, 4-5% less CPU time, 6
+//   alternating runs, 2026-12-06.) AVX3_DL's 512-bit vpdpbusd (two x
+//   blocks per register, as q4_0 uses it) was tried for all three and
+//   measured slower on Zen 4: CPU time of hot 1024x1024 on 1 thread, 5
+//   alternating runs, 2026-12-06, the AVX3 target (vpmaddubsw) against
+//   AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us, q5_k 46.4 against
+//   52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit ops in two, and each
+//   register needs an extract for the reduction).
+// - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
+//   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
+//   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
+//   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD) does the
+//   block dots with sdot instead (compile-checked only, as gemv_dot-inl.h's).
+//
+// Ops per 32 weights and row (x86; x loaded once per group for 4 rows):
+// - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw = 3 per 32. Plus
+//   per super-block the reduction (6 vphaddw, 2 vpmaddwd, 2 permutes, add:
+//   11), the scale unpack (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2
+//   and, shift, or, 2 vpmovzxbd: 11), 2 vpmulld, 2 converts, the f16 d and
+//   dmin (load, vcvtph2ps, 2 broadcasts), 4 multiplies, add, subtract:
+//   ~37, ~4.6 per 32. About 7.6 per 32 weights, against `decode`'s 6 per 8
+//   (24 per 32) plus the f32 GEMV over the decoded row.
+// - Q5_K: Q4_K + per 64 weights 2 shifts, 2 and, 2 or of the fifth bits:
+//   ~10.6 per 32.
+// - Q6_K: per 128 weights 3 loads; per 32 weights ~1 (ql shift/and), 2
+//   (qh shift, and), or, vpmaddubsw, subtract: ~6.75; per super-block the
+//   reduction (8), the scales (load, vpshufb, 2 vpmovsxbd, shift), 2
+//   vpmulld, 2 permutes, add, convert, d (3) and 2 multiplies, add: ~25,
+//   ~3 per 32. About 9.75 per 32 weights.
+
+#if defined(QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_) == \
+    defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_
+#undef QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_
+#else
+#define QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <algorithm>
+
+#include "dispatch/gemv_kernels.h"
+#include "hwy/highway.h"
+#include "kernels/formats/kquant_blocks.h"
+#include "kernels/formats/matrix_data.h"
+#include "kernels/gemv/gemv_dot-inl.h"
+#include "kernels/gemv/group_prefetch.h"
+#include "kernels/gemv/quantize_x.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || \
+    HWY_TARGET == HWY_AVX3_DL
+#define QINS_KDOT_X86 1
+#else
+#define QINS_KDOT_X86 0
+#endif
+
+// As gemv_dot-inl.h's QINS_DOT_ATTR (its helpers carry it: a caller needs
+// the same target attributes to inline them).
+#if HWY_TARGET == HWY_AVX3_DL
+#define QINS_KDOT_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
+#else
+#define QINS_KDOT_ATTR
+#endif
+
+static_assert(kSuperBlock == kDotGroup * kDotBlock,
+              "a K-quant super-block is one group of x blocks");
+
+#if QINS_KDOT_X86
+// The vpmaddubsw outputs p[0..7] of x blocks 0..7 (16 int16 lanes each, a
+// sum of 2 products per lane) -> a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8
+// D10 D12 D14 | D9 D11 D13 D15] in int32, D_2j and D_2j+1 the sums of block
+// j's first and last 16 products: two levels of vphaddw (sums of 4, then 8
+// products, in int16), then vpmaddwd with ones. The caller guarantees that
+// every sum of 8 products fits int16. 8 instructions per 8 blocks, against
+// 8 vpmaddwd and 6 vphaddd for DotReduce8's tree on int32.
+QINS_KDOT_ATTR HWY_INLINE void HalfSums16(const __m256i* p, __m256i& a,
+                                          __m256i& b) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  a = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]),
+                                          _mm256_hadd_epi16(p[2], p[3])),
+                        ones);
+  b = _mm256_madd_epi16(_mm256_hadd_epi16(_mm256_hadd_epi16(p[4], p[5]),
+                                          _mm256_hadd_epi16(p[6], p[7])),
+                        ones);
+}
+#endif
+
+// The int32 sum of n int8 products (n a multiple of 16), exact in any order:
+// NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
+// Highway's int16 ReorderWidenMulAccumulate, as DotInt8::DotPortable.
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+template <size_t n>
+HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
+  int32x4_t acc = vdupq_n_s32(0);
+  for (size_t k = 0; k < n; k += 16)
+    acc = vdotq_s32(acc, vld1q_s8(w + k), vld1q_s8(xq + k));
+  return vaddvq_s32(acc);
+}
+#else
+template <size_t n>
+HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
+  const hn::CappedTag<int16_t, 16> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::RepartitionToWide<decltype(d16)> d32;
+  const size_t N = hn::Lanes(d16);
+  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+  for (size_t k = 0; k < n; k += N) {
+    const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
+    const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
+    s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
+  }
+  return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+}
+#endif
+
+// Q4_K (kBits = 4) and Q5_K (kBits = 5).
+template <int kBits>
+struct KDotQ45 {
+  static constexpr size_t kBytes = kBits == 4 ? q4_k::kBytes : q5_k::kBytes;
+  static constexpr size_t kQs = kBits == 4 ? q4_k::kQs : q5_k::kQs;
+
+  // The portable step: one super-block `sb` of one row into p[0, 8).
+  static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
+                                      const float* dx, const int32_t* xsum,
+                                      float* p) {
+    const float d = KQuantHalf(sb, q4_k::kD);
+    const float dmin = KQuantHalf(sb, q4_k::kDmin);
+    for (int j = 0; j < 8; ++j) {
+      int sc, m;
+      Q4KScaleMin(sb + q4_k::kScales, j, &sc, &m);
+      alignas(16) int8_t w[kDotBlock];
+      const uint8_t* q = sb + kQs + 32 * (j / 2);
+      for (size_t l = 0; l < kDotBlock; ++l) {
+        int v = (q[l] >> (4 * (j % 2))) & 0xF;
+        if constexpr (kBits == 5) v |= ((sb[q5_k::kQh + l] >> j) & 1) << 4;
+        w[l] = static_cast<int8_t>(v);
+      }
+      const int32_t s = KDotPortable<kDotBlock>(w, xq + j * kDotBlock);
+      const int32_t i = sc * s, mm = m * xsum[j];
+      p[j] = p[j] + (d * dx[j]) * static_cast<float>(i);
+      p[j] = p[j] - (dmin * dx[j]) * static_cast<float>(mm);
+    }
+  }
+
+#if QINS_KDOT_X86
+  // x's 8 blocks, one per 256-bit register.
+  struct XGroup {
+    __m256i v[kDotGroup];
+  };
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      x.v[j] = _mm256_load_si256(
+          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+    }
+    return x;
+  }
+
+  // S_j in lane j.
+  QINS_KDOT_ATTR static HWY_INLINE __m256i Sums(const uint8_t* sb,
+                                                const XGroup& x) {
+    __m256i v[kDotGroup];
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    __m256i qh = _mm256_setzero_si256();
+    if constexpr (kBits == 5) {
+      qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sb + q5_k::kQh));
+    }
+    for (size_t k = 0; k < kDotGroup / 2; ++k) {
+      const __m256i b = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + kQs + 32 * k));
+      __m256i lo = _mm256_and_si256(b, mask);
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
+      if constexpr (kBits == 5) {
+        // Bit j of qh to bit 4: 16-bit shifts by at most 4 move no bit
+        // across a byte into bit 4.
+        const __m256i b4 = _mm256_set1_epi8(0x10);
+        const int s0 = static_cast<int>(2 * k), s1 = s0 + 1;
+        const __m256i h0 = s0 <= 4 ? _mm256_slli_epi16(qh, 4 - s0)
+                                   : _mm256_srli_epi16(qh, s0 - 4);
+        const __m256i h1 = s1 <= 4 ? _mm256_slli_epi16(qh, 4 - s1)
+                                   : _mm256_srli_epi16(qh, s1 - 4);
+        lo = _mm256_or_si256(lo, _mm256_and_si256(h0, b4));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(h1, b4));
+      }
+      v[2 * k] = _mm256_maddubs_epi16(lo, x.v[2 * k]);
+      v[2 * k + 1] = _mm256_maddubs_epi16(hi, x.v[2 * k + 1]);
+    }
+    // Sums of 8 products: q4_k 8 * 15 * 127 = 15240, q5_k 8 * 31 * 127 =
+    // 31496 <= 32767. Then block j's two halves added.
+    __m256i a, b;
+    HalfSums16(v, a, b);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                            _mm256_permute2x128_si256(a, b, 0x31));
+  }
+
+  // One super-block of one row into acc (lane j: sub-block j).
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i xsum, __m256 acc) {
+    const __m256i s = Sums(sb, x);
+    // ggml's scale unpack on 32-bit lanes t0, t1, t2 of the 12 bytes:
+    // [t0 & 0x3f.., (t2 & 0x0f..) | ((t0 >> 6) & 0x03..) << 4,
+    //  t1 & 0x3f.., ((t2 >> 4) & 0x0f..) | ((t1 >> 6) & 0x03..) << 4]
+    // = sc_0..7, m_0..7 as bytes. 16 bytes loaded from byte 4 (the 4th lane
+    // is qs, unused).
+    const __m128i t =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q4_k::kScales));
+    const __m128i a = _mm_shuffle_epi32(t, _MM_SHUFFLE(2, 1, 2, 0));
+    const __m128i b = _mm_shuffle_epi32(t, _MM_SHUFFLE(1, 1, 0, 0));
+    const __m128i u = _mm_or_si128(
+        _mm_and_si128(
+            _mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+            _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+        _mm_slli_epi32(
+            _mm_and_si128(_mm_srli_epi32(b, 6),
+                          _mm_setr_epi32(0, 0x03030303, 0, 0x03030303)),
+            4));
+    const __m256i sc = _mm256_cvtepu8_epi32(u);
+    const __m256i m = _mm256_cvtepu8_epi32(_mm_unpackhi_epi64(u, u));
+    int32_t h;
+    memcpy(&h, sb + q4_k::kD, 4);
+    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(h));  // d, dmin
+    const __m256 c = _mm256_mul_ps(_mm256_broadcastss_ps(dd), dx);
+    const __m256 cm =
+        _mm256_mul_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)), dx);
+    acc = _mm256_add_ps(
+        acc, _mm256_mul_ps(c, _mm256_cvtepi32_ps(_mm256_mullo_epi32(sc, s))));
+    return _mm256_sub_ps(
+        acc,
+        _mm256_mul_ps(cm, _mm256_cvtepi32_ps(_mm256_mullo_epi32(m, xsum))));
+  }
+#endif  // QINS_KDOT_X86
+};
+
+struct KDotQ6K {
+  static constexpr size_t kBytes = q6_k::kBytes;
+
+  static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
+                                      const float* dx, const int32_t*,
+                                      float* p) {
+    const float d = KQuantHalf(sb, q6_k::kD);
+    const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
+    for (int j = 0; j < 8; ++j) {
+      // x block j = quarter c of half h: weights 128 h + 32 c + l.
+      const int h = j / 4, c = j % 4;
+      const uint8_t* ql = sb + q6_k::kQl + 64 * h + 32 * (c % 2);
+      const uint8_t* qh = sb + q6_k::kQh + 32 * h;
+      alignas(16) int8_t w[kDotBlock];
+      for (size_t l = 0; l < kDotBlock; ++l) {
+        const int q =
+            ((ql[l] >> (4 * (c / 2))) & 0xF) | (((qh[l] >> (2 * c)) & 3) << 4);
+        w[l] = static_cast<int8_t>(q - 32);
+      }
+      const int32_t d0 = KDotPortable<16>(w, xq + j * kDotBlock);
+      const int32_t d1 = KDotPortable<16>(w + 16, xq + j * kDotBlock + 16);
+      const int32_t t = sc[2 * j] * d0 + sc[2 * j + 1] * d1;
+      p[j] = p[j] + (d * dx[j]) * static_cast<float>(t);
+    }
+  }
+
+#if QINS_KDOT_X86
+  struct XGroup {
+    __m256i v[kDotGroup];
+    __m256i bias[kDotGroup];  // vpmaddubsw(32, xq): pairs of 32 xq
+  };
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    const __m256i k32 = _mm256_set1_epi8(32);
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      x.v[j] = _mm256_load_si256(
+          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+      x.bias[j] = _mm256_maddubs_epi16(k32, x.v[j]);
+    }
+    return x;
+  }
+
+  // Per x block j, 16 int16 pair sums of (q - 32) xq, its first 16
+  // weights in the low 8 lanes.
+  QINS_KDOT_ATTR static HWY_INLINE void BlockSums(const uint8_t* sb,
+                                                  const XGroup& x, __m256i* v) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i m30 = _mm256_set1_epi8(0x30);
+    for (size_t h = 0; h < 2; ++h) {
+      const __m256i ql0 = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q6_k::kQl + 64 * h));
+      const __m256i ql1 = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q6_k::kQl + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q6_k::kQh + 32 * h));
+      // Quarter c: ql low (c < 2) or high nibble, qh bits 2c..2c+1 at bit 4
+      // (16-bit shifts; the 0x30 mask drops what crosses a byte).
+      __m256i q[4];
+      q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4),
+                             _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+      q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4),
+                             _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+      q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
+                             _mm256_and_si256(qh, m30));
+      q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
+                             _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+      for (size_t c = 0; c < 4; ++c) {
+        const size_t j = 4 * h + c;
+        // Pairs of (q - 32) xq: |.| <= 8128, exact in int16.
+        v[j] = _mm256_sub_epi16(_mm256_maddubs_epi16(q[c], x.v[j]), x.bias[j]);
+      }
+    }
+  }
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i, __m256 acc) {
+    __m256i v[kDotGroup];
+    BlockSums(sb, x, v);
+    // a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8 D10 D12 D14 | D9 D11 D13
+    // D15] (D_k: weights 16 k .. 16 k + 15). Sums of 8 products (q - 32) xq:
+    // |.| <= 8 * 32 * 127 = 32512 <= 32767, exact in int16.
+    __m256i a, b;
+    HalfSums16(v, a, b);
+    // The int8 scales in the same order.
+    const __m128i s = _mm_shuffle_epi8(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6_k::kScales)),
+        _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15));
+    const __m256i sa = _mm256_mullo_epi32(a, _mm256_cvtepi8_epi32(s));
+    const __m256i sb2 =
+        _mm256_mullo_epi32(b, _mm256_cvtepi8_epi32(_mm_srli_si128(s, 8)));
+    // T_j = sc_2j D_2j + sc_2j+1 D_2j+1 in lane j.
+    const __m256i t =
+        _mm256_add_epi32(_mm256_permute2x128_si256(sa, sb2, 0x20),
+                         _mm256_permute2x128_si256(sa, sb2, 0x31));
+    int16_t hd;
+    memcpy(&hd, sb + q6_k::kD, 2);
+    const __m256 d = _mm256_broadcastss_ps(
+        _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<uint16_t>(hd))));
+    const __m256 c = _mm256_mul_ps(d, dx);
+    return _mm256_add_ps(acc, _mm256_mul_ps(c, _mm256_cvtepi32_ps(t)));
+  }
+#endif  // QINS_KDOT_X86
+};
+
+using KDotQ4K = KDotQ45<4>;
+using KDotQ5K = KDotQ45<5>;
+
+// kRows (1 or 4) rows of whole super-blocks: super-block s of every row
+// with x's group s (loaded once, shared by the rows).
+template <size_t kRows, class F>
+QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
+                                        size_t stride, const Q8Blocks& x,
+                                        float* out, GroupPrefetch pf) {
+#if QINS_KDOT_X86
+  __m256 acc[kRows];
+  for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
+  for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {
+    if constexpr (kRows == 4) {
+      for (size_t j = 0; j < kDotGroup; ++j) pf.Step();
+    }
+    const auto xg = F::LoadX(x.q + g * kDotBlock);
+    const __m256 dx = _mm256_loadu_ps(x.d + g);
+    const __m256i xs =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g));
+    for (size_t i = 0; i < kRows; ++i) {
+      acc[i] = F::Step(w + i * stride + s * F::kBytes, xg, dx, xs, acc[i]);
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) out[i] = DotFinalSum(acc[i]);
+#else
+  float acc[kRows][kDotGroup] = {};
+  for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      if constexpr (kRows == 4) pf.Step();
+    }
+    for (size_t i = 0; i < kRows; ++i) {
+      F::StepPortable(w + i * stride + s * F::kBytes, x.q + g * kDotBlock,
+                      x.d + g, x.sum + g, acc[i]);
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) {
+    const float* p = acc[i];
+    out[i] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+  }
+#endif
+}
+
+// Rows [r0, r1) in groups of 4 (a row's arithmetic is the same in a group
+// of 4 and alone: y does not depend on the thread split).
+template <class F>
+QINS_KDOT_ATTR HWY_INLINE void GemvKDotRows(const QuantizedMatrix::Data& m,
+                                            const Q8Blocks& x, float* y,
+                                            size_t r0, size_t r1) {
+  for (size_t r = r0; r < r1; r += 4) {
+    const size_t n = std::min<size_t>(4, r1 - r);
+    if (n == 4) {
+      KDotRows<4, F>(m.row(r), m.row_stride, x, y + r,
+                     GroupPrefetch::ForGroup(m, r, r1, x.blocks));
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        KDotRows<1, F>(m.row(r + i), m.row_stride, x, y + r + i,
+                       GroupPrefetch(nullptr, 0, 0));
+      }
+    }
+  }
+}
+
+#define QINS_KDOT_KERNEL(Name, Format)                                       \
+  QINS_KDOT_ATTR HWY_NOINLINE void Name(const QuantizedMatrix::Data& m,      \
+                                        const GemvX& x, float* y, size_t r0, \
+                                        size_t r1) {                         \
+    GemvKDotRows<Format>(m, x.q8, y, r0, r1);                                \
+  }
+QINS_KDOT_KERNEL(GemvQ4KDot, KDotQ4K)
+QINS_KDOT_KERNEL(GemvQ5KDot, KDotQ5K)
+QINS_KDOT_KERNEL(GemvQ6KDot, KDotQ6K)
+#undef QINS_KDOT_KERNEL
+
+#undef QINS_KDOT_X86
+#undef QINS_KDOT_ATTR
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_GEMV_GEMV_KQUANT_DOT_INL_H_
