@@ -17,6 +17,7 @@
 
 #include "qins/context.h"
 #include "qins/format.h"
+#include "qins/gemv.h"
 #include "qins/targets.h"
 #include "tools/runner/bench.h"
 #include "tools/runner/convert.h"
@@ -67,6 +68,14 @@ common options:
                       sampling): time, share, modelled bytes moved, GB/s,
                       GFLOP/s, and perf counters where the kernel allows them
                       (unavailable ones are listed with the reason)
+  --gemv-strategy NAME   GEMV strategy (auto, decode, direct, bitbuild,
+                      gather, regtable, arith, dot; docs/gemv.md) of every
+                      one-token weight product whose format has it; the
+                      other formats keep auto, and prefill's GEMMs are not
+                      affected (default auto). eval and bench: applies to
+                      each policy of --formats without its own @NAME, and
+                      only where the policy has it (the row is then named
+                      FORMAT@NAME); an error if no listed format has it
   --no-counters       with --profile: time, bytes and FLOPs only
   --profile-json FILE with --profile: also write the breakdown as JSON
   -h, --help          this text
@@ -94,7 +103,15 @@ generate:
 
 eval:
   --formats LIST      formats to compare with FP32, comma-separated format
-                      names, "seed-adaptive" or "all" (default f32,qins8)
+                      names, "seed-adaptive" or "all" (default f32,qins8);
+                      a name may end in @STRATEGY, the GEMV strategy of
+                      that policy alone ("q8_0,q8_0@dot": q8_0 with and
+                      without the dot strategy; an error if the policy's
+                      formats lack it). Policies with a non-auto strategy
+                      run token by token (GEMV), marked (t) in the table
+  --token-by-token    run every policy's windows token by token (one GEMV
+                      per weight per token) instead of as one prefill (GEMM);
+                      the f32 reference always runs as a prefill
   --policy seed-adaptive   adds the adaptive policy to the list
   --text FILE | --ids FILE   scored text (tokenized without run.c's dummy
                       prefix; a GGUF's tokenizer: llama.cpp's encoding
@@ -120,7 +137,8 @@ eval:
 
 bench:
   --formats LIST      as for eval, plus "stored" (default: stored for a
-                      GGUF or converted file, else f32)
+                      GGUF or converted file, else f32); @STRATEGY sets the
+                      decode steps' GEMV strategy ("stored@dot")
   --policy seed-adaptive   adds the adaptive policy
   --prompt-len P      prefill tokens (default 16)
   -n N                decode tokens (default 128)
@@ -137,7 +155,8 @@ struct Args {
   int n = -1;
   float temp = 1.0f, top_p = 0.9f;
   unsigned long long seed = 42;
-  std::string format, format_map, policy, formats;
+  std::string format, format_map, policy, formats, gemv_strategy;
+  bool token_by_token = false;
   std::string dump_logits, text, ids, json, markdown, scoring;
   long long max_tokens = -1;
   int chunks = -1;
@@ -234,6 +253,10 @@ Args ParseArgs(int argc, char** argv) {
       a.policy = value();
     else if (f == "--formats")
       a.formats = value();
+    else if (f == "--gemv-strategy")
+      a.gemv_strategy = value();
+    else if (f == "--token-by-token")
+      a.token_by_token = true;
     else if (f == "--dump-logits")
       a.dump_logits = value();
     else if (f == "--text")
@@ -277,6 +300,12 @@ Args ParseArgs(int argc, char** argv) {
       a.scoring != "llama-perplexity")
     Die("--scoring expects windows or llama-perplexity, got '" + a.scoring +
         "'");
+  if (a.token_by_token && a.mode != "eval")
+    Die("--token-by-token goes with eval");
+  if (!a.gemv_strategy.empty()) {
+    const auto s = ParseGemvStrategy(a.gemv_strategy);
+    if (!s.ok()) Die("--gemv-strategy: " + s.status().message());
+  }
   if ((!a.scoring.empty() || a.chunks > 0) && a.mode != "eval")
     Die("--scoring and --chunks go with eval");
   if (a.chunks > 0 && a.scoring != "llama-perplexity")
@@ -307,6 +336,10 @@ template <class T>
 T OrDie(StatusOr<T> v) {
   if (!v.ok()) Die(v.status().ToString());
   return std::move(*v);
+}
+
+void OrDie(const Status& st) {
+  if (!st.ok()) Die(st.ToString());
 }
 
 // Writes `data` to `path`; any failure, including one the buffer only
@@ -449,17 +482,34 @@ std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
   }
   std::istringstream in(list);
   std::string name;
+  std::vector<bool> own_strategy;  // the entry had its own @NAME
   while (std::getline(in, name, ',')) {
     if (name.empty()) continue;
-    out.push_back(name == "seed-adaptive"
-                      ? OrDie(ParseFormatPolicy("", "", name))
-                      : OrDie(ParseFormatPolicy(name, "", "")));
+    out.push_back(OrDie(ParsePolicyListItem(name)));
+    own_strategy.push_back(name.find('@') != std::string::npos);
   }
-  if (!a.policy.empty())
+  if (!a.policy.empty()) {
     out.push_back(OrDie(ParseFormatPolicy("", "", a.policy)));
+    own_strategy.push_back(false);
+  }
   if (!a.format.empty() || !a.format_map.empty())
     Die("eval and bench take --formats LIST (and --policy), not --format");
   if (out.empty()) Die("--formats: no formats");
+  // --gemv-strategy: every policy without its own @NAME that has it.
+  if (!a.gemv_strategy.empty() && a.gemv_strategy != "auto") {
+    const GemvStrategy s = OrDie(ParseGemvStrategy(a.gemv_strategy));
+    bool any = false;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (own_strategy[i] || !PolicyHasGemvStrategy(out[i], s)) continue;
+      OrDie(SetGemvStrategy(&out[i], s));
+      any = true;
+    }
+    if (!any) {
+      Die("--gemv-strategy " + a.gemv_strategy +
+          ": no format of the --formats list (without its own @NAME) has "
+          "it; see GemvStrategies in docs/gemv.md");
+    }
+  }
   return out;
 }
 
@@ -468,8 +518,10 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   const ModelConfig& c = src.config();
   const bool stored = src.Stored() != nullptr && a.format.empty() &&
                       a.format_map.empty() && a.policy.empty();
-  const FormatPolicy policy = OrDie(
+  FormatPolicy policy = OrDie(
       ParseFormatPolicy(stored ? "stored" : a.format, a.format_map, a.policy));
+  if (!a.gemv_strategy.empty())
+    OrDie(SetGemvStrategy(&policy, OrDie(ParseGemvStrategy(a.gemv_strategy))));
   CheckFits(src, {policy}, false);
   ModelWeights w = OrDie(ConvertModel(ctx, src, policy));
   std::vector<int> prompt = PromptTokens(a, tok, c);
@@ -484,6 +536,11 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
       std::min<long long>(c.seq_len, prompt.size() + g.max_new_tokens);
   Transformer t =
       OrDie(Transformer::Create(ctx, &w, static_cast<int>(positions)));
+  t.set_gemv_strategy(policy.gemv_strategy);
+  if (!t.UsesGemvStrategy()) {
+    Die("--gemv-strategy " + a.gemv_strategy + ": no weight matrix of " +
+        src.Describe() + " has it");
+  }
   std::vector<float> logits;
   if (!a.dump_logits.empty()) g.logits_out = &logits;
   // Like run.c: the prompt's pieces (after BOS) are printed, then each
@@ -574,6 +631,7 @@ int Eval(const Args& a, const Context& ctx, const ModelSource& src,
   opt.ctx = a.ctx > 0 ? a.ctx : std::min(256, c.seq_len);
   opt.prompt = PromptTokens(a, tok, c);
   opt.greedy_tokens = a.n < 0 ? 64 : a.n;
+  opt.token_by_token = a.token_by_token;
   EvalResult r = OrDie(RunEval(ctx, src, opt));
   const std::string md = EvalMarkdown(r);
   std::fputs(md.c_str(), stdout);

@@ -140,6 +140,15 @@ StatusOr<BenchResult> RunBench(const Context& ctx, const ModelSource& src,
     row.weights = WeightCount(*w);
     auto t = Transformer::Create(ctx, &*w, opt.prompt_len + opt.decode_tokens);
     if (!t.ok()) return t.status();
+    // The policy's GEMV strategy: the decode steps' products (prefill's
+    // GEMMs keep theirs).
+    t->set_gemv_strategy(p.gemv_strategy);
+    if (!t->UsesGemvStrategy()) {
+      return InvalidArgument("bench: policy '" + p.name +
+                             "': no weight matrix of " + src.Describe() +
+                             " has GEMV strategy '" +
+                             GemvStrategyName(p.gemv_strategy) + "'");
+    }
     // Warm-up run (page faults, caches), not timed.
     auto warm = RunOnce(*t, prompt, opt.decode_tokens);
     if (!warm.ok()) return warm.status();

@@ -31,6 +31,7 @@ struct Candidate {
   EvalRow row;
   ModelWeights weights;
   std::unique_ptr<Transformer> model;
+  bool token_by_token = false;
   std::vector<double> kl;  // per scored position
   double nll_sum = 0;
   size_t agree = 0;
@@ -137,6 +138,18 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
     auto t = Transformer::Create(ctx, &cands[i].weights, positions);
     if (!t.ok()) return t.status();
     cands[i].model = std::make_unique<Transformer>(std::move(*t));
+    cands[i].model->set_gemv_strategy(p.gemv_strategy);
+    if (!cands[i].model->UsesGemvStrategy()) {
+      return InvalidArgument("eval: policy '" + p.name +
+                             "': no weight matrix of " + src.Describe() +
+                             " has GEMV strategy '" +
+                             GemvStrategyName(p.gemv_strategy) + "'");
+    }
+    // GEMV strategies act on one-token products only, so such a policy
+    // runs token by token.
+    cands[i].token_by_token =
+        i > 0 && (opt.token_by_token || p.gemv_strategy != GemvStrategy::kAuto);
+    cands[i].row.token_by_token = cands[i].token_by_token;
   }
 
   EvalResult r;
@@ -145,11 +158,12 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
   r.ctx = opt.ctx;
   const int vocab = c.vocab_size;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<float> ref_logits;
+  std::vector<float> ref_logits, tbt_logits;
   for (const Window& w : windows) {
     const int* seq = w.seq.data();
-    // Each model runs the window as one prefill (GEMM over batches) and
-    // returns the logits of every position.
+    // Each model runs the window as one prefill (GEMM over batches), or
+    // token by token (GEMV) when asked, and returns the logits of every
+    // (scored) position.
     auto ref = cands[0].model->Prefill(seq, static_cast<int>(w.run), 0,
                                        /*all_logits=*/true);
     if (!ref.ok()) return ref.status();
@@ -181,8 +195,22 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
       });
     };
     for (size_t i = 1; i < cands.size(); ++i) {
-      auto q = cands[i].model->Prefill(seq, static_cast<int>(w.run), 0,
-                                       /*all_logits=*/true);
+      StatusOr<const float*> q = static_cast<const float*>(nullptr);
+      if (cands[i].token_by_token) {
+        // Every position through Forward (its KV cache filled in order);
+        // the logits of the scored ones kept at their positions.
+        tbt_logits.resize(w.run * vocab);
+        for (size_t pos = 0; pos < w.run; ++pos) {
+          auto l = cands[i].model->Forward(seq[pos], static_cast<int>(pos));
+          if (!l.ok()) return l.status();
+          if (pos >= w.first)
+            std::copy(*l, *l + vocab, tbt_logits.begin() + pos * vocab);
+        }
+        q = static_cast<const float*>(tbt_logits.data());
+      } else {
+        q = cands[i].model->Prefill(seq, static_cast<int>(w.run), 0,
+                                    /*all_logits=*/true);
+      }
       if (!q.ok()) return q.status();
       score(*q, true);
       for (size_t j = 0; j < scored; ++j) {
@@ -259,18 +287,26 @@ std::string EvalMarkdown(const EvalResult& r) {
             "scored tokens; greedy match over %d tokens\n\n",
       r.model.c_str(), r.windows, r.ctx, r.scored_tokens, r.greedy_tokens);
   s += buf;
+  const bool any_tbt =
+      std::any_of(r.rows.begin(), r.rows.end(),
+                  [](const EvalRow& x) { return x.token_by_token; });
+  if (any_tbt) {
+    s += "Rows marked (t) ran token by token (one GEMV per weight per token, "
+         "the GEMV strategy after @ where named); the others, and the f32 "
+         "reference, as one prefill (GEMM).\n\n";
+  }
   s += "| format | weight MiB | B/weight | perplexity | vs f32 | mean KL | "
        "p99 KL | top-1 agree | greedy match |\n"
        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   auto line = [&](const EvalRow& x) {
-    std::snprintf(buf, sizeof(buf),
-                  "| %s | %.3f | %.3f | %.4f | %+.2f%% | %.3g | %.3g | %.4f | "
-                  "%d/%d |\n",
-                  x.name.c_str(), x.weight_bytes / 1048576.0,
-                  double(x.weight_bytes) / x.weights, x.perplexity,
-                  100.0 * (x.perplexity / r.reference.perplexity - 1.0),
-                  x.kl_mean, x.kl_p99, x.top1_agreement, x.greedy_match,
-                  r.greedy_tokens);
+    std::snprintf(
+        buf, sizeof(buf),
+        "| %s | %.3f | %.3f | %.4f | %+.2f%% | %.3g | %.3g | %.4f | "
+        "%d/%d |\n",
+        (x.name + (x.token_by_token ? " (t)" : "")).c_str(),
+        x.weight_bytes / 1048576.0, double(x.weight_bytes) / x.weights,
+        x.perplexity, 100.0 * (x.perplexity / r.reference.perplexity - 1.0),
+        x.kl_mean, x.kl_p99, x.top1_agreement, x.greedy_match, r.greedy_tokens);
     s += buf;
   };
   line(r.reference);
@@ -298,10 +334,11 @@ std::string EvalJson(const EvalResult& r) {
         "    {\"format\": %s, \"reference\": %s, \"weight_bytes\": %zu, "
         "\"weights\": %zu, \"nll\": %.9g, \"perplexity\": %.9g, "
         "\"kl_mean\": %.9g, \"kl_p99\": %.9g, \"top1_agreement\": %.9g, "
-        "\"greedy_match\": %d}%s\n",
+        "\"greedy_match\": %d, \"token_by_token\": %s}%s\n",
         JsonString(x.name).c_str(), i == 0 ? "true" : "false", x.weight_bytes,
         x.weights, x.nll, x.perplexity, x.kl_mean, x.kl_p99, x.top1_agreement,
-        x.greedy_match, i + 1 < all.size() ? "," : "");
+        x.greedy_match, x.token_by_token ? "true" : "false",
+        i + 1 < all.size() ? "," : "");
     s += buf;
   }
   return s + "  ]\n}\n";

@@ -44,6 +44,12 @@ struct EvalOptions {
   // `greedy_tokens` tokens; each format's length of identical prefix.
   std::vector<int> prompt;
   int greedy_tokens = 64;
+  // Run every policy's windows token by token (Transformer::Forward: one
+  // GEMV per weight per token) instead of as one prefill (GEMM). Policies
+  // with a non-auto GEMV strategy (FormatPolicy::gemv_strategy, which only
+  // GEMVs use) always run token by token. FP32, the reference, always runs
+  // as a prefill.
+  bool token_by_token = false;
   bool progress = true;  // conversion and window progress on stderr
 };
 
@@ -54,6 +60,7 @@ struct EvalRow {
   double kl_mean = 0, kl_p99 = 0;  // KL(FP32 || format) in nats
   double top1_agreement = 0;       // argmax equal to FP32's
   int greedy_match = 0;            // of greedy_tokens
+  bool token_by_token = false;     // run through Forward (GEMV), not Prefill
 };
 
 struct EvalResult {

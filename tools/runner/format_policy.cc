@@ -1,6 +1,8 @@
 #include "tools/runner/format_policy.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace qins::runner {
 
@@ -99,6 +101,65 @@ StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
     p.name += ',';
     p.name.append(item);
   }
+  return p;
+}
+
+namespace {
+
+bool FormatHasGemvStrategy(Format f, GemvStrategy s) {
+  const std::vector<GemvStrategy> ss = GemvStrategies(f);
+  return std::find(ss.begin(), ss.end(), s) != ss.end();
+}
+
+}  // namespace
+
+bool PolicyHasGemvStrategy(const FormatPolicy& p, GemvStrategy s) {
+  if (p.stored) return true;
+  for (TensorClass t : kLinearClasses)
+    if (FormatHasGemvStrategy(p.For(t), s)) return true;
+  return false;
+}
+
+Status SetGemvStrategy(FormatPolicy* p, GemvStrategy s) {
+  if (!PolicyHasGemvStrategy(*p, s)) {
+    // The strategies of each distinct format of the policy.
+    std::vector<Format> seen;
+    std::string have;
+    for (TensorClass t : kLinearClasses) {
+      const Format f = p->For(t);
+      if (std::find(seen.begin(), seen.end(), f) != seen.end()) continue;
+      seen.push_back(f);
+      have += have.empty() ? "" : "; ";
+      have += FormatName(f) + std::string(" has");
+      for (GemvStrategy g : GemvStrategies(f))
+        have += std::string(" ") + GemvStrategyName(g);
+    }
+    return InvalidArgument(
+        "GEMV strategy '" + std::string(GemvStrategyName(s)) +
+        "': no format of policy '" + p->name + "' has it (" + have + ")");
+  }
+  p->gemv_strategy = s;
+  if (s != GemvStrategy::kAuto) {
+    p->name += '@';
+    p->name += GemvStrategyName(s);
+  }
+  return Status::Ok();
+}
+
+StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item) {
+  const size_t at = item.find('@');
+  const std::string_view base = item.substr(0, at);
+  StatusOr<FormatPolicy> p = base == "seed-adaptive"
+                                 ? ParseFormatPolicy("", "", base)
+                                 : ParseFormatPolicy(base, "", "");
+  if (!p.ok() || at == std::string_view::npos) return p;
+  auto s = ParseGemvStrategy(std::string(item.substr(at + 1)));
+  if (!s.ok()) {
+    return InvalidArgument("--formats entry '" + std::string(item) +
+                           "': " + s.status().message());
+  }
+  const Status st = SetGemvStrategy(&*p, *s);
+  if (!st.ok()) return st;
   return p;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "qins/format.h"
+#include "qins/gemv.h"
 #include "tools/runner/model_source.h"
 
 namespace qins::runner {
@@ -21,6 +22,10 @@ struct FormatPolicy {
   // "stored": the formats a converted-model file already holds, used as
   // they are (ConvertModel copies no weights and encodes nothing).
   bool stored = false;
+  // The GEMV strategy (qins/gemv.h) of every one-token product whose
+  // weight format has it; the others, and every GEMM, keep auto. A
+  // non-auto strategy shows in `name` as a suffix: "q8_0@dot".
+  GemvStrategy gemv_strategy = GemvStrategy::kAuto;
 
   Format For(TensorClass t) const {
     auto it = per_class.find(t);
@@ -58,6 +63,22 @@ Format FallbackFormat(Format f, size_t cols);
 StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
                                          std::string_view format_map,
                                          std::string_view policy);
+
+// Whether some linear weight of `p` has GEMV strategy `s` (always true for
+// kAuto and kDecode, and for a "stored" policy, whose formats are known
+// only once the model is open).
+bool PolicyHasGemvStrategy(const FormatPolicy& p, GemvStrategy s);
+
+// Sets p's GEMV strategy and appends "@name" to its name (nothing for
+// kAuto). InvalidArgument when no format of the policy has the strategy,
+// naming the strategies its formats have.
+Status SetGemvStrategy(FormatPolicy* p, GemvStrategy s);
+
+// One entry of an eval/bench --formats list: a format name, "stored" or
+// "seed-adaptive", optionally followed by "@strategy" (a GEMV strategy,
+// qins/gemv.h: "q8_0@dot"). Unknown names are errors listing the valid
+// ones.
+StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item);
 
 }  // namespace qins::runner
 

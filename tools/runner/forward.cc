@@ -234,10 +234,35 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   }
 }
 
+bool Transformer::GemvHas(Format f) {
+  for (const auto& [g, has] : gemv_has_)
+    if (g == f) return has;
+  const std::vector<GemvStrategy> ss = GemvStrategies(f);
+  const bool has = std::find(ss.begin(), ss.end(), gemv_strategy_) != ss.end();
+  gemv_has_.push_back({f, has});
+  return has;
+}
+
+bool Transformer::UsesGemvStrategy() const {
+  // The matrices a GEMV reads (an untied embedding is only read by row).
+  std::vector<const QuantizedMatrix*> ms = {&w_->classifier()};
+  for (const LayerWeights& l : w_->layers)
+    for (const auto& [t, m] : l.Linear()) ms.push_back(m);
+  for (const QuantizedMatrix* m : ms) {
+    const std::vector<GemvStrategy> ss = GemvStrategies(m->format());
+    if (std::find(ss.begin(), ss.end(), gemv_strategy_) != ss.end())
+      return true;
+  }
+  return false;
+}
+
 Status Transformer::Matmul(TensorClass cls, const QuantizedMatrix& w,
                            const float* x, int m, float* y, size_t y_stride) {
-  const Status st =
-      m == 1 ? Gemv(ctx_, w, x, y) : Gemm(ctx_, w, x, m, w.cols(), y, y_stride);
+  GemvOptions opt;
+  if (m == 1 && gemv_strategy_ != GemvStrategy::kAuto && GemvHas(w.format()))
+    opt.strategy = gemv_strategy_;
+  const Status st = m == 1 ? Gemv(ctx_, w, x, y, opt)
+                           : Gemm(ctx_, w, x, m, w.cols(), y, y_stride);
   if (prof_ && st.ok()) {
     prof_->Lap(prof_->Matmul(m > 1, cls, w.format()),
                MatrixBytes(w) + 4.0 * m * (w.cols() + w.rows()),

@@ -7,9 +7,11 @@
 #ifndef QINS_TOOLS_RUNNER_FORWARD_H_
 #define QINS_TOOLS_RUNNER_FORWARD_H_
 
+#include <utility>
 #include <vector>
 
 #include "qins/context.h"
+#include "qins/gemv.h"
 #include "tools/runner/forward_profiler.h"
 #include "tools/runner/model_weights.h"
 
@@ -49,6 +51,18 @@ class Transformer {
                                  bool all_logits = false);
   static constexpr int kMaxBatch = 64;
 
+  // The GEMV strategy of every following one-token product (Forward, and
+  // Prefill's classifier of a last token) whose weight format has it; the
+  // other formats keep kAuto, and Prefill's GEMMs are not affected.
+  void set_gemv_strategy(GemvStrategy s) {
+    gemv_strategy_ = s;
+    gemv_has_.clear();
+  }
+  GemvStrategy gemv_strategy() const { return gemv_strategy_; }
+  // Whether some weight matrix of the model has the strategy set (kAuto:
+  // true), i.e. whether it changes anything.
+  bool UsesGemvStrategy() const;
+
   int max_positions() const { return max_positions_; }
   const ModelConfig& config() const { return w_->config; }
   // Regions of every following Forward/Prefill are charged to `p` (null:
@@ -76,6 +90,10 @@ class Transformer {
   const ModelWeights* w_;
   int max_positions_ = 0;
   ForwardProfiler* prof_ = nullptr;
+  GemvStrategy gemv_strategy_ = GemvStrategy::kAuto;
+  // Formats seen by Matmul with whether they have gemv_strategy_.
+  std::vector<std::pair<Format, bool>> gemv_has_;
+  bool GemvHas(Format f);
   // Rotary frequencies: head_dim / 2 of the global layers, then head_dim / 2
   // of the local ones (Gemma 3); rope_cos_/rope_sin_ the same layout at the
   // current position.

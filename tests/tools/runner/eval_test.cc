@@ -134,6 +134,112 @@ TEST(EvalTest, KjvHeldOutSlicePerplexityMatchesTheDoubleReference) {
   EXPECT_NEAR(r->reference.nll, 1.1461, 0.1);
 }
 
+std::vector<int> KjvIds(size_t n) {
+  auto tok = Tokenizer::Load(QINS_MODELS_DIR "/kjv1M_tok.bin", 259);
+  EXPECT_TRUE(tok.ok());
+  std::ifstream f(QINS_MODELS_DIR "/kjv_heldout.txt", std::ios::binary);
+  const std::string text(std::istreambuf_iterator<char>(f), {});
+  auto ids = tok->Encode(text.substr(0, n), false, false,
+                         /*dummy_prefix=*/false);
+  EXPECT_TRUE(ids.ok());
+  return *ids;
+}
+
+FormatPolicy Policy(const char* item) {
+  auto p = ParsePolicyListItem(item);
+  EXPECT_TRUE(p.ok()) << p.status().ToString();
+  return *p;
+}
+
+// A policy with a GEMV strategy runs token by token through Forward (GEMV);
+// the dot strategy's rounding of x moves the distribution a little.
+TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
+  for (const std::string& model : {kStories, kKjv}) {
+    SCOPED_TRACE(model);
+    auto src = OpenLlama2cSource(model);
+    ASSERT_TRUE(src.ok());
+    EvalOptions opt;
+    opt.policies = {Policy("q8_0"), Policy("q8_0@dot"), Policy("f32")};
+    opt.tokens = KjvIds(300);
+    if (model == kStories)
+      for (int& t : opt.tokens) t %= 512;
+    opt.ctx = 64;  // 5 windows: 4 x 63 + 48 scored tokens
+    opt.greedy_tokens = 8;
+    opt.progress = false;
+    auto r = RunEval(MakeContext(2), **src, opt);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->rows.size(), 3u);
+    const EvalRow &q8 = r->rows[0], &dot = r->rows[1], &f32 = r->rows[2];
+    EXPECT_EQ(dot.name, "q8_0@dot");
+    EXPECT_FALSE(q8.token_by_token);
+    EXPECT_TRUE(dot.token_by_token);
+    EXPECT_FALSE(f32.token_by_token);
+    std::printf("%s: q8_0 KL %.3g nll %.6f, q8_0@dot KL %.3g nll %.6f\n",
+                model.c_str(), q8.kl_mean, q8.nll, dot.kl_mean, dot.nll);
+    EXPECT_GT(dot.kl_mean, 0.0);
+    EXPECT_NE(dot.nll, q8.nll);
+    // Small: the same order as q8_0's own KL against f32, far below 0.01
+    // nats.
+    EXPECT_LT(dot.kl_mean, 10 * q8.kl_mean + 1e-4);
+    EXPECT_LT(dot.kl_mean, 0.01);
+    EXPECT_NEAR(dot.nll, q8.nll, 0.01);
+    EXPECT_NE(EvalMarkdown(*r).find("| q8_0@dot (t) |"), std::string::npos);
+    EXPECT_NE(EvalJson(*r).find("\"token_by_token\": true"), std::string::npos);
+    // Independent of the thread count.
+    auto r1 = RunEval(MakeContext(1), **src, opt);
+    ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+    EXPECT_EQ(r1->rows[1].nll, dot.nll);
+    EXPECT_EQ(r1->rows[1].kl_mean, dot.kl_mean);
+    EXPECT_EQ(r1->rows[0].nll, q8.nll);
+  }
+}
+
+// Token by token with auto's strategies gives the prefill's figures up to
+// summation order (GEMV and GEMM add in different orders).
+TEST(EvalTest, TokenByTokenMatchesThePrefillPath) {
+  auto src = OpenLlama2cSource(kKjv);
+  ASSERT_TRUE(src.ok());
+  EvalOptions opt;
+  opt.policies = {Policy("q8_0"), Policy("f32")};
+  opt.tokens = KjvIds(300);
+  opt.ctx = 128;
+  opt.greedy_tokens = 4;
+  opt.progress = false;
+  auto prefill = RunEval(MakeContext(2), **src, opt);
+  ASSERT_TRUE(prefill.ok()) << prefill.status().ToString();
+  opt.token_by_token = true;
+  auto tbt = RunEval(MakeContext(2), **src, opt);
+  ASSERT_TRUE(tbt.ok()) << tbt.status().ToString();
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(tbt->rows[i].name);
+    EXPECT_TRUE(tbt->rows[i].token_by_token);
+    EXPECT_NEAR(tbt->rows[i].nll, prefill->rows[i].nll, 1e-5);
+    EXPECT_NEAR(tbt->rows[i].kl_mean, prefill->rows[i].kl_mean, 1e-5);
+  }
+  EXPECT_LT(tbt->rows[1].kl_mean, 1e-6);  // f32 token by token vs prefill
+  EXPECT_EQ(tbt->reference.nll, prefill->reference.nll);
+}
+
+// A stored policy whose matrices lack the strategy is an error (the list
+// parser catches the others, format_policy_test).
+TEST(EvalTest, StrategyNoMatrixHasIsAnError) {
+  auto src = OpenLlama2cSource(kStories);
+  ASSERT_TRUE(src.ok());
+  EvalOptions opt;
+  FormatPolicy p = Policy("qins8");
+  p.gemv_strategy = GemvStrategy::kDot;  // bypassing SetGemvStrategy's check
+  p.name = "qins8@dot";
+  opt.policies = {p};
+  opt.tokens = {5, 6, 7, 8};
+  opt.ctx = 4;
+  opt.greedy_tokens = 1;
+  opt.progress = false;
+  auto r = RunEval(MakeContext(1), **src, opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("qins8@dot"), std::string::npos)
+      << r.status().message();
+}
+
 // llama-perplexity's protocol (tools/perplexity/perplexity.cpp): chunks of
 // ctx tokens of the stream, the first made BOS when the model adds one, the
 // second half scored. Checked against the double-precision model scoring

@@ -44,6 +44,43 @@ TEST(FormatPolicyTest, FormatAndMap) {
   EXPECT_FALSE(ParseFormatPolicy("nope", "", "").ok());
 }
 
+// --formats entries with a GEMV strategy: "q8_0@dot".
+TEST(FormatPolicyTest, ListItemWithGemvStrategy) {
+  auto d = ParsePolicyListItem("q8_0@dot");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->name, "q8_0@dot");
+  EXPECT_EQ(d->gemv_strategy, GemvStrategy::kDot);
+  EXPECT_EQ(FormatName(d->For(TensorClass::kFfnUp)), "q8_0");
+  auto plain = ParsePolicyListItem("q4_0");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->name, "q4_0");
+  EXPECT_EQ(plain->gemv_strategy, GemvStrategy::kAuto);
+  auto stored = ParsePolicyListItem("stored@dot");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_TRUE(stored->stored);
+  EXPECT_EQ(stored->name, "stored@dot");
+  auto sa = ParsePolicyListItem("seed-adaptive");
+  ASSERT_TRUE(sa.ok());
+  EXPECT_EQ(sa->name, "seed-adaptive");
+  // Unknown strategy: the valid ones are listed.
+  auto bad = ParsePolicyListItem("q8_0@fast");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("dot"), std::string::npos)
+      << bad.status().message();
+  // A strategy the policy's formats lack: their strategies are named.
+  auto lacks = ParsePolicyListItem("qins8@dot");
+  ASSERT_FALSE(lacks.ok());
+  EXPECT_NE(lacks.status().message().find("qins8 has auto"), std::string::npos)
+      << lacks.status().message();
+  EXPECT_FALSE(ParsePolicyListItem("seed-adaptive@dot").ok());
+  EXPECT_FALSE(ParsePolicyListItem("nope@dot").ok());
+  EXPECT_FALSE(ParsePolicyListItem("q8_0@").ok());
+  FormatPolicy p = *ParseFormatPolicy("q4_1", "output=qins8", "");
+  EXPECT_TRUE(PolicyHasGemvStrategy(p, GemvStrategy::kDot));
+  ASSERT_TRUE(SetGemvStrategy(&p, GemvStrategy::kDot).ok());
+  EXPECT_EQ(p.name, "q4_1,output=qins8@dot");
+}
+
 // llama.cpp's fallbacks for rows that are not whole K-quant super-blocks.
 TEST(FormatPolicyTest, FallbackFormatForRowsThatDoNotFit) {
   auto fb = [](const char* name, size_t cols) {
