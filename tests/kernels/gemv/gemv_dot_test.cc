@@ -19,6 +19,7 @@
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "qins/targets.h"
+#include "tests/support/dot_reference.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
@@ -27,35 +28,9 @@ namespace {
 
 constexpr size_t kBlock = 32;
 
-// x as the dot strategy quantizes it (kernels/gemv/quantize_x.h).
-struct RefX {
-  std::vector<int8_t> q;  // padded blocks * 32
-  std::vector<float> d;
-  size_t blocks = 0, padded = 0;
-};
-
-RefX QuantizeX(const float* x, size_t cols) {
-  RefX r;
-  r.blocks = (cols + kBlock - 1) / kBlock;
-  r.padded = (r.blocks + 7) / 8 * 8;
-  r.q.assign(r.padded * kBlock, 0);
-  r.d.assign(r.padded, 0.0f);
-  for (size_t b = 0; b < r.blocks; ++b) {
-    float amax = 0;
-    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j)
-      amax = std::max(amax, std::fabs(x[b * kBlock + j]));
-    const float d = amax / 127.0f;
-    if (d < FLT_MIN) continue;  // the block quantizes to 0 with d = 0
-    r.d[b] = d;
-    const float id = 1.0f / d;
-    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
-      const float v = std::nearbyintf(x[b * kBlock + j] * id);
-      EXPECT_LE(std::fabs(v), 127.0f);
-      r.q[b * kBlock + j] = static_cast<int8_t>(v);
-    }
-  }
-  return r;
-}
+using testing::Half;
+using testing::QuantizeX;
+using testing::RefX;
 
 // The formats' blocks: bytes per block, where the codes start, the integer
 // weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value),
@@ -80,11 +55,6 @@ int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
   if (kind == FormatKind::kQ4_0) return n - 8;
   if (kind == FormatKind::kIQ4_NL) return kIQ4NLValues[n];
   return n;  // q4_1
-}
-float Half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return F16ToF32(h);
 }
 float BlockScale(FormatKind kind, const uint8_t* blk) {
   return kind == FormatKind::kI8Row ? 1.0f : Half(blk);

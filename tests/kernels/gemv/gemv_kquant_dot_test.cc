@@ -19,6 +19,7 @@
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "qins/targets.h"
+#include "tests/support/dot_reference.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
@@ -27,43 +28,9 @@ namespace {
 
 constexpr size_t kBlock = 32, kSB = 256;
 
-struct RefX {
-  std::vector<int8_t> q;
-  std::vector<float> d;
-  std::vector<int32_t> sum;
-  size_t blocks = 0;
-};
-
-// x as the dot strategy quantizes it (kernels/gemv/quantize_x.h); cols is a
-// multiple of 256, so there is no padding.
-RefX QuantizeX(const float* x, size_t cols) {
-  RefX r;
-  r.blocks = cols / kBlock;
-  r.q.assign(cols, 0);
-  r.d.assign(r.blocks, 0.0f);
-  r.sum.assign(r.blocks, 0);
-  for (size_t b = 0; b < r.blocks; ++b) {
-    float amax = 0;
-    for (size_t j = 0; j < kBlock; ++j)
-      amax = std::max(amax, std::fabs(x[b * kBlock + j]));
-    const float d = amax / 127.0f;
-    if (d < FLT_MIN) continue;
-    r.d[b] = d;
-    const float id = 1.0f / d;
-    for (size_t j = 0; j < kBlock; ++j) {
-      const float v = std::nearbyintf(x[b * kBlock + j] * id);
-      r.q[b * kBlock + j] = static_cast<int8_t>(v);
-      r.sum[b] += static_cast<int32_t>(v);
-    }
-  }
-  return r;
-}
-
-float Half(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return F16ToF32(h);
-}
+using testing::Half;
+using testing::QuantizeX;
+using testing::RefX;
 
 size_t SuperBlockBytes(FormatKind k) {
   return k == FormatKind::kQ4_K   ? q4_k::kBytes

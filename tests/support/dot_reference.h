@@ -1,0 +1,65 @@
+// The scalar reference of the integer-dot GEMV's x quantization
+// (kernels/gemv/quantize_x.h), written independently of it, shared by the
+// dot tests of the 32-block formats and of the K-quants.
+#ifndef QINS_TESTS_SUPPORT_DOT_REFERENCE_H_
+#define QINS_TESTS_SUPPORT_DOT_REFERENCE_H_
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kernels/formats/half.h"
+
+namespace qins::testing {
+
+// x as the dot strategy quantizes it: blocks of 32, d = amax / 127, codes
+// RNE(x * (1 / d)), a block with d < FLT_MIN all zero with d = 0; the
+// blocks padded with zero blocks to a multiple of 8 (the kernels' group).
+struct RefX {
+  std::vector<int8_t> q;     // padded * 32 codes
+  std::vector<float> d;      // padded scales
+  std::vector<int32_t> sum;  // padded code sums
+  size_t blocks = 0, padded = 0;
+};
+
+inline RefX QuantizeX(const float* x, size_t cols) {
+  constexpr size_t kBlock = 32;
+  RefX r;
+  r.blocks = (cols + kBlock - 1) / kBlock;
+  r.padded = (r.blocks + 7) / 8 * 8;
+  r.q.assign(r.padded * kBlock, 0);
+  r.d.assign(r.padded, 0.0f);
+  r.sum.assign(r.padded, 0);
+  for (size_t b = 0; b < r.blocks; ++b) {
+    float amax = 0;
+    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j)
+      amax = std::max(amax, std::fabs(x[b * kBlock + j]));
+    const float d = amax / 127.0f;
+    if (d < FLT_MIN) continue;  // the block quantizes to 0 with d = 0
+    r.d[b] = d;
+    const float id = 1.0f / d;
+    for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
+      const float v = std::nearbyintf(x[b * kBlock + j] * id);
+      EXPECT_LE(std::fabs(v), 127.0f);
+      r.q[b * kBlock + j] = static_cast<int8_t>(v);
+      r.sum[b] += static_cast<int32_t>(v);
+    }
+  }
+  return r;
+}
+
+// The little-endian f16 at p, as f32.
+inline float Half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return F16ToF32(h);
+}
+
+}  // namespace qins::testing
+
+#endif  // QINS_TESTS_SUPPORT_DOT_REFERENCE_H_
