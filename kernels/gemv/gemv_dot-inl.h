@@ -120,6 +120,35 @@ constexpr bool kDotX86 = QINS_DOT_X86;
 #define QINS_DOT_ATTR
 #endif
 
+// The int32 sum of n int8 products (n a multiple of 16), exact in any order:
+// NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
+// Highway's int16 ReorderWidenMulAccumulate. The dot kernels' path on every
+// target without x86 intrinsics (DotInt8::DotPortable, the K-quants').
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+template <size_t n>
+HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
+  int32x4_t acc = vdupq_n_s32(0);
+  for (size_t k = 0; k < n; k += 16)
+    acc = vdotq_s32(acc, vld1q_s8(w + k), vld1q_s8(xq + k));
+  return vaddvq_s32(acc);
+}
+#else
+template <size_t n>
+HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
+  const hn::CappedTag<int16_t, 16> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::RepartitionToWide<decltype(d16)> d32;
+  const size_t N = hn::Lanes(d16);
+  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
+  for (size_t k = 0; k < n; k += N) {
+    const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
+    const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
+    s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
+  }
+  return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
+}
+#endif
+
 #if QINS_DOT_X86
 // 8 vectors of int32 partial sums (block j's in v[j]) -> block j's sum in
 // lane j: hadd within 128-bit halves twice, then the halves combined.
@@ -314,29 +343,10 @@ struct DotInt8 {
   }
 #endif
 #endif  // QINS_DOT_X86
-#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
   static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
-    const int8_t* w = reinterpret_cast<const int8_t*>(blk + kCodeOffset);
-    int32x4_t acc = vdotq_s32(vdupq_n_s32(0), vld1q_s8(w), vld1q_s8(xq));
-    acc = vdotq_s32(acc, vld1q_s8(w + 16), vld1q_s8(xq + 16));
-    return vaddvq_s32(acc);
+    return DotI8Portable<kDotBlock>(
+        reinterpret_cast<const int8_t*>(blk + kCodeOffset), xq);
   }
-#else
-  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
-    const hn::CappedTag<int16_t, 16> d16;
-    const hn::Rebind<int8_t, decltype(d16)> d8;
-    const hn::RepartitionToWide<decltype(d16)> d32;
-    const size_t N = hn::Lanes(d16);
-    const int8_t* w = reinterpret_cast<const int8_t*>(blk + kCodeOffset);
-    auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
-    for (size_t k = 0; k < kDotBlock; k += N) {
-      const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
-      const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
-      s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
-    }
-    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
-  }
-#endif
 };
 
 // The 16 signed weight values of a 4-bit code (q4_1: the unsigned nibble).

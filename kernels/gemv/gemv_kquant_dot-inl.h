@@ -144,34 +144,6 @@ QINS_KDOT_ATTR HWY_INLINE void HalfSums16(const __m256i* p, __m256i& a,
 }
 #endif
 
-// The int32 sum of n int8 products (n a multiple of 16), exact in any order:
-// NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
-// Highway's int16 ReorderWidenMulAccumulate, as DotInt8::DotPortable.
-#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
-template <size_t n>
-HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
-  int32x4_t acc = vdupq_n_s32(0);
-  for (size_t k = 0; k < n; k += 16)
-    acc = vdotq_s32(acc, vld1q_s8(w + k), vld1q_s8(xq + k));
-  return vaddvq_s32(acc);
-}
-#else
-template <size_t n>
-HWY_INLINE int32_t KDotPortable(const int8_t* w, const int8_t* xq) {
-  const hn::CappedTag<int16_t, 16> d16;
-  const hn::Rebind<int8_t, decltype(d16)> d8;
-  const hn::RepartitionToWide<decltype(d16)> d32;
-  const size_t N = hn::Lanes(d16);
-  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
-  for (size_t k = 0; k < n; k += N) {
-    const auto a = hn::PromoteTo(d16, hn::LoadU(d8, w + k));
-    const auto b = hn::PromoteTo(d16, hn::LoadU(d8, xq + k));
-    s0 = hn::ReorderWidenMulAccumulate(d32, a, b, s0, s1);
-  }
-  return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
-}
-#endif
-
 // Q4_K (kBits = 4) and Q5_K (kBits = 5).
 template <int kBits>
 struct KDotQ45 {
@@ -194,7 +166,7 @@ struct KDotQ45 {
         if constexpr (kBits == 5) v |= ((sb[q5_k::kQh + l] >> j) & 1) << 4;
         w[l] = static_cast<int8_t>(v);
       }
-      const int32_t s = KDotPortable<kDotBlock>(w, xq + j * kDotBlock);
+      const int32_t s = DotI8Portable<kDotBlock>(w, xq + j * kDotBlock);
       const int32_t i = sc * s, mm = m * xsum[j];
       p[j] = p[j] + (d * dx[j]) * static_cast<float>(i);
       p[j] = p[j] - (dmin * dx[j]) * static_cast<float>(mm);
@@ -310,8 +282,8 @@ struct KDotQ6K {
             ((ql[l] >> (4 * (c / 2))) & 0xF) | (((qh[l] >> (2 * c)) & 3) << 4);
         w[l] = static_cast<int8_t>(q - 32);
       }
-      const int32_t d0 = KDotPortable<16>(w, xq + j * kDotBlock);
-      const int32_t d1 = KDotPortable<16>(w + 16, xq + j * kDotBlock + 16);
+      const int32_t d0 = DotI8Portable<16>(w, xq + j * kDotBlock);
+      const int32_t d1 = DotI8Portable<16>(w + 16, xq + j * kDotBlock + 16);
       const int32_t t = sc[2 * j] * d0 + sc[2 * j + 1] * d1;
       p[j] = p[j] + (d * dx[j]) * static_cast<float>(t);
     }
