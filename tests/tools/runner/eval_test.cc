@@ -21,6 +21,14 @@ namespace {
 const std::string kStories = QINS_MODELS_DIR "/stories260K.bin";
 const std::string kKjv = QINS_MODELS_DIR "/kjv1M.bin";
 
+// -log softmax(logits)[target], in double.
+double Nll(const std::vector<double>& logits, int target) {
+  double mx = logits[0], sum = 0;
+  for (double l : logits) mx = std::max(mx, l);
+  for (double l : logits) sum += std::exp(l - mx);
+  return mx + std::log(sum) - logits[target];
+}
+
 Context MakeContext(int threads) {
   ContextOptions o;
   o.num_threads = threads;
@@ -121,10 +129,7 @@ TEST(EvalTest, KjvHeldOutSlicePerplexityMatchesTheDoubleReference) {
                opt.tokens.begin() + (w + 1) * 255);
     for (int pos = 0; pos < 255; ++pos) {
       const std::vector<double> logits = ref.Forward(seq[pos], pos);
-      double mx = logits[0], sum = 0;
-      for (double l : logits) mx = std::max(mx, l);
-      for (double l : logits) sum += std::exp(l - mx);
-      nll -= logits[seq[pos + 1]] - mx - std::log(sum);
+      nll += Nll(logits, seq[pos + 1]);
     }
   }
   nll /= 6 * 255;
@@ -279,10 +284,7 @@ TEST(EvalTest, LlamaPerplexityScoringMatchesTheDoubleReference) {
       for (int pos = 0; pos < n_ctx - 1; ++pos) {
         const std::vector<double> logits = ref.Forward(seq[pos], pos);
         if (pos < n_ctx / 2) continue;
-        double mx = logits[0], sum = 0;
-        for (double l : logits) mx = std::max(mx, l);
-        for (double l : logits) sum += std::exp(l - mx);
-        nll -= logits[seq[pos + 1]] - mx - std::log(sum);
+        nll += Nll(logits, seq[pos + 1]);
       }
     }
     nll /= 4 * 31;
