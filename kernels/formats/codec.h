@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kernels/formats/matrix_data.h"
 #include "qins/format.h"
@@ -31,7 +32,17 @@ struct Codec {
                       size_t r0, size_t r1);
   // Decodes row r into out[0, cols).
   void (*decode_row)(const QuantizedMatrix::Data& d, size_t r, float* out);
+  // Optional (null: every byte and parameter decodes): checks stored row r
+  // of bytes and parameters that did not come from encode_rows
+  // (QuantizedMatrix::FromParts) for values the decoders do not accept.
+  // Empty if row r is fine, else what is wrong, naming the row and column.
+  // FromParts also refuses any weight that decodes to Inf or NaN.
+  std::string (*check_row)(const QuantizedMatrix::Data& d, size_t r) = nullptr;
 };
+
+// check_row's shared part: row r's sign bytes (signs[0, cols)) hold -1, 0
+// or +1.
+std::string CheckSignBytes(const uint8_t* signs, size_t cols, size_t r);
 
 const Codec& GetCodec(FormatKind kind);
 

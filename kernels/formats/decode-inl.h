@@ -22,6 +22,7 @@
 #include <type_traits>
 
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 
@@ -49,6 +50,8 @@ HWY_INLINE void ForEachVector(D d, size_t cols, float* HWY_RESTRICT out,
 void DecodeRowF32(const QuantizedMatrix::Data& m, size_t r, float* out) {
   memcpy(out, m.row(r), m.cols * sizeof(float));
 }
+template <>
+struct DecodeKernelOf<FormatKind::kF32> : DecodeKernel<&DecodeRowF32> {};
 
 // Every decoder below reads codes through the format's loader
 // (kernels/formats/loaders-inl.h), the same code the fused GEMV kernels use,
@@ -78,10 +81,14 @@ void DecodeRowHalf(const QuantizedMatrix::Data& m, size_t r, float* out) {
 void DecodeRowBF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowHalf<hwy::bfloat16_t>(m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kBF16> : DecodeKernel<&DecodeRowBF16> {};
 
 void DecodeRowF16(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowHalf<hwy::float16_t>(m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kF16> : DecodeKernel<&DecodeRowF16> {};
 
 // i8row: sign-extend, convert, multiply by the row scale: 3 ops per vector.
 void DecodeRowI8Row(const QuantizedMatrix::Data& m, size_t r, float* out) {
@@ -89,6 +96,8 @@ void DecodeRowI8Row(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowVia(I8Loader(), m.row(r), m.cols, out,
                [&](hn::Vec<DF> v) { return hn::Mul(v, scale); });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kI8Row> : DecodeKernel<&DecodeRowI8Row> {};
 
 // qins8: the bitbuild loader's signed 4 T (no table, no subnormal), times
 // 1/4 (exact), times the row scale (one rounding, as the scalar codec's
@@ -100,6 +109,8 @@ void DecodeRowQins8(const QuantizedMatrix::Data& m, size_t r, float* out) {
       Qins8ShiftLoader<Qins8BitsLoader>(m, r, 1), m.row(r), m.cols, out,
       [&](hn::Vec<DF> v) { return hn::Mul(hn::Mul(v, quarter), scale); });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQins8> : DecodeKernel<&DecodeRowQins8> {};
 
 // qins8-seed: the 256 magnitudes of the row's (or tensor's) log range once
 // per row with the scalar formula, then per vector the gather loader: gather,
@@ -110,6 +121,12 @@ void DecodeRowQins8Seed(const QuantizedMatrix::Data& m, size_t r, float* out) {
   const Qins8SeedGatherLoader ld{{mags, mags, mags, mags}, m.cols};
   DecodeRowVia(ld, m.row(r), m.cols, out, [](hn::Vec<DF> v) { return v; });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQins8Seed>
+    : DecodeKernel<&DecodeRowQins8Seed> {};
+template <>
+struct DecodeKernelOf<FormatKind::kQins8SeedRow>
+    : DecodeKernel<&DecodeRowQins8Seed> {};
 
 // Blocked formats: the row's block scales (LoadBlockParams), then per block
 // the loader's Setup and per vector its Load. Vectors of at most 16 lanes
@@ -162,6 +179,8 @@ void DecodeRowQ8_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
       m, r, out, kQ8_0BlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q8_0Loader{p}; });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ8_0> : DecodeKernel<&DecodeRowQ8_0> {};
 
 // q4_0, iq4_nl and qins4: the block's 16 scaled values stored once per
 // block (16 multiplies, the scalar codec's products), then per vector:
@@ -182,14 +201,20 @@ HWY_INLINE void DecodeRowInt4Table(const QuantizedMatrix::Data& m, size_t r,
 void DecodeRowQ4_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowInt4Table(m, r, out, FixedTable{GetInt4Tables().q4_0});
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ4_0> : DecodeKernel<&DecodeRowQ4_0> {};
 
 void DecodeRowIQ4NL(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowInt4Table(m, r, out, FixedTable{GetInt4Tables().iq4_nl});
 }
+template <>
+struct DecodeKernelOf<FormatKind::kIQ4_NL> : DecodeKernel<&DecodeRowIQ4NL> {};
 
 void DecodeRowQins4(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowInt4Table(m, r, out, Qins4Table{GetInt4Tables().qins4});
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQins4> : DecodeKernel<&DecodeRowQins4> {};
 
 // q4_1 and q5_1: the block scales and mins, then per vector the code times
 // d, plus m (5 ops for q4_1, 10 for q5_1; GgmlMinLoader).
@@ -199,6 +224,8 @@ void DecodeRowQ4_1(const QuantizedMatrix::Data& m, size_t r, float* out) {
                                     return GgmlMinLoader<false>{p};
                                   });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ4_1> : DecodeKernel<&DecodeRowQ4_1> {};
 
 void DecodeRowQ5_1(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeBlockRow<F16Header, true>(m, r, out, kQ5_1BlockBytes,
@@ -206,6 +233,8 @@ void DecodeRowQ5_1(const QuantizedMatrix::Data& m, size_t r, float* out) {
                                     return GgmlMinLoader<true>{p};
                                   });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ5_1> : DecodeKernel<&DecodeRowQ5_1> {};
 
 // q5_0: (q - 16) times the block scale: 10 ops per vector (Q5_0Loader).
 void DecodeRowQ5_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
@@ -213,6 +242,8 @@ void DecodeRowQ5_0(const QuantizedMatrix::Data& m, size_t r, float* out) {
       m, r, out, kQ5_0BlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q5_0Loader{p}; });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ5_0> : DecodeKernel<&DecodeRowQ5_0> {};
 
 #if HWY_HAVE_FLOAT64
 // fpins<L>: magnitude = 256 / prod(256 - b_i) in f64, multiplied in level
@@ -244,6 +275,18 @@ void DecodeRowFpins(const QuantizedMatrix::Data& m, size_t r, float* out) {
     hn::StoreU(hn::Mul(sign, mag), df, dst);
   });
 }
+template <>
+struct DecodeKernelOf<FormatKind::kFpinsSeed> : DecodeKernel<&DecodeRowFpins> {
+};
+template <>
+struct DecodeKernelOf<FormatKind::kFpinsNearest>
+    : DecodeKernel<&DecodeRowFpins> {};
+#else
+// No f64 lanes on this target: FPINS rows go through the scalar codec.
+template <>
+struct DecodeKernelOf<FormatKind::kFpinsSeed> : DecodeKernel<nullptr> {};
+template <>
+struct DecodeKernelOf<FormatKind::kFpinsNearest> : DecodeKernel<nullptr> {};
 #endif
 
 }  // namespace HWY_NAMESPACE

@@ -2,18 +2,21 @@
 // enum order, with designated fields. Everything that depends on a format's
 // kind reads its row: the public names, sizes and summaries
 // (format_registry.cc), the scalar codec (GetCodec), the GEMV strategies and
-// auto's default (kernels/gemv/gemv.cc). Per-target kernels are keyed by
-// (kind, strategy) in dispatch/gemv_dispatch.cc and
-// dispatch/decode_dispatch.cc; CheckGemvKernels (kernels/gemv/gemv.cc)
-// verifies, once per process, that every strategy a row lists has a kernel on
-// every compiled target and reports the first one missing by name.
+// auto's default (kernels/gemv/gemv.cc), the test error bound
+// (quantize_test). The per-target kernels are found from the rows: the
+// dispatch files instantiate DecodeKernelOf<kind> for every row and
+// GemvKernelOf<kind, strategy> for every strategy a row lists
+// (kernels/formats/format_kernels-inl.h), specializations that sit next to
+// the kernels; a missing one does not compile, naming the pair.
 //
-// Adding a format: its FormatKind (before kCount), one row here, its codec
-// file under kernels/formats/, its SIMD decoder and fused loaders
-// (decode-inl.h, gemv_*-inl.h) and one `set` line per kernel in the dispatch
-// files. A missing row, a row out of enum order or a row without a name,
-// codec or decode strategy does not compile (the static_asserts below, and
-// `codec` being a reference).
+// Adding a format (docs/formats.md#adding-a-format): its FormatKind (before
+// kCount) and one row here; its codec file under kernels/formats/ (with
+// check_row if stored bytes can be invalid); its loader
+// (loaders-inl.h) and the decoder and fused kernels built on it, each
+// followed by its DecodeKernelOf / GemvKernelOf specialization. A missing
+// row, a row out of enum order, a row without a name, codec, error bound or
+// decode strategy, or a listed strategy without a kernel does not compile
+// (the static_asserts below; `codec` being a reference; the traits).
 #ifndef QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
 #define QINS_KERNELS_FORMATS_FORMAT_TABLE_H_
 
@@ -58,6 +61,12 @@ struct FormatRow {
   // when ggml has no such type. A row with a ggml_type stores its rows in
   // ggml's block layout exactly, so a GGUF tensor is used in place.
   int ggml_type = -1;
+  // The RMS error relative to the RMS weight that the codec must stay under
+  // on N(0, 0.02) rows, by level (tests/kernels/formats/quantize_test.cc;
+  // generous, to catch a broken codec: the measured figures are
+  // qins-codec-stats', docs/formats.md). Required: a row without it does
+  // not compile.
+  double (*rms_error_bound)(int level) = nullptr;
 };
 
 namespace format_table_internal {
@@ -74,7 +83,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kF32Codec,
      // direct: the f32 kernel on the stored rows; decode copies rows first.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
-     .ggml_type = 0},
+     .ggml_type = 0,
+     .rms_error_bound = [](int) { return 0.0; }},
     {.kind = FormatKind::kBF16,
      .name = "bf16",
      .max_level = 0,
@@ -82,7 +92,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "bfloat16, round to nearest even",
      .codec = kBF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
-     .ggml_type = 30},
+     .ggml_type = 30,
+     .rms_error_bound = [](int) { return 3e-3; }},
     {.kind = FormatKind::kF16,
      .name = "f16",
      .max_level = 0,
@@ -90,7 +101,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "IEEE binary16, round to nearest even",
      .codec = kF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
-     .ggml_type = 1},
+     .ggml_type = 1,
+     .rms_error_bound = [](int) { return 5e-4; }},
     {.kind = FormatKind::kQ8_0,
      .name = "q8_0",
      .max_level = 0,
@@ -100,15 +112,16 @@ inline constexpr FormatRow kFormatTable[] = {
      // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice until
      // its effect on quality is measured (issue 20 item 4).
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
-     .ggml_type = 8},
+     .ggml_type = 8,
+     .rms_error_bound = [](int) { return 0.015; }},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
      .max_level = 0,
      .block = 0,
      .summary = "int8 + one f32 scale per row",
      .codec = kI8RowCodec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot,
-              GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
+     .rms_error_bound = [](int) { return 0.015; }},
     {.kind = FormatKind::kQ4_0,
      .name = "q4_0",
      .max_level = 0,
@@ -119,7 +132,8 @@ inline constexpr FormatRow kFormatTable[] = {
      // AVX-512, 8 on AVX2): a rule picks per target.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
               GemvStrategy::kDot, GemvStrategy::kDecode},
-     .ggml_type = 2},
+     .ggml_type = 2,
+     .rms_error_bound = [](int) { return 0.15; }},
     {.kind = FormatKind::kIQ4_NL,
      .name = "iq4_nl",
      .max_level = 0,
@@ -128,7 +142,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kIQ4NLCodec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
               GemvStrategy::kDot, GemvStrategy::kDecode},
-     .ggml_type = 20},
+     .ggml_type = 20,
+     .rms_error_bound = [](int) { return 0.15; }},
     // ggml's Q4_1, Q5_0 and Q5_1 blocks as stored in GGUF files
     // (kernels/formats/ggml_block_codecs.cc). direct: the decode loaders
     // fused with the FMA (gemv_blocks-inl.h).
@@ -139,7 +154,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "4-bit blocks of 32 + f16 scale and min (llama.cpp Q4_1)",
      .codec = kQ4_1Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
-     .ggml_type = 3},
+     .ggml_type = 3,
+     .rms_error_bound = [](int) { return 0.15; }},
     {.kind = FormatKind::kQ5_0,
      .name = "q5_0",
      .max_level = 0,
@@ -147,7 +163,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "5-bit blocks of 32 + f16 scale (llama.cpp Q5_0)",
      .codec = kQ5_0Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
-     .ggml_type = 6},
+     .ggml_type = 6,
+     .rms_error_bound = [](int) { return 0.075; }},
     {.kind = FormatKind::kQ5_1,
      .name = "q5_1",
      .max_level = 0,
@@ -155,7 +172,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "5-bit blocks of 32 + f16 scale and min (llama.cpp Q5_1)",
      .codec = kQ5_1Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
-     .ggml_type = 7},
+     .ggml_type = 7,
+     .rms_error_bound = [](int) { return 0.075; }},
     {.kind = FormatKind::kQins8Seed,
      .name = "qins8-seed",
      .max_level = 0,
@@ -164,7 +182,8 @@ inline constexpr FormatRow kFormatTable[] = {
                 "per-tensor log range",
      .codec = kQins8SeedCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .rms_error_bound = [](int) { return 0.2; }},
     {.kind = FormatKind::kQins8SeedRow,
      .name = "qins8-seed-row",
      .max_level = 0,
@@ -172,7 +191,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "convert_to_qins with the log range per row",
      .codec = kQins8SeedRowCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .rms_error_bound = [](int) { return 0.2; }},
     {.kind = FormatKind::kQins8,
      .name = "qins8",
      .max_level = 0,
@@ -182,7 +202,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQins8Codec,
      // bitbuild: no table, no subnormal; a gather is ~10x slower.
      .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kGather,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .rms_error_bound = [](int) { return 0.015; }},
     {.kind = FormatKind::kQins4,
      .name = "qins4",
      .max_level = 0,
@@ -191,7 +212,8 @@ inline constexpr FormatRow kFormatTable[] = {
                 "32 + 12-bit scale (docs/formats.md)",
      .codec = kQins4Codec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
+     .rms_error_bound = [](int) { return 0.15; }},
     // FPINS: L + 2 byte loads and an f64 divide per weight dominate; the
     // decode path's store and reload add little (docs/gemv.md).
     {.kind = FormatKind::kFpinsSeed,
@@ -201,7 +223,15 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary =
          "FPINS: L+1 level bytes + sign byte, the documents' greedy encoder",
      .codec = kFpinsSeedCodec,
-     .gemv = {GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDecode},
+     // L = 0 holds only magnitudes in [1, 256]: every N(0, 0.02) weight
+     // decodes to +-1, an error of about 1 - |w| per weight, ~49x the RMS
+     // weight (docs/fpins.md). L = 1 loses the 15% of weights below 1/256.
+     // From L >= 2 on, in range; the greedy encoder is the coarser.
+     .rms_error_bound =
+         [](int level) { return level == 0   ? 55.0
+                                : level == 1 ? 0.1
+                                             : 0.15; }},
     {.kind = FormatKind::kFpinsNearest,
      .name = "fpins%d-nearest",
      .max_level = 7,
@@ -209,7 +239,11 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary =
          "FPINS: L+1 level bytes + sign byte, nearest representable product",
      .codec = kFpinsNearestCodec,
-     .gemv = {GemvStrategy::kDecode}},
+     .gemv = {GemvStrategy::kDecode},
+     .rms_error_bound =
+         [](int level) { return level == 0   ? 55.0
+                                : level == 1 ? 0.1
+                                             : 1e-3; }},
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
     // (kquant_decode-inl.h), and for q4_k, q5_k and q6_k also `dot`
@@ -223,7 +257,11 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ2_KCodec,
      .gemv = {GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 10},
+     .ggml_type = 10,
+     // The K-quants' bounds: ggml's reference quantizer measured on
+     // N(0, 0.02) (qins-codec-stats, docs/formats.md): q2_k 0.296, q3_k
+     // 0.151, q4_k 0.071, q5_k 0.036, q6_k 0.018, iq4_xs 0.077.
+     .rms_error_bound = [](int) { return 0.35; }},
     {.kind = FormatKind::kQ3_K,
      .name = "q3_k",
      .max_level = 0,
@@ -233,7 +271,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ3_KCodec,
      .gemv = {GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 11},
+     .ggml_type = 11,
+     .rms_error_bound = [](int) { return 0.2; }},
     {.kind = FormatKind::kQ4_K,
      .name = "q4_k",
      .max_level = 0,
@@ -243,7 +282,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ4_KCodec,
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 12},
+     .ggml_type = 12,
+     .rms_error_bound = [](int) { return 0.1; }},
     {.kind = FormatKind::kQ5_K,
      .name = "q5_k",
      .max_level = 0,
@@ -253,7 +293,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ5_KCodec,
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 13},
+     .ggml_type = 13,
+     .rms_error_bound = [](int) { return 0.05; }},
     {.kind = FormatKind::kQ6_K,
      .name = "q6_k",
      .max_level = 0,
@@ -263,7 +304,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ6_KCodec,
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 14},
+     .ggml_type = 14,
+     .rms_error_bound = [](int) { return 0.025; }},
     {.kind = FormatKind::kIQ4_XS,
      .name = "iq4_xs",
      .max_level = 0,
@@ -273,7 +315,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kIQ4XSCodec,
      .gemv = {GemvStrategy::kDecode},
      .col_multiple = 256,
-     .ggml_type = 23},
+     .ggml_type = 23,
+     .rms_error_bound = [](int) { return 0.1; }},
 };
 
 namespace format_table_internal {
@@ -285,12 +328,13 @@ constexpr bool RowsInEnumOrder() {
   return true;
 }
 
-// Every row has a name and a summary (its codec is a reference: a row
-// without one does not compile), lists kDecode last, and lists no strategy
-// twice and no kAuto before its end.
+// Every row has a name, a summary and an error bound (its codec is a
+// reference: a row without one does not compile), lists kDecode last, and lists
+// no strategy twice and no kAuto before its end.
 constexpr bool RowsComplete() {
   for (const FormatRow& r : kFormatTable) {
-    if (r.name.empty() || r.summary.empty()) return false;
+    if (r.name.empty() || r.summary.empty() || r.rms_error_bound == nullptr)
+      return false;
     size_t n = 0;
     while (n < kMaxFormatStrategies && r.gemv[n] != GemvStrategy::kAuto) ++n;
     if (n == 0 || r.gemv[n - 1] != GemvStrategy::kDecode) return false;
@@ -310,8 +354,9 @@ static_assert(std::size(kFormatTable) == kFormatKindCount,
 static_assert(format_table_internal::RowsInEnumOrder(),
               "kFormatTable rows must be in FormatKind order");
 static_assert(format_table_internal::RowsComplete(),
-              "every kFormatTable row needs a name, a summary, a codec and "
-              "GEMV strategies ending with kDecode, none twice");
+              "every kFormatTable row needs a name, a summary, a codec, an "
+              "error bound and GEMV strategies ending with kDecode, none "
+              "twice");
 
 inline const FormatRow& FormatRowOf(FormatKind kind) {
   return kFormatTable[static_cast<size_t>(kind)];

@@ -67,11 +67,19 @@ void DecodeRow(const QuantizedMatrix::Data& d, size_t r, float* out) {
   }
 }
 
+// A row is cols sign bytes (-1, 0, +1), then L + 1 planes of level bytes
+// (every byte value is a level).
+std::string CheckRowSigns(const QuantizedMatrix::Data& d, size_t r) {
+  return CheckSignBytes(d.row(r), d.cols, r);
+}
+
 }  // namespace
 
-const Codec kFpinsSeedCodec = {&FpinsBytes,        0,         0, &CheckRange,
-                               &EncodeRows<false>, &DecodeRow};
-const Codec kFpinsNearestCodec = {&FpinsBytes,       0,         0, &CheckRange,
-                                  &EncodeRows<true>, &DecodeRow};
+const Codec kFpinsSeedCodec = {
+    &FpinsBytes,   0, 0, &CheckRange, &EncodeRows<false>, &DecodeRow,
+    &CheckRowSigns};
+const Codec kFpinsNearestCodec = {
+    &FpinsBytes,   0, 0, &CheckRange, &EncodeRows<true>, &DecodeRow,
+    &CheckRowSigns};
 
 }  // namespace qins

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/kquant_loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 
@@ -51,21 +52,38 @@ HWY_INLINE void DecodeRowKQuant(const Loader& ld,
 void DecodeRowQ2K(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(Q2KLoader(), m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ2_K> : DecodeKernel<&DecodeRowQ2K> {};
+
 void DecodeRowQ3K(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(Q3KLoader(), m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ3_K> : DecodeKernel<&DecodeRowQ3K> {};
+
 void DecodeRowQ4K(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(Q4KLoader(), m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ4_K> : DecodeKernel<&DecodeRowQ4K> {};
+
 void DecodeRowQ5K(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(Q5KLoader(), m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ5_K> : DecodeKernel<&DecodeRowQ5K> {};
+
 void DecodeRowQ6K(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(Q6KLoader(), m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kQ6_K> : DecodeKernel<&DecodeRowQ6K> {};
+
 void DecodeRowIQ4XS(const QuantizedMatrix::Data& m, size_t r, float* out) {
   DecodeRowKQuant(IQ4XSLoader{GetInt4Tables().iq4_nl}, m, r, out);
 }
+template <>
+struct DecodeKernelOf<FormatKind::kIQ4_XS> : DecodeKernel<&DecodeRowIQ4XS> {};
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins

@@ -20,8 +20,10 @@
 // that take a microcode assist on subnormal operands (Intel) and gives the
 // same floats under DAZ/FTZ. That relabelling to the QINS orientation would
 // cost two more integer ops per vector.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "kernels/formats/codec.h"
 #include "kernels/formats/half.h"
@@ -46,8 +48,25 @@ void DecodeQins8(const QuantizedMatrix::Data& d, size_t r, float* out) {
   }
 }
 
+// The encoder writes s >= 0 and E in {1, 2, 3}; the SIMD decoders put the
+// code's sign on the magnitude's bits, so a negative s would decode
+// differently on different paths (found by from_parts_fuzzer).
+std::string CheckQins8Row(const QuantizedMatrix::Data& d, size_t r) {
+  const float* p = d.row_params_of(r);
+  if (std::signbit(p[0])) {
+    return "row " + std::to_string(r) + " has scale " + std::to_string(p[0]) +
+           " (must be >= 0)";
+  }
+  if (p[1] != 1.0f && p[1] != 2.0f && p[1] != 3.0f) {
+    return "row " + std::to_string(r) + " has exponent width " +
+           std::to_string(p[1]) + " (must be 1, 2 or 3)";
+  }
+  return {};
+}
+
 }  // namespace
 
-const Codec kQins8Codec = {&Qins8Bytes, 2, 0, nullptr, nullptr, &DecodeQins8};
+const Codec kQins8Codec = {&Qins8Bytes,   2, 0, nullptr, nullptr, &DecodeQins8,
+                           &CheckQins8Row};
 
 }  // namespace qins

@@ -12,6 +12,7 @@
 // documents' torch.log may differ from logf by an ulp on some inputs.
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "kernels/formats/codec.h"
 #include "kernels/formats/qins8_seed_code.h"
@@ -90,11 +91,26 @@ void DecodePerRow(const QuantizedMatrix::Data& d, size_t r, float* out) {
   DecodeRow(d.row(r), d.cols, p[0], p[1], out);
 }
 
+// A row is cols codes (1..255) and then cols sign bytes (-1, 0, +1).
+std::string CheckSeedRow(const QuantizedMatrix::Data& d, size_t r) {
+  const uint8_t* row = d.row(r);
+  if (std::string why = CheckSignBytes(row + d.cols, d.cols, r); !why.empty())
+    return why;
+  for (size_t c = 0; c < d.cols; ++c) {
+    if (row[c] == 0) {
+      return "code 0 at row " + std::to_string(r) + ", column " +
+             std::to_string(c) + " (codes are 1..255)";
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 const Codec kQins8SeedCodec = {
-    &SeedBytes, 0, 2, &TensorLogRange, &EncodeTensorRows, &DecodeTensorRow};
-const Codec kQins8SeedRowCodec = {&SeedBytes,   2, 0, nullptr, &EncodePerRow,
-                                  &DecodePerRow};
+    &SeedBytes,   0, 2, &TensorLogRange, &EncodeTensorRows, &DecodeTensorRow,
+    &CheckSeedRow};
+const Codec kQins8SeedRowCodec = {
+    &SeedBytes, 2, 0, nullptr, &EncodePerRow, &DecodePerRow, &CheckSeedRow};
 
 }  // namespace qins

@@ -135,6 +135,17 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::View(
   return QuantizedMatrix(std::move(d));
 }
 
+std::string CheckSignBytes(const uint8_t* signs, size_t cols, size_t r) {
+  for (size_t c = 0; c < cols; ++c) {
+    if (signs[c] != 0 && signs[c] != 1 && signs[c] != 0xFF) {
+      return "sign byte " + std::to_string(signs[c]) + " at row " +
+             std::to_string(r) + ", column " + std::to_string(c) +
+             " (must be -1, 0 or 1)";
+    }
+  }
+  return {};
+}
+
 StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
     Format format, size_t rows, size_t cols, const uint8_t* payload,
     size_t payload_size, const std::vector<float>& row_params,
@@ -166,23 +177,6 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
     if (!std::isfinite(v))
       return DataLoss(name + "non-finite tensor parameter");
   }
-  if (format.kind == FormatKind::kQins8) {
-    for (size_t r = 0; r < rows; ++r) {
-      // The encoder writes s >= 0; the SIMD decoders put the code's sign on
-      // the magnitude's bits, so a negative s would decode differently on
-      // different paths (found by from_parts_fuzzer).
-      if (std::signbit(row_params[2 * r])) {
-        return DataLoss(name + "row " + std::to_string(r) + " has scale " +
-                        std::to_string(row_params[2 * r]) + " (must be >= 0)");
-      }
-      const float e = row_params[2 * r + 1];
-      if (e != 1.0f && e != 2.0f && e != 3.0f) {
-        return DataLoss(name + "row " + std::to_string(r) +
-                        " has exponent width " + std::to_string(e) +
-                        " (must be 1, 2 or 3)");
-      }
-    }
-  }
   auto d = std::make_shared<Data>();
   d->format = format;
   d->rows = rows;
@@ -203,26 +197,12 @@ StatusOr<QuantizedMatrix> QuantizedMatrix::FromParts(
   }
   d->row_params = row_params;
   d->tensor_params = tensor_params;
-  // Sign planes hold -1, 0 or +1; qins8-seed codes are 1..255.
-  const bool seed = format.kind == FormatKind::kQins8Seed ||
-                    format.kind == FormatKind::kQins8SeedRow;
-  const bool fpins = format.kind == FormatKind::kFpinsSeed ||
-                     format.kind == FormatKind::kFpinsNearest;
   std::vector<float> decoded(cols);
   for (size_t r = 0; r < rows; ++r) {
-    const uint8_t* row = d->row(r);
-    const uint8_t* signs = seed ? row + cols : fpins ? row : nullptr;
-    for (size_t c = 0; signs && c < cols; ++c) {
-      if (signs[c] != 0 && signs[c] != 1 && signs[c] != 0xFF) {
-        return DataLoss(name + "sign byte " + std::to_string(signs[c]) +
-                        " at row " + std::to_string(r) + ", column " +
-                        std::to_string(c) + " (must be -1, 0 or 1)");
-      }
-      if (seed && row[c] == 0) {
-        return DataLoss(name + "code 0 at row " + std::to_string(r) +
-                        ", column " + std::to_string(c) +
-                        " (codes are 1..255)");
-      }
+    // The format's own checks (sign planes, code ranges, row parameters).
+    if (codec.check_row != nullptr) {
+      if (std::string why = codec.check_row(*d, r); !why.empty())
+        return DataLoss(name + why);
     }
     // Every weight must decode to a finite value (NaN/Inf f16 codes or
     // scales, overflowing parameters).

@@ -26,6 +26,7 @@
 #include <algorithm>
 
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemv/group_prefetch.h"
@@ -144,6 +145,9 @@ HWY_NOINLINE void GemvQ8_0(const QuantizedMatrix::Data& m, const float* x,
       m, x, y, r0, r1, kQ8_0BlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q8_0Loader{p}; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ8_0, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvQ8_0> {};
 
 HWY_NOINLINE void GemvQ4_0(const QuantizedMatrix::Data& m, const float* x,
                            size_t, float* y, size_t r0, size_t r1) {
@@ -151,6 +155,9 @@ HWY_NOINLINE void GemvQ4_0(const QuantizedMatrix::Data& m, const float* x,
       m, x, y, r0, r1, kNibbleBlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q4_0Loader{p}; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ4_0, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvQ4_0> {};
 
 // q4_1, q5_0, q5_1 `direct`: the decoders' loaders (exact weights:
 // d * q + m, or (q - 16) * d) fed straight to the FMA with x; per vector
@@ -162,6 +169,9 @@ HWY_NOINLINE void GemvQ4_1(const QuantizedMatrix::Data& m, const float* x,
                                         return GgmlMinLoader<false>{p};
                                       });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ4_1, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvQ4_1> {};
 
 HWY_NOINLINE void GemvQ5_1(const QuantizedMatrix::Data& m, const float* x,
                            size_t, float* y, size_t r0, size_t r1) {
@@ -170,6 +180,9 @@ HWY_NOINLINE void GemvQ5_1(const QuantizedMatrix::Data& m, const float* x,
                                         return GgmlMinLoader<true>{p};
                                       });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ5_1, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvQ5_1> {};
 
 HWY_NOINLINE void GemvQ5_0(const QuantizedMatrix::Data& m, const float* x,
                            size_t, float* y, size_t r0, size_t r1) {
@@ -177,6 +190,9 @@ HWY_NOINLINE void GemvQ5_0(const QuantizedMatrix::Data& m, const float* x,
       m, x, y, r0, r1, kQ5_0BlockBytes,
       [](const BlockParams& p, float(*)[16]) { return Q5_0Loader{p}; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ5_0, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvQ5_0> {};
 
 template <bool kGather>
 HWY_INLINE void GemvInt4Fixed(const QuantizedMatrix::Data& m, const float* x,
@@ -194,18 +210,27 @@ HWY_NOINLINE void GemvQ4_0Regtable(const QuantizedMatrix::Data& m,
                                    size_t r1) {
   GemvInt4Fixed<false>(m, x, y, r0, r1, GetInt4Tables().q4_0);
 }
+template <>
+struct GemvKernelOf<FormatKind::kQ4_0, GemvStrategy::kRegtable>
+    : F32XGemvKernel<&GemvQ4_0Regtable> {};
 
 HWY_NOINLINE void GemvIQ4NLRegtable(const QuantizedMatrix::Data& m,
                                     const float* x, size_t, float* y, size_t r0,
                                     size_t r1) {
   GemvInt4Fixed<false>(m, x, y, r0, r1, GetInt4Tables().iq4_nl);
 }
+template <>
+struct GemvKernelOf<FormatKind::kIQ4_NL, GemvStrategy::kRegtable>
+    : F32XGemvKernel<&GemvIQ4NLRegtable> {};
 
 HWY_NOINLINE void GemvIQ4NLGather(const QuantizedMatrix::Data& m,
                                   const float* x, size_t, float* y, size_t r0,
                                   size_t r1) {
   GemvInt4Fixed<true>(m, x, y, r0, r1, GetInt4Tables().iq4_nl);
 }
+template <>
+struct GemvKernelOf<FormatKind::kIQ4_NL, GemvStrategy::kGather>
+    : F32XGemvKernel<&GemvIQ4NLGather> {};
 
 template <bool kGather>
 HWY_INLINE void GemvQins4Impl(const QuantizedMatrix::Data& m, const float* x,
@@ -223,12 +248,18 @@ HWY_NOINLINE void GemvQins4Regtable(const QuantizedMatrix::Data& m,
                                     size_t r1) {
   GemvQins4Impl<false>(m, x, y, r0, r1);
 }
+template <>
+struct GemvKernelOf<FormatKind::kQins4, GemvStrategy::kRegtable>
+    : F32XGemvKernel<&GemvQins4Regtable> {};
 
 HWY_NOINLINE void GemvQins4Gather(const QuantizedMatrix::Data& m,
                                   const float* x, size_t, float* y, size_t r0,
                                   size_t r1) {
   GemvQins4Impl<true>(m, x, y, r0, r1);
 }
+template <>
+struct GemvKernelOf<FormatKind::kQins4, GemvStrategy::kGather>
+    : F32XGemvKernel<&GemvQins4Gather> {};
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins

@@ -88,6 +88,7 @@
 #include "dispatch/gemv_kernels.h"
 #include "hwy/highway.h"
 #include "kernels/formats/block_rows.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
@@ -675,6 +676,23 @@ QINS_DOT_KERNEL(GemvI8RowDot, DotI8Row)
 QINS_DOT_KERNEL(GemvQ4_0Dot, DotQ4_0)
 QINS_DOT_KERNEL(GemvIQ4NLDot, DotIQ4NL)
 QINS_DOT_KERNEL(GemvQ4_1Dot, DotQ4_1)
+
+// `dot` reads x quantized (GemvX::q8), no f32 copy.
+template <>
+struct GemvKernelOf<FormatKind::kQ8_0, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ8_0Dot> {};
+template <>
+struct GemvKernelOf<FormatKind::kI8Row, GemvStrategy::kDot>
+    : GemvKernel<&GemvI8RowDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ4_0, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ4_0Dot> {};
+template <>
+struct GemvKernelOf<FormatKind::kIQ4_NL, GemvStrategy::kDot>
+    : GemvKernel<&GemvIQ4NLDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ4_1, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ4_1Dot> {};
 #undef QINS_DOT_KERNEL
 
 #undef QINS_DOT_X86

@@ -33,6 +33,7 @@
 
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins8_code.h"
@@ -241,12 +242,19 @@ inline void Qins8VbmiPermuteX(float* x, size_t padded) {
     memcpy(x + k, block, sizeof(block));
   }
 }
-HWY_INLINE void (*Qins8BitsPrepareX())(float*, size_t) {
-  return &Qins8VbmiPermuteX;
-}
+inline constexpr PrepareXFn kQins8BitsPrepareX = &Qins8VbmiPermuteX;
 #else
-HWY_INLINE void (*Qins8BitsPrepareX())(float*, size_t) { return nullptr; }
+inline constexpr PrepareXFn kQins8BitsPrepareX = nullptr;
 #endif
+template <>
+struct GemvKernelOf<FormatKind::kQins8, GemvStrategy::kBitbuild>
+    : F32XGemvKernel<&GemvQins8Bits, kQins8BitsPrepareX> {};
+
+// f32's `direct` is no fused kernel: Gemv runs GemvF32 on the stored rows
+// (kernels/gemv/gemv.cc), without a copy of x.
+template <>
+struct GemvKernelOf<FormatKind::kF32, GemvStrategy::kDirect>
+    : GemvKernel<nullptr> {};
 
 HWY_NOINLINE void GemvQins8Gather(const QuantizedMatrix::Data& m,
                                   const float* x, size_t padded, float* y,
@@ -272,6 +280,9 @@ HWY_NOINLINE void GemvQins8Gather(const QuantizedMatrix::Data& m,
       },
       [&](size_t r) { return m.row_params_of(r)[0]; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQins8, GemvStrategy::kGather>
+    : F32XGemvKernel<&GemvQins8Gather> {};
 
 HWY_NOINLINE void GemvI8Row(const QuantizedMatrix::Data& m, const float* x,
                             size_t padded, float* y, size_t r0, size_t r1) {
@@ -279,6 +290,9 @@ HWY_NOINLINE void GemvI8Row(const QuantizedMatrix::Data& m, const float* x,
       m, x, padded, y, r0, r1, [](size_t, size_t) { return I8Loader(); },
       [&](size_t r) { return m.row_params_of(r)[0]; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kI8Row, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvI8Row> {};
 
 template <typename T>
 HWY_INLINE void GemvHalfImpl(const QuantizedMatrix::Data& m, const float* x,
@@ -292,11 +306,17 @@ HWY_NOINLINE void GemvBF16(const QuantizedMatrix::Data& m, const float* x,
                            size_t padded, float* y, size_t r0, size_t r1) {
   GemvHalfImpl<hwy::bfloat16_t>(m, x, padded, y, r0, r1);
 }
+template <>
+struct GemvKernelOf<FormatKind::kBF16, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvBF16> {};
 
 HWY_NOINLINE void GemvF16(const QuantizedMatrix::Data& m, const float* x,
                           size_t padded, float* y, size_t r0, size_t r1) {
   GemvHalfImpl<hwy::float16_t>(m, x, padded, y, r0, r1);
 }
+template <>
+struct GemvKernelOf<FormatKind::kF16, GemvStrategy::kDirect>
+    : F32XGemvKernel<&GemvF16> {};
 
 HWY_NOINLINE void GemvQins8SeedGather(const QuantizedMatrix::Data& m,
                                       const float* x, size_t padded, float* y,
@@ -319,6 +339,12 @@ HWY_NOINLINE void GemvQins8SeedGather(const QuantizedMatrix::Data& m,
       },
       [](size_t) { return 1.0f; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQins8Seed, GemvStrategy::kGather>
+    : F32XGemvKernel<&GemvQins8SeedGather> {};
+template <>
+struct GemvKernelOf<FormatKind::kQins8SeedRow, GemvStrategy::kGather>
+    : F32XGemvKernel<&GemvQins8SeedGather> {};
 
 HWY_NOINLINE void GemvQins8SeedArith(const QuantizedMatrix::Data& m,
                                      const float* x, size_t padded, float* y,
@@ -337,6 +363,12 @@ HWY_NOINLINE void GemvQins8SeedArith(const QuantizedMatrix::Data& m,
       },
       [](size_t) { return 1.0f; });
 }
+template <>
+struct GemvKernelOf<FormatKind::kQins8Seed, GemvStrategy::kArith>
+    : F32XGemvKernel<&GemvQins8SeedArith> {};
+template <>
+struct GemvKernelOf<FormatKind::kQins8SeedRow, GemvStrategy::kArith>
+    : F32XGemvKernel<&GemvQins8SeedArith> {};
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins

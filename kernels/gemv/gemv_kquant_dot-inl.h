@@ -95,6 +95,7 @@
 
 #include "dispatch/gemv_kernels.h"
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/kquant_blocks.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemv/gemv_dot-inl.h"
@@ -439,6 +440,17 @@ QINS_KDOT_ATTR HWY_INLINE void GemvKDotRows(const QuantizedMatrix::Data& m,
 QINS_KDOT_KERNEL(GemvQ4KDot, KDotQ4K)
 QINS_KDOT_KERNEL(GemvQ5KDot, KDotQ5K)
 QINS_KDOT_KERNEL(GemvQ6KDot, KDotQ6K)
+
+// `dot` reads x quantized (GemvX::q8), no f32 copy.
+template <>
+struct GemvKernelOf<FormatKind::kQ4_K, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ4KDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ5_K, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ5KDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ6_K, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ6KDot> {};
 #undef QINS_KDOT_KERNEL
 
 #undef QINS_KDOT_X86

@@ -12,6 +12,7 @@
 
 #include "dispatch/decode_kernels.h"
 #include "gtest/gtest.h"
+#include "kernels/formats/format_table.h"
 #include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
@@ -67,59 +68,8 @@ TEST(QuantizeTest, RejectsBadInputWithClearMessages) {
 }
 
 // RMS error relative to RMS weight that each format must stay under on
-// N(0, 0.02) rows of 256 (generous: these catch broken codecs, the measured
-// figures are in qins-codec-stats).
-double Bound(Format f) {
-  switch (f.kind) {
-    case FormatKind::kF32:
-      return 0;
-    case FormatKind::kBF16:
-      return 3e-3;
-    case FormatKind::kF16:
-      return 5e-4;
-    case FormatKind::kQ8_0:
-    case FormatKind::kI8Row:
-    case FormatKind::kQins8:
-      return 0.015;
-    case FormatKind::kQ4_0:
-    case FormatKind::kQ4_1:
-    case FormatKind::kIQ4_NL:
-    case FormatKind::kQins4:
-      return 0.15;
-    case FormatKind::kQ5_0:
-    case FormatKind::kQ5_1:
-      return 0.075;
-    case FormatKind::kQins8Seed:
-    case FormatKind::kQins8SeedRow:
-      return 0.2;
-    // ggml's K-quants with ggml's reference quantizer (qins-codec-stats on
-    // N(0, 0.02), docs/formats.md: q2_k 0.296, q3_k 0.151, q4_k 0.071,
-    // q5_k 0.036, q6_k 0.018, iq4_xs 0.077).
-    case FormatKind::kQ2_K:
-      return 0.35;
-    case FormatKind::kQ3_K:
-      return 0.2;
-    case FormatKind::kQ4_K:
-    case FormatKind::kIQ4_XS:
-      return 0.1;
-    case FormatKind::kQ5_K:
-      return 0.05;
-    case FormatKind::kQ6_K:
-      return 0.025;
-    case FormatKind::kFpinsSeed:
-    case FormatKind::kFpinsNearest:
-      // L = 0 holds only magnitudes in [1, 256]: every N(0, 0.02) weight is
-      // out of range (docs/fpins.md). L = 1 loses the 15% of weights below
-      // 1/256. From L = 2 on, in range.
-      if (f.level == 0) return 1e9;
-      if (f.level == 1) return 0.1;
-      return f.kind == FormatKind::kFpinsSeed ? 0.15 : 1e-3;
-    case FormatKind::kCount:
-      break;
-  }
-  ADD_FAILURE() << "no error bound for format " << FormatName(f);
-  return 0;
-}
+// N(0, 0.02) rows of 256: its row's bound in the format table.
+double Bound(Format f) { return FormatRowOf(f.kind).rms_error_bound(f.level); }
 
 // iq4_nl's table {-127, ..., -10, 1, 13, ...} (also iq4_xs's) has no zero:
 // a weight near zero decodes to +-d, whose sign follows the block scale, not
@@ -136,9 +86,27 @@ bool HasZeroAndSignedCodes(Format f) {
     case FormatKind::kQ4_K:
     case FormatKind::kQ5_K:
       return false;
-    default:
+    case FormatKind::kF32:
+    case FormatKind::kBF16:
+    case FormatKind::kF16:
+    case FormatKind::kQ8_0:
+    case FormatKind::kI8Row:
+    case FormatKind::kQ4_0:
+    case FormatKind::kQ5_0:
+    case FormatKind::kQins8Seed:
+    case FormatKind::kQins8SeedRow:
+    case FormatKind::kQins8:
+    case FormatKind::kQins4:
+    case FormatKind::kFpinsSeed:
+    case FormatKind::kFpinsNearest:
+    case FormatKind::kQ3_K:
+    case FormatKind::kQ6_K:
       return true;
+    case FormatKind::kCount:
+      break;
   }
+  ADD_FAILURE() << "HasZeroAndSignedCodes: no answer for " << FormatName(f);
+  return true;
 }
 
 double RmsRel(const std::vector<float>& w, const std::vector<float>& q) {
