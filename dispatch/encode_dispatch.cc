@@ -1,8 +1,10 @@
-// The dispatch seam for the per-target SIMD encoders (qins8).
+// The dispatch seam for the per-target SIMD encoders (qins8's), from the
+// EncodeKernelOf specializations next to them; names no format.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "dispatch/encode_dispatch.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/qins8_encode-inl.h"
 
 #ifndef QINS_DISPATCH_ENCODE_DISPATCH_ONCE_
@@ -19,7 +21,7 @@ const EncodeKernels* GetEncodeKernelTable() {
   static const EncodeKernels kTable = [] {
     EncodeKernels t = {};
     t.target_bit = HWY_TARGET;
-    t.rows[static_cast<int>(FormatKind::kQins8)] = &EncodeRowsQins8;
+    FillEncodeKernels(t);  // the EncodeKernelOf specializations
     return t;
   }();
   return &kTable;

@@ -1,5 +1,5 @@
-// Per target, the kernels of each weight format as traits, and the two
-// functions that fill the dispatch tables from them.
+// Per target, the kernels of each weight format as traits, and the
+// functions that fill the dispatch tables (decode, GEMV, encode) from them.
 //
 // Each format's per-target file says which kernel it has, next to the
 // kernel, as an explicit specialization:
@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "dispatch/decode_kernels.h"
+#include "dispatch/encode_kernels.h"
 #include "dispatch/gemv_kernels.h"
 #include "hwy/highway.h"
 #include "kernels/formats/format_table.h"
@@ -51,6 +52,14 @@ struct DecodeKernelOf;  // no definition: every format specializes it
 // and `prepare_x` (PrepareXFn, null when the kernel reads x in order).
 template <FormatKind K, GemvStrategy S>
 struct GemvKernelOf;  // no definition: one specialization per listed pair
+
+// The per-target encoder of format K, where it has one (qins8); otherwise
+// null, and Quantize runs the codec's scalar encode_rows. A format whose
+// codec has no encode_rows needs one (checked by quantize_test).
+template <FormatKind K>
+struct EncodeKernelOf {
+  static constexpr EncodeRowsFn value = nullptr;
+};
 
 template <DecodeRowFn kFn>
 struct DecodeKernel {
@@ -108,6 +117,13 @@ void SetDecodeKernels(DecodeKernels& t, std::index_sequence<kRowIndex...>) {
    ...);
 }
 
+template <const auto& kRows, size_t... kRowIndex>
+void SetEncodeKernels(EncodeKernels& t, std::index_sequence<kRowIndex...>) {
+  ((t.rows[static_cast<size_t>(kRows[kRowIndex].kind)] =
+        EncodeKernelOf<kRows[kRowIndex].kind>::value),
+   ...);
+}
+
 }  // namespace format_kernels_internal
 
 // Fills t.fused and t.prepare_x with this target's kernel for every
@@ -123,6 +139,14 @@ void FillGemvKernels(GemvKernels& t) {
 template <const auto& kRows = kFormatTable>
 void FillDecodeKernels(DecodeKernels& t) {
   format_kernels_internal::SetDecodeKernels<kRows>(
+      t, std::make_index_sequence<std::size(kRows)>());
+}
+
+// Fills t.rows with this target's encoder of every format in `kRows` that
+// has one.
+template <const auto& kRows = kFormatTable>
+void FillEncodeKernels(EncodeKernels& t) {
+  format_kernels_internal::SetEncodeKernels<kRows>(
       t, std::make_index_sequence<std::size(kRows)>());
 }
 

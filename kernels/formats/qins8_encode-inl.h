@@ -43,6 +43,7 @@
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
+#include "kernels/formats/format_kernels-inl.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/formats/qins8_code.h"
@@ -288,6 +289,10 @@ void EncodeRowsQins8(const float* w, size_t stride, QuantizedMatrix::Data& d,
     p[1] = static_cast<float>(best_e);
   }
 }
+template <>
+struct EncodeKernelOf<FormatKind::kQins8> {
+  static constexpr EncodeRowsFn value = &EncodeRowsQins8;
+};
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "dispatch/decode_kernels.h"
+#include "dispatch/encode_kernels.h"
 #include "gtest/gtest.h"
+#include "kernels/formats/codec.h"
 #include "kernels/formats/format_table.h"
 #include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
@@ -176,6 +178,20 @@ TEST_P(DequantizeTest, SimdDecodersExistForTheTarget) {
   for (Format f : AllFormats()) {
     EXPECT_NE(k.row[static_cast<int>(f.kind)], nullptr) << FormatName(f);
   }
+}
+
+// A format's codec encodes it in scalar code, or the target has its SIMD
+// encoder (EncodeKernelOf, kernels/formats/format_kernels-inl.h): qins8's
+// codec has none, so its row must find one on every target.
+TEST_P(DequantizeTest, EveryFormatHasAnEncoderOnTheTarget) {
+  const EncodeKernels& k = GetEncodeKernels(target());
+  EXPECT_EQ(k.target_bit, target().bit);
+  for (Format f : AllFormats()) {
+    const bool simd = k.rows[static_cast<int>(f.kind)] != nullptr;
+    EXPECT_TRUE(GetCodec(f.kind).encode_rows != nullptr || simd)
+        << FormatName(f);
+  }
+  EXPECT_NE(k.rows[static_cast<int>(FormatKind::kQins8)], nullptr);
 }
 
 TEST_P(DequantizeTest, SimdDecodeEqualsReferenceBitForBit) {
