@@ -62,6 +62,8 @@ const GemvKernels* GetGemvKernelTable() {
     set(K::kI8Row, S::kDot, &GemvI8RowDot);
     set(K::kIQ4_NL, S::kDot, &GemvIQ4NLDot);
     set(K::kQ4_1, S::kDot, &GemvQ4_1Dot);
+    set(K::kQ5_0, S::kDot, &GemvQ5_0Dot);
+    set(K::kQ5_1, S::kDot, &GemvQ5_1Dot);
     set(K::kQ4_K, S::kDot, &GemvQ4KDot);
     set(K::kQ5_K, S::kDot, &GemvQ5KDot);
     set(K::kQ6_K, S::kDot, &GemvQ6KDot);
