@@ -146,7 +146,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .rms_error_bound = [](int) { return 0.15; }},
     // ggml's Q4_1, Q5_0 and Q5_1 blocks as stored in GGUF files
     // (kernels/formats/ggml_block_codecs.cc). direct: the decode loaders
-    // fused with the FMA (gemv_blocks-inl.h).
+    // fused with the FMA (gemv_blocks-inl.h); dot: x quantized to int8,
+    // integer block dot products (gemv_dot-inl.h).
     {.kind = FormatKind::kQ4_1,
      .name = "q4_1",
      .max_level = 0,
@@ -162,7 +163,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "5-bit blocks of 32 + f16 scale (llama.cpp Q5_0)",
      .codec = kQ5_0Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 6,
      .rms_error_bound = [](int) { return 0.075; }},
     {.kind = FormatKind::kQ5_1,
@@ -171,7 +172,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "5-bit blocks of 32 + f16 scale and min (llama.cpp Q5_1)",
      .codec = kQ5_1Codec,
-     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 7,
      .rms_error_bound = [](int) { return 0.075; }},
     {.kind = FormatKind::kQins8Seed,

@@ -8,16 +8,18 @@
 // checks each target bit for bit against a scalar reference):
 // - S_b = sum_j w_bj q_bj exactly in int32, w_bj the integer weight code
 //   (q8_0, i8row: the int8 code; q4_0: nibble - 8; q4_1: the nibble;
-//   iq4_nl: kIQ4NLValues[nibble]). |S_b| <= 32 * 128 * 127 < 2^24, so
-//   (float)S_b is exact.
+//   iq4_nl: kIQ4NLValues[nibble]; q5_0: (nibble | fifth bit << 4) - 16;
+//   q5_1: nibble | fifth bit << 4, the fifth bit of weight j bit j of
+//   ggml's little-endian qh). |S_b| <= 32 * 128 * 127 < 2^24, so (float)S_b
+//   is exact.
 // - Blocks are taken in groups of kDotGroup = 8 (the last group padded with
 //   S = 0, dw = 0, dx = 0); block b adds to lane b % 8 of 8 f32 partial
 //   sums P, each step rounded as written:
 //     P[b % 8] = P[b % 8] + (dw_b * dx_b) * (float)S_b
 //   (three roundings: the product of scales, the product with S, the add;
 //   never an FMA), dw_b the weight block's f16 scale as f32, dx_b x's.
-//   q4_1 then adds its min the same way, with x's code sum X_b (as ggml's
-//   q8_1): P[b % 8] = P[b % 8] + (m_b * dx_b) * (float)X_b.
+//   q4_1 and q5_1 then add their min the same way, with x's code sum X_b
+//   (as ggml's q8_1): P[b % 8] = P[b % 8] + (m_b * dx_b) * (float)X_b.
 // - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)); i8row (dw_b =
 //   1): y = that * row scale.
 //
@@ -31,7 +33,9 @@
 //   alternative, ggml's sign trick (|w| times x with w's sign), costs an abs
 //   and a sign per block instead of one xor (q8_0) or nothing (q4_0).
 //   iq4_nl looks up its value + 128 (1..241) with one vpshufb; q4_1's
-//   nibble needs no bias. 512-bit _mm512_dpbusd_epi32 on two blocks per
+//   nibble needs no bias. q5_0's 5-bit code is w + 16 in [0, 31], q5_1's is
+//   w: the fifth bits become a 64-bit byte mask for two blocks (2 pdep) and
+//   one masked byte add of 16. 512-bit _mm512_dpbusd_epi32 on two blocks per
 //   register (their codes are not contiguous: one insert per pair). The
 //   256-bit intrinsic cannot be used: Highway 1.0.3's AVX3_DL attributes
 //   enable AVX-VNNI, so GCC 12 emits its VEX form, which Zen 4 lacks
@@ -41,12 +45,14 @@
 // - AVX2 and AVX3: vpmaddubsw (unsigned x signed bytes, adjacent pairs
 //   summed with int16 SATURATION) then vpmaddwd with ones. q4_0: nibble
 //   (<= 15) x code (|q| <= 127): a pair is at most 2 * 15 * 127 = 3810, no
-//   saturation; S = dot - 8 * sum q. q8_0: the bias 128 would overflow
-//   (2 * 255 * 127 = 64770), so ggml's sign trick: |w| (<= 128, as
+//   saturation; S = dot - 8 * sum q. q5_0 and q5_1: the 5-bit code (<= 31,
+//   q5_0's bias 16): pairs <= 2 * 31 * 127 = 7874. q8_0: the bias 128 would
+//   overflow (2 * 255 * 127 = 64770), so ggml's sign trick: |w| (<= 128, as
 //   unsigned: |-128| = 128) times q with w's sign (|.| <= 127): a pair is at
 //   most 2 * 128 * 127 = 32512 <= 32767, no saturation.
 // - NEON with dotprod (__ARM_FEATURE_DOTPROD, i.e. built for armv8.2-a+
-//   dotprod; the default arm64 build is not): sdot, signed x signed.
+//   dotprod; the default arm64 build is not): sdot, signed x signed (q5_0
+//   and q5_1 decode their codes to int8 first, as the portable path).
 // - Every other target (SSSE3, SSE4, NEON without dotprod, SVE, EMU128,
 //   SCALAR): Highway, codes promoted to int16 and ReorderWidenMulAccumulate
 //   (int16 x int16 -> int32 pairs), then SumOfLanes: exact in any order.
@@ -66,10 +72,17 @@
 //   per 32 weights, against `direct`'s 20 (AVX2) and `regtable`'s 8
 //   (AVX-512, 4 per 16).
 // - iq4_nl: as q4_0 + 1 vpshufb (AVX2 + abs and sign: 9 per block).
+// - q5_0, q5_1: as q4_0 / q4_1 + the fifth bits: AVX2 broadcast load,
+//   vpshufb, and, compare, and, or: 12 per block, ~14 per 32 weights with
+//   the group's share; AVX3 (AVX-512BW masks) kmov load, masked add: 8 per
+//   block, ~10 per 32; AVX3_DL per 2 blocks 2 scalar loads, 2 pdep, or, kmov,
+//   masked add: 4 + 3.5 per block, ~9.5 per 32 (q5_1: + 3 per 8 blocks for
+//   the min), against `direct`'s 44 (AVX2: its loader's 10 ops and an FMA
+//   per 8 weights) and 22 (AVX-512, per 16).
 // - i8row: as q8_0, without the block scales.
 // - Block scales, per 8 blocks and row (GroupHalves): AVX3_DL 2 loads, 1
-//   vpermi2b, convert (q8_0, q4_1: twice the loads and permutes + 1
-//   unpack); AVX2 vpgatherdd, and, pack, permute, convert.
+//   vpermi2b, convert (q8_0, q4_1, q5_0, q5_1: twice the loads and
+//   permutes + 1 unpack); AVX2 vpgatherdd, and, pack, permute, convert.
 
 #if defined(QINS_KERNELS_GEMV_GEMV_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
@@ -235,9 +248,9 @@ QINS_DOT_ATTR HWY_INLINE __m128i HeaderBytes(const uint8_t* p, size_t nb) {
 // whole row first (LoadBlockParams, as `direct` does) cost 40% of the dot
 // kernel's time (hot 1024x1024 on Zen 4: q4_0 14.5 -> 25.0 Gw/s without
 // it, 2026-12-06). AVX3_DL: vpermi2b picking the header bytes from 128
-// loaded bytes, once for 18-byte blocks, twice (4 blocks each) for q8_0 and
-// q4_1 (a vpgatherdd there cost 25% of q8_0's time); AVX2: one vpgatherdd,
-// and, vpackusdw, vpermq.
+// loaded bytes, once for 18-byte blocks, twice (4 blocks each) for q8_0,
+// q4_1, q5_0 and q5_1 (a vpgatherdd there cost 25% of q8_0's time); AVX2:
+// one vpgatherdd, and, vpackusdw, vpermq.
 template <size_t kBytes, size_t kOffset>
 QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
 #if HWY_TARGET == HWY_AVX3_DL
@@ -270,6 +283,30 @@ QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
   return _mm256_cvtph_ps(_mm256_castsi256_si128(v));
 }
 
+#if HWY_TARGET != HWY_AVX3_DL
+// Codes byte j (0 <= j < 32, bit 4 clear) with bit 4 set where bit j of
+// ggml's little-endian qh at `qh` is. AVX2 (ggml's bytes_from_bits_32):
+// broadcast load, vpshufb (byte j <- qh byte j / 8), and with 1 << j % 8,
+// compare, and 16, or: 6 ops; AVX3: qh as a byte mask (kmov load), one
+// masked add of 16: 2 ops.
+QINS_DOT_ATTR HWY_INLINE __m256i WithFifthBits(__m256i codes,
+                                               const uint8_t* qh) {
+  const __m256i sixteen = _mm256_set1_epi8(16);
+#if HWY_TARGET == HWY_AVX2
+  const __m256i bytes = _mm256_shuffle_epi8(
+      _mm256_set1_epi32(static_cast<int>(LoadLE32(qh))),
+      _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202,
+                        0x0101010101010101, 0));
+  const __m256i bit = _mm256_set1_epi64x(0x8040201008040201);
+  const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+  return _mm256_or_si256(codes, _mm256_and_si256(set, sixteen));
+#else
+  return _mm256_mask_add_epi8(codes, static_cast<__mmask32>(LoadLE32(qh)),
+                              codes, sixteen);
+#endif
+}
+#endif
+
 #endif  // QINS_DOT_X86
 
 // The formats. Each gives, per block of 32, S_b = sum_j w_bj q_bj in int32
@@ -277,12 +314,14 @@ QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
 // - DotInt8<offset, bytes>: int8 codes `offset` bytes into blocks of
 //   `bytes` (q8_0: 2, 34; i8row: 0, 32, a row of codes cut into blocks);
 // - DotNibble<offset, bytes, kind>: 4-bit codes (low nibbles weights 0..15,
-//   high 16..31) at `offset` (q4_0, iq4_nl: 2; q4_1: 4): q4_0 nibble - 8,
-//   q4_1 the nibble itself (its min is applied with x's code sums),
-//   iq4_nl kIQ4NLValues[nibble].
+//   high 16..31) at `offset` (q4_0, iq4_nl: 2; q4_1: 4; q5_0: 6; q5_1: 8):
+//   q4_0 nibble - 8, q4_1 the nibble itself (its min is applied with x's
+//   code sums), iq4_nl kIQ4NLValues[nibble]; q5_0 and q5_1 add bit 4 of
+//   each code from ggml's qh (4 bytes before the nibbles): q5_0 code - 16,
+//   q5_1 the code (its min as q4_1's).
 // kBiasShift (x86 only): the x86 dot gives sum_j (w_bj + 2^kBiasShift) q_bj
 // (-1: no bias), corrected with x's code sums per group.
-enum class NibbleKind { kQ4_0, kQ4_1, kIQ4NL };
+enum class NibbleKind { kQ4_0, kQ4_1, kIQ4NL, kQ5_0, kQ5_1 };
 
 template <size_t kCodeOffset, size_t kBytes>
 struct DotInt8 {
@@ -350,35 +389,46 @@ struct DotInt8 {
   }
 };
 
-// The 16 signed weight values of a 4-bit code (q4_1: the unsigned nibble).
+// The signed weight value of a 4-bit code (q5_0, q5_1: of the 5-bit code;
+// q4_1, q5_1: the unsigned code).
 template <NibbleKind kKind>
 HWY_INLINE int8_t NibbleValue(int n) {
   if constexpr (kKind == NibbleKind::kQ4_0) return static_cast<int8_t>(n - 8);
-  if constexpr (kKind == NibbleKind::kQ4_1) return static_cast<int8_t>(n);
-  return kIQ4NLValues[n];
+  if constexpr (kKind == NibbleKind::kQ5_0) return static_cast<int8_t>(n - 16);
+  if constexpr (kKind == NibbleKind::kIQ4NL) return kIQ4NLValues[n];
+  return static_cast<int8_t>(n);  // q4_1, q5_1
 }
 
 template <size_t kCodeOffset, size_t kBytes, NibbleKind kKind>
 struct DotNibble {
   static constexpr size_t kBlockBytes = kBytes;
-  static constexpr bool kHasMin = kKind == NibbleKind::kQ4_1;
+  static constexpr bool kHasMin =
+      kKind == NibbleKind::kQ4_1 || kKind == NibbleKind::kQ5_1;
   static constexpr bool kRowScale = false;
   static constexpr bool kTable = kKind == NibbleKind::kIQ4NL;
+  // ggml's 5-bit codes: bit 4 of weight j is bit j of the u32 at kQhOffset.
+  static constexpr bool kFifth =
+      kKind == NibbleKind::kQ5_0 || kKind == NibbleKind::kQ5_1;
+  static constexpr size_t kQhOffset = kFifth ? kCodeOffset - 4 : 0;
 #if QINS_DOT_X86
-  // q4_0: the nibble is w + 8. iq4_nl: AVX3_DL looks up w + 128 (1..241),
-  // AVX2 w itself (|w| <= 127) for the sign trick. q4_1: the nibble is w.
+  // q4_0: the nibble is w + 8; q5_0: the 5-bit code is w + 16. iq4_nl:
+  // AVX3_DL looks up w + 128 (1..241), AVX2 w itself (|w| <= 127) for the
+  // sign trick. q4_1, q5_1: the code is w.
   static constexpr int kBiasShift =
       kKind == NibbleKind::kQ4_0
           ? 3
-          : (kTable && HWY_TARGET == HWY_AVX3_DL ? 7 : -1);
+          : (kKind == NibbleKind::kQ5_0
+                 ? 4
+                 : (kTable && HWY_TARGET == HWY_AVX3_DL ? 7 : -1));
 #if HWY_TARGET == HWY_AVX3_DL
   // Two blocks per 512-bit register: the 16 code bytes of blocks j and
   // j + 1 and the same shifted right by 4, masked: nibbles in the order [j
   // low, j + 1 low, j high, j + 1 high] (16 each), x's two blocks permuted
   // to match once per group (shared by the 4 rows); iq4_nl then one vpshufb
-  // from w + 128. vpdpbusd's lanes hold 4 partial sums of block j and 4 of
-  // j + 1 in each 256-bit half; adding the halves, 3 vphaddd and a vpermd
-  // give the 8 block sums.
+  // from w + 128; q5_0 and q5_1 add 16 where the fifth bit is set, the two
+  // qh spread into a 64-bit byte mask in the same order by 2 pdep. vpdpbusd's
+  // lanes hold 4 partial sums of block j and 4 of j + 1 in each 256-bit half;
+  // adding the halves, 3 vphaddd and a vpermd give the 8 block sums.
   struct XGroup {
     __m512i v[kDotGroup / 2];
   };
@@ -408,20 +458,33 @@ struct DotNibble {
       const size_t j = 2 * k;
       const uint8_t* b0 = row + j * kBlockBytes + kCodeOffset;
       __m256i raw = _mm256_setzero_si256();
+      uint64_t fifth = 0;  // byte i of w gets bit 4 if bit i is set
       if (HWY_LIKELY(j + 1 < nb)) {
         raw = _mm256_inserti128_si256(
             _mm256_castsi128_si256(
                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0))),
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kBlockBytes)),
             1);
+        if constexpr (kFifth) {
+          const uint8_t* qh = b0 - kCodeOffset + kQhOffset;
+          fifth = _pdep_u64(LoadLE32(qh), 0x0000FFFF0000FFFFull) |
+                  _pdep_u64(LoadLE32(qh + kBlockBytes), 0xFFFF0000FFFF0000ull);
+        }
       } else if (j < nb) {
         raw = _mm256_zextsi128_si256(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0)));
+        if constexpr (kFifth) {
+          fifth = _pdep_u64(LoadLE32(b0 - kCodeOffset + kQhOffset),
+                            0x0000FFFF0000FFFFull);
+        }
       }
       __m512i w =
           _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(raw),
                                               _mm256_srli_epi16(raw, 4), 1),
                            mask);
+      if constexpr (kFifth) {
+        w = _mm512_mask_add_epi8(w, fifth, w, _mm512_set1_epi8(16));
+      }
       // Past the row's blocks x's codes are 0, whatever w is there.
       if constexpr (kTable) w = _mm512_shuffle_epi8(table, w);
       const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x.v[k]);
@@ -440,10 +503,11 @@ struct DotNibble {
     // Low nibbles are weights 0..15, high nibbles 16..31.
     const __m128i b =
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + kCodeOffset));
-    const __m256i v =
+    __m256i v =
         _mm256_and_si256(_mm256_inserti128_si256(_mm256_castsi128_si256(b),
                                                  _mm_srli_epi16(b, 4), 1),
                          _mm256_set1_epi8(0x0F));
+    if constexpr (kFifth) v = WithFifthBits(v, blk + kQhOffset);
     if constexpr (kTable) {
       // Signed values (|w| <= 127) and the sign trick: pairs <= 2 * 127 *
       // 127 = 32258, no saturation.
@@ -461,7 +525,8 @@ struct DotNibble {
 #endif
 #endif  // QINS_DOT_X86
 #if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
-  static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+  // The 4-bit formats: the signed values looked up (tbl), then sdot.
+  static HWY_INLINE int32_t DotTable(const uint8_t* blk, const int8_t* xq) {
     alignas(16) int8_t t[16];
     for (int n = 0; n < 16; ++n) t[n] = NibbleValue<kKind>(n);
     const int8x16_t table = vld1q_s8(t);
@@ -472,19 +537,22 @@ struct DotNibble {
     acc = vdotq_s32(acc, hi, vld1q_s8(xq + 16));
     return vaddvq_s32(acc);
   }
-#else
-  // The weights decoded to int8 by a 16-entry table, then as DotInt8.
+#endif
+  // The weights decoded to int8 (NEON with dotprod, 4-bit formats: DotTable),
+  // then as DotInt8.
   static HWY_INLINE int32_t DotPortable(const uint8_t* blk, const int8_t* xq) {
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+    if constexpr (!kFifth) return DotTable(blk, xq);
+#endif
+    const uint32_t qh = kFifth ? LoadLE32(blk + kQhOffset) : 0;
     int8_t w[kDotBlock];
     for (size_t j = 0; j < 16; ++j) {
       const uint8_t byte = blk[kCodeOffset + j];
-      w[j] = NibbleValue<kKind>(byte & 0xF);
-      w[j + 16] = NibbleValue<kKind>(byte >> 4);
+      w[j] = NibbleValue<kKind>((byte & 0xF) | (qh >> j & 1) << 4);
+      w[j + 16] = NibbleValue<kKind>((byte >> 4) | (qh >> (j + 16) & 1) << 4);
     }
-    return DotInt8<0, kDotBlock>::DotPortable(
-        reinterpret_cast<const uint8_t*>(w), xq);
+    return DotI8Portable<kDotBlock>(w, xq);
   }
-#endif
 };
 
 using DotQ8_0 = DotInt8<2, kQ8_0BlockBytes>;
@@ -492,6 +560,8 @@ using DotI8Row = DotInt8<0, kDotBlock>;
 using DotQ4_0 = DotNibble<2, kNibbleBlockBytes, NibbleKind::kQ4_0>;
 using DotIQ4NL = DotNibble<2, kNibbleBlockBytes, NibbleKind::kIQ4NL>;
 using DotQ4_1 = DotNibble<4, kQ4_1BlockBytes, NibbleKind::kQ4_1>;
+using DotQ5_0 = DotNibble<6, kQ5_0BlockBytes, NibbleKind::kQ5_0>;
+using DotQ5_1 = DotNibble<8, kQ5_1BlockBytes, NibbleKind::kQ5_1>;
 
 #if QINS_DOT_X86
 // The x86 group step of format F: F's own LoadX/GroupSums where it has them
@@ -530,7 +600,7 @@ template <class F>
 struct DotX86<F, std::void_t<typename F::XGroup>> : F {};
 
 // kRows (1 or 4) rows; scale[i] = row i's block scales, min[i] its block
-// mins (q4_1) (blocks_padded each, zero past the row's blocks).
+// mins (q4_1, q5_1) (blocks_padded each, zero past the row's blocks).
 template <size_t kRows, class F>
 QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
                                       size_t stride, const Q8Blocks& x,
@@ -610,8 +680,8 @@ HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
 
 // Rows [r0, r1) in groups of 4 (each row's arithmetic is the same in a group
 // of 4 and alone, so y does not depend on the thread split). Block formats:
-// each row's f16 block scales (and q4_1's mins) converted first, as for
-// `direct`; i8row: block scales 1 and y = sum * row scale.
+// each row's f16 block scales (and q4_1's and q5_1's mins) converted first, as
+// for `direct`; i8row: block scales 1 and y = sum * row scale.
 template <class F>
 QINS_DOT_ATTR HWY_INLINE void GemvDotRows(const QuantizedMatrix::Data& m,
                                           const Q8Blocks& x, float* y,
@@ -676,6 +746,8 @@ QINS_DOT_KERNEL(GemvI8RowDot, DotI8Row)
 QINS_DOT_KERNEL(GemvQ4_0Dot, DotQ4_0)
 QINS_DOT_KERNEL(GemvIQ4NLDot, DotIQ4NL)
 QINS_DOT_KERNEL(GemvQ4_1Dot, DotQ4_1)
+QINS_DOT_KERNEL(GemvQ5_0Dot, DotQ5_0)
+QINS_DOT_KERNEL(GemvQ5_1Dot, DotQ5_1)
 
 // `dot` reads x quantized (GemvX::q8), no f32 copy.
 template <>
@@ -693,6 +765,12 @@ struct GemvKernelOf<FormatKind::kIQ4_NL, GemvStrategy::kDot>
 template <>
 struct GemvKernelOf<FormatKind::kQ4_1, GemvStrategy::kDot>
     : GemvKernel<&GemvQ4_1Dot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ5_0, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ5_0Dot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ5_1, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ5_1Dot> {};
 #undef QINS_DOT_KERNEL
 
 #undef QINS_DOT_X86

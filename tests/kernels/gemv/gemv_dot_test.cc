@@ -33,8 +33,9 @@ using testing::QuantizeX;
 using testing::RefX;
 
 // The formats' blocks: bytes per block, where the codes start, the integer
-// weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value),
-// the block scale (i8row: 1, its row scale multiplies y) and min (q4_1).
+// weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value,
+// q5_0 the 5-bit code - 16, q5_1 the 5-bit code), the block scale (i8row:
+// 1, its row scale multiplies y) and min (q4_1, q5_1).
 size_t BlockBytes(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ8_0:
@@ -43,24 +44,42 @@ size_t BlockBytes(FormatKind kind) {
       return 32;
     case FormatKind::kQ4_1:
       return 20;
+    case FormatKind::kQ5_0:
+      return 22;  // d, qh, nibbles
+    case FormatKind::kQ5_1:
+      return 24;  // d, m, qh, nibbles
     default:
       return 18;  // q4_0, iq4_nl
   }
 }
+bool HasMin(FormatKind kind) {
+  return kind == FormatKind::kQ4_1 || kind == FormatKind::kQ5_1;
+}
+bool HasFifthBit(FormatKind kind) {
+  return kind == FormatKind::kQ5_0 || kind == FormatKind::kQ5_1;
+}
 int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
   if (kind == FormatKind::kQ8_0) return static_cast<int8_t>(blk[2 + j]);
   if (kind == FormatKind::kI8Row) return static_cast<int8_t>(blk[j]);
-  const uint8_t byte = blk[(kind == FormatKind::kQ4_1 ? 4 : 2) + j % 16];
-  const int n = j < 16 ? byte & 0xF : byte >> 4;
+  // Header: d (2 bytes), then m (q4_1, q5_1), then qh (q5_0, q5_1).
+  const size_t codes = 2 + (HasMin(kind) ? 2 : 0) + (HasFifthBit(kind) ? 4 : 0);
+  const uint8_t byte = blk[codes + j % 16];
+  int n = j < 16 ? byte & 0xF : byte >> 4;
+  if (HasFifthBit(kind)) {
+    // Bit j of ggml's qh, a little-endian u32 right before the nibbles.
+    const uint8_t* qh = blk + codes - 4;
+    n += ((qh[j / 8] >> (j % 8)) & 1) * 16;
+  }
   if (kind == FormatKind::kQ4_0) return n - 8;
+  if (kind == FormatKind::kQ5_0) return n - 16;
   if (kind == FormatKind::kIQ4_NL) return kIQ4NLValues[n];
-  return n;  // q4_1
+  return n;  // q4_1, q5_1
 }
 float BlockScale(FormatKind kind, const uint8_t* blk) {
   return kind == FormatKind::kI8Row ? 1.0f : Half(blk);
 }
 float BlockMin(FormatKind kind, const uint8_t* blk) {
-  return kind == FormatKind::kQ4_1 ? Half(blk + 2) : 0.0f;
+  return HasMin(kind) ? Half(blk + 2) : 0.0f;
 }
 float RowScale(const QuantizedMatrix& w, size_t r) {
   return w.format().kind == FormatKind::kI8Row ? w.row_params(r)[0] : 1.0f;
@@ -87,7 +106,7 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
       }
       const float c = dw * rx.d[b];
       p[b % 8] = p[b % 8] + c * static_cast<float>(s);
-      if (kind == FormatKind::kQ4_1) {
+      if (HasMin(kind)) {
         const float cm = mw * rx.d[b];
         p[b % 8] = p[b % 8] + cm * static_cast<float>(xs);
       }
@@ -96,6 +115,24 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
     if (kind == FormatKind::kI8Row) y[r] = y[r] * RowScale(w, r);
   }
   return y;
+}
+
+// `dot` on 2 threads gives DotReference's y bit for bit.
+::testing::AssertionResult DotEqualsReference(Target t,
+                                              const QuantizedMatrix& q,
+                                              const float* x) {
+  std::vector<float> y(q.rows(), NAN);
+  const Status s =
+      Gemv(testing::MakeContext(t, 2), q, x, y.data(), {GemvStrategy::kDot});
+  if (!s.ok()) return ::testing::AssertionFailure() << s.ToString();
+  const std::vector<float> ref = DotReference(q, x);
+  for (size_t i = 0; i < q.rows(); ++i) {
+    if (std::memcmp(&y[i], &ref[i], 4) != 0) {
+      return ::testing::AssertionFailure()
+             << "row " << i << ": " << y[i] << " vs " << ref[i];
+    }
+  }
+  return ::testing::AssertionSuccess();
 }
 
 // x with varied block magnitudes: normal values, a zero block, a block
@@ -132,7 +169,7 @@ Format Fmt(const char* name) { return *ParseFormat(name); }
 class GemvDotTest : public testing::PerTargetTest {};
 
 constexpr const char* kDotFormats[] = {"q8_0", "q4_0", "i8row", "iq4_nl",
-                                       "q4_1"};
+                                       "q4_1", "q5_0", "q5_1"};
 
 TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
   for (const char* name : kDotFormats) {
@@ -148,16 +185,8 @@ TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
           const std::vector<float> x =
               xi == 0 ? testing::RandomFloats(cols, 7 + cols)
                       : MixedX(cols, 9 + cols);
-          std::vector<float> y(rows, NAN);
-          ASSERT_TRUE(Gemv(testing::MakeContext(target(), 2), *q, x.data(),
-                           y.data(), {GemvStrategy::kDot})
-                          .ok());
-          const std::vector<float> ref = DotReference(*q, x.data());
-          for (size_t i = 0; i < rows; ++i) {
-            ASSERT_EQ(0, std::memcmp(&y[i], &ref[i], 4))
-                << "row " << i << ": " << y[i] << " vs " << ref[i] << " (x set "
-                << xi << ")";
-          }
+          ASSERT_TRUE(DotEqualsReference(target(), *q, x.data()))
+              << "x set " << xi;
         }
       }
     }
@@ -195,6 +224,50 @@ TEST_P(GemvDotTest, ExtremeCodesDoNotSaturate) {
       const int code = i % 3 == 0 ? -128 : i % 3 == 1 ? 127 : -127;
       EXPECT_NEAR(y[i], code * xv * static_cast<float>(cols), 1e-4 * 128 * cols)
           << i;
+    }
+  }
+}
+
+// Every code of the 4- and 5-bit formats, not only those Quantize makes:
+// random code bytes and qh (every fifth-bit pattern; a wrong bit order or
+// block pairing changes y), finite random scales and mins, and rows of the
+// extreme codes (all bits set: q5_1 31 everywhere, 2 * 31 * 127 per
+// vpmaddubsw pair; all clear: q5_0 -16) against x codes of +-127.
+TEST_P(GemvDotTest, ArbitraryCodesAndFifthBits) {
+  const size_t rows = 9;
+  for (const char* name : {"q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"}) {
+    const FormatKind kind = Fmt(name).kind;
+    const size_t bytes = BlockBytes(kind);
+    for (size_t cols : {32, 100, 288, 520}) {
+      SCOPED_TRACE(::testing::Message() << name << " " << cols);
+      const size_t blocks = (cols + kBlock - 1) / kBlock;
+      std::vector<uint8_t> payload(rows * blocks * bytes);
+      uint32_t state = 12345 + static_cast<uint32_t>(cols);
+      for (uint8_t& v : payload) {
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<uint8_t>(state >> 24);
+      }
+      const uint16_t kHalves[] = {0x3C00, 0x2E66, 0xB800, 0x1400, 0xC900};
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t b = 0; b < blocks; ++b) {
+          uint8_t* blk = payload.data() + (r * blocks + b) * bytes;
+          if (r < 2) std::memset(blk, r == 0 ? 0xFF : 0x00, bytes);
+          std::memcpy(blk, &kHalves[(r + b) % 5], 2);
+          if (HasMin(kind)) std::memcpy(blk + 2, &kHalves[(r + 3 * b) % 5], 2);
+        }
+      }
+      StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+          Fmt(name), rows, cols, payload.data(), payload.size(), {}, {});
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      for (int xi = 0; xi < 3; ++xi) {
+        std::vector<float> x = testing::RandomFloats(cols, 31 + cols);
+        if (xi > 0) {  // codes +127 (and -127)
+          for (size_t j = 0; j < cols; ++j)
+            x[j] = xi == 1 || j % 3 == 0 ? 1.0f : -1.0f;
+        }
+        ASSERT_TRUE(DotEqualsReference(target(), *q, x.data()))
+            << "x set " << xi;
+      }
     }
   }
 }
@@ -247,17 +320,18 @@ TEST_P(GemvDotTest, NonFiniteXRunsAutosStrategy) {
 }
 
 // |y_dot - y_f32| within the sum of four bounds, per row, with w_j the
-// weight the dot strategy multiplies exactly (dw * code, q4_1 + min,
-// i8row * row scale) and w~_j the dequantized f32 weight the f32 strategy
+// weight the dot strategy multiplies exactly (dw * code, q4_1 and q5_1 +
+// min, i8row * row scale) and w~_j the dequantized f32 weight the f32 strategy
 // uses:
 // - x's rounding: x_j = dx (q_j + e_j) with |e_j| <= 1/2 + 2^-15 (the
 //   nearest integer to fl(x_j * id), and |fl(x_j id) - x_j / dx| <=
 //   127 (1 + 2u) 2u < 2^-15, u = 2^-24), so the exact products differ by
 //   sum_b dx_b (1/2 + 2^-15) sum_j |w_bj|; a block quantized to 0
 //   (d < FLT_MIN) by sum_j |w_bj x_bj|;
-// - the weights' own rounding: sum_j |w~_j - w_j| |x_j| (0 but for q4_1,
-//   whose d q + m the decoder rounds twice, and i8row's code * scale);
-// - the dot path's f32 rounding: each term (dw dx S_b; q4_1 also m dx
+// - the weights' own rounding: sum_j |w~_j - w_j| |x_j| (0 but for q4_1
+//   and q5_1, whose d q + m the decoder rounds twice, and i8row's code *
+//   scale);
+// - the dot path's f32 rounding: each term (dw dx S_b; q4_1, q5_1 also m dx
 //   X_b) is rounded twice, then added into its lane (at most 2
 //   blocks_padded / 8 adds), through the 3 adds of the final tree and
 //   i8row's row scale: gamma_m sum_b dx_b sum_j (|dw code_j| + |m|) |q_j|,
