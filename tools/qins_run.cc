@@ -109,6 +109,10 @@ eval:
                       without the dot strategy; an error if the policy's
                       formats lack it). Policies with a non-auto strategy
                       run token by token (GEMV), marked (t) in the table
+  --format-map MAP    per-class overrides (as for generate) applied to
+                      every format of --formats (an error with stored or
+                      seed-adaptive): "--formats f32,f32@dot --format-map
+                      ffn_down=q6_k" measures dot on the q6_k matrices alone
   --token-by-token    run every policy's windows token by token (one GEMV
                       per weight per token) instead of as one prefill (GEMM);
                       the f32 reference always runs as a prefill
@@ -485,14 +489,14 @@ std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
   std::vector<bool> own_strategy;  // the entry had its own @NAME
   while (std::getline(in, name, ',')) {
     if (name.empty()) continue;
-    out.push_back(OrDie(ParsePolicyListItem(name)));
+    out.push_back(OrDie(ParsePolicyListItem(name, a.format_map)));
     own_strategy.push_back(name.find('@') != std::string::npos);
   }
   if (!a.policy.empty()) {
     out.push_back(OrDie(ParseFormatPolicy("", "", a.policy)));
     own_strategy.push_back(false);
   }
-  if (!a.format.empty() || !a.format_map.empty())
+  if (!a.format.empty())
     Die("eval and bench take --formats LIST (and --policy), not --format");
   if (out.empty()) Die("--formats: no formats");
   // --gemv-strategy: every policy without its own @NAME that has it.
