@@ -48,8 +48,9 @@ struct FormatRow {
   const Codec& codec;
   // GEMV strategies besides kAuto, in auto's order of preference, kDecode
   // last; unused slots are kAuto. auto runs the first that is not kDot
-  // (auto never picks `dot`) unless a rule of kGemvAutoRules
-  // (kernels/gemv/gemv.cc) says otherwise for the target.
+  // unless a rule of kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise
+  // for the target: only a rule makes `dot` auto's choice, where its effect
+  // on quality was measured and qualified (issue 20 item 4).
   std::array<GemvStrategy, kMaxFormatStrategies> gemv;
   // A row length must be a multiple of this (the K-quants' 256-weight super
   // blocks); 1: any length, the last block zero-padded.
@@ -97,8 +98,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
      .codec = kQ8_0Codec,
-     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice until
-     // its effect on quality is measured (issue 20 item 4).
+     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice for
+     // q8_0 and i8row: its extra KL exceeds theirs (kernels/gemv/gemv.cc).
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 8},
     {.kind = FormatKind::kI8Row,
