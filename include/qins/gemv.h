@@ -83,8 +83,8 @@ QINS_API const char* GemvStrategyName(GemvStrategy s);
 // "auto", "decode", "direct", "bitbuild", "gather", "regtable", "arith",
 // "dot".
 QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
-// The strategies a format has (kAuto and kDecode always; first = auto's
-// choice after kAuto).
+// The strategies a format has (kAuto and kDecode always; after kAuto, in
+// the format table's order of preference).
 QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 
 // What kAuto runs for format f on target t: the first strategy after kAuto
@@ -93,9 +93,9 @@ QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 // each citing its measurement in docs/gemv.md or docs/runner.md). Today:
 // kDot for the formats whose int8 rounding of x moved the runner's mean KL
 // by less than the format's own mean KL on every model measured (issue 20
-// item 4: q4_0, iq4_nl, q4_1; docs/gemv.md has the table), on the x86
-// targets where dot was timed faster; q4_0 otherwise kRegtable on AVX-512
-// targets (one 16-lane permute) and kDirect elsewhere.
+// item 4: q4_0, iq4_nl, q4_1, q4_k, q5_k, q6_k; docs/gemv.md has the
+// table), on the x86 targets where dot was timed faster; q4_0 otherwise
+// kRegtable on AVX-512 targets (one 16-lane permute) and kDirect elsewhere.
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
 
 // auto's choice among the strategies that keep x in f32 (every strategy but

@@ -214,7 +214,8 @@ inline constexpr FormatRow kFormatTable[] = {
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
     // (kquant_decode-inl.h), and for q4_k, q5_k and q6_k also `dot`
-    // (kernels/gemv/gemv_kquant_dot-inl.h; auto keeps `decode`).
+    // (kernels/gemv/gemv_kquant_dot-inl.h), auto's choice on x86 by a rule
+    // of kGemvAutoRules (its quality measured); `decode` elsewhere.
     {.kind = FormatKind::kQ2_K,
      .name = "q2_k",
      .max_level = 0,

@@ -85,7 +85,8 @@ namespace {
 // faster than the f32-activation strategies (docs/gemv.md, "Measured
 // (indicative only)"); the portable Highway path elsewhere was not timed.
 // q8_0 and i8row do not qualify (extra/own 2.8x and 1.9x on kjv1M, 2026-12-06)
-// and have no dot rule.
+// and have no dot rule. The K-quants list `dot` first but reach it only
+// through their rules (elsewhere auto runs `decode`).
 struct GemvAutoRule {
   FormatKind kind;
   int64_t targets;
@@ -114,6 +115,22 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "6.4e-05/0.00659 (0.010x), 0.0035/0.0562 (0.063x), 0.0019/0.243 "
      "(0.008x); docs/gemv.md: dot 22.71 Gw/s against direct 8.93 (avx3_dl, "
      "hot 1024x1024, 1 thread, 2026-12-06, commit 132f717)"},
+    // The K-quants: measured on the models with rows of whole super-blocks
+    // (kjv1M has none), the K-quant on ffn_down alone, the rest f32
+    // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, commit fc78504's qins-run
+    // eval --format-map ffn_down=K; SmolLM2 / Gemma 3). Speed: docs/gemv.md,
+    // "Measured, K-quants", hot 1024x1024, 1 thread, avx3_dl, 2026-12-06,
+    // commit 4a3f2a5; the x86 kernel is the same vpmaddubsw code on avx2,
+    // avx3 and avx3_dl.
+    {FormatKind::kQ4_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00058/0.0044 (0.13x), 0.0003/0.0249 "
+     "(0.012x); docs/gemv.md: dot 31.44 Gw/s against decode 6.28"},
+    {FormatKind::kQ5_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00058/0.00449 (0.13x), 0.00044/0.00764 "
+     "(0.058x); docs/gemv.md: dot 26.00 Gw/s against decode 4.86"},
+    {FormatKind::kQ6_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00043/0.00474 (0.09x), 0.00047/0.00135 "
+     "(0.35x); docs/gemv.md: dot 26.74 Gw/s against decode 4.80"},
     // f32 activations (also what `dot` runs for non-finite x).
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "
