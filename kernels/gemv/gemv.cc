@@ -74,7 +74,11 @@ namespace {
 // Where auto departs from a format's first listed strategy: one rule per
 // (format, targets), each with the measurement behind it. Targets are
 // Highway target bits (qins::Target::bit). The rules are read in order, so
-// a format's `dot` rule comes before its f32-activation rule.
+// a format's `dot` rule comes before its f32-activation rule. q4_0 lists
+// `direct` first because on AVX2 it measured faster (docs/gemv.md: hot
+// 1024x1024, 1 thread, QINS_TARGET=avx2, 2026-12-04: direct 9.89 Gw/s
+// against regtable 8.79, two permutes and a blend); on AVX-512 one permute
+// makes `regtable` faster.
 //
 // `dot` rounds x to int8 blocks (docs/gemv.md), so it changes y; auto picks
 // it only for the formats where issue 20 item 4's rule holds on every model
@@ -117,8 +121,9 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "hot 1024x1024, 1 thread, 2026-12-06, commit 132f717)"},
     // The K-quants: measured on the models with rows of whole super-blocks
     // (kjv1M has none), the K-quant on ffn_down alone, the rest f32
-    // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, commit fc78504's qins-run
-    // eval --format-map ffn_down=K; SmolLM2 / Gemma 3). Speed: docs/gemv.md,
+    // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, qins-run eval
+    // --format-map ffn_down=K built from this tree at 674f4ca; SmolLM2 /
+    // Gemma 3). Speed: docs/gemv.md,
     // "Measured, K-quants", hot 1024x1024, 1 thread, avx3_dl, 2026-12-06,
     // commit 4a3f2a5; the x86 kernel is the same vpmaddubsw code on avx2,
     // avx3 and avx3_dl.
