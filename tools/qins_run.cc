@@ -72,7 +72,10 @@ common options:
                       gather, regtable, arith, dot; docs/gemv.md) of every
                       one-token weight product whose format has it; the
                       other formats keep auto, and prefill's GEMMs are not
-                      affected (default auto). eval and bench: applies to
+                      affected (default auto: on x86 dot for q4_0,
+                      iq4_nl, q4_1, q4_k, q5_k, q6_k, whose quality effect
+                      qualified, f32 activations for the others; prefill
+                      keeps f32 activations). eval and bench: applies to
                       each policy of --formats without its own @NAME, and
                       only where the policy has it (the row is then named
                       FORMAT@NAME); an error if no listed format has it
@@ -109,6 +112,10 @@ eval:
                       without the dot strategy; an error if the policy's
                       formats lack it). Policies with a non-auto strategy
                       run token by token (GEMV), marked (t) in the table
+  --format-map MAP    per-class overrides (as for generate) applied to
+                      every format of --formats (an error with stored or
+                      seed-adaptive): "--formats f32,f32@dot --format-map
+                      ffn_down=q6_k" measures dot on the q6_k matrices alone
   --token-by-token    run every policy's windows token by token (one GEMV
                       per weight per token) instead of as one prefill (GEMM);
                       the f32 reference always runs as a prefill
@@ -485,14 +492,14 @@ std::vector<FormatPolicy> PolicyList(const Args& a, const char* fallback) {
   std::vector<bool> own_strategy;  // the entry had its own @NAME
   while (std::getline(in, name, ',')) {
     if (name.empty()) continue;
-    out.push_back(OrDie(ParsePolicyListItem(name)));
+    out.push_back(OrDie(ParsePolicyListItem(name, a.format_map)));
     own_strategy.push_back(name.find('@') != std::string::npos);
   }
   if (!a.policy.empty()) {
     out.push_back(OrDie(ParseFormatPolicy("", "", a.policy)));
     own_strategy.push_back(false);
   }
-  if (!a.format.empty() || !a.format_map.empty())
+  if (!a.format.empty())
     Die("eval and bench take --formats LIST (and --policy), not --format");
   if (out.empty()) Die("--formats: no formats");
   // --gemv-strategy: every policy without its own @NAME that has it.

@@ -13,9 +13,11 @@ namespace qins {
 class QuantizedMatrix;
 
 struct GemmOptions {
-  // M == 1 calls Gemv (its kAuto strategy, fused where the format has one),
-  // which reads W once without decoding it to memory. false runs the batched
-  // kernel for M == 1 too (tests and benches use this to compare the two).
+  // M == 1 calls Gemv with GemvF32ActivationStrategy (auto's choice among
+  // the strategies that keep x in f32, fused where the format has one; never
+  // kDot), which reads W once without decoding it to memory. false runs the
+  // batched kernel for M == 1 too (tests and benches use this to compare the
+  // two).
   bool gemv_for_single_row = true;
 };
 

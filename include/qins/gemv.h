@@ -51,7 +51,8 @@ struct Format;
 
 // How a GEMV turns codes into f32 weights.
 enum class GemvStrategy {
-  kAuto,      // the fastest measured for the format (docs/gemv.md)
+  kAuto,      // the fastest measured for the format (docs/gemv.md); kDot
+              // only where its effect on quality qualifies
   kDecode,    // every format: decode 4 rows into an L1 buffer, f32 kernel
   kDirect,    // f32: the f32 kernel on the stored rows; bf16, f16, i8row,
               // q8_0, q4_0, q4_1, q5_0, q5_1: codes converted in registers
@@ -72,8 +73,9 @@ enum class GemvStrategy {
               // times (weight scale * x scale) added in f32 (the K-quants'
               // sub-block scales applied in int32). Not bit-identical to
               // the f32-activation strategies: x's rounding adds an error
-              // bounded in docs/gemv.md. Inf or NaN in x: runs auto's
-              // strategy instead. Never auto's choice (yet).
+              // bounded in docs/gemv.md. Inf or NaN in x: runs
+              // GemvF32ActivationStrategy instead. auto's choice only
+              // where its measured effect on quality qualifies (below).
   kCount,     // not a strategy: the number of strategies
 };
 
@@ -81,16 +83,26 @@ QINS_API const char* GemvStrategyName(GemvStrategy s);
 // "auto", "decode", "direct", "bitbuild", "gather", "regtable", "arith",
 // "dot".
 QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
-// The strategies a format has (kAuto and kDecode always; first = auto's
-// choice after kAuto).
+// The strategies a format has (kAuto and kDecode always; after kAuto, in
+// the format table's order of preference).
 QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 
 // What kAuto runs for format f on target t: the first strategy after kAuto
-// in GemvStrategies(f), unless a measured rule for the format and target
-// says otherwise (kGemvAutoRules in kernels/gemv/gemv.cc, each citing its
-// measurement in docs/gemv.md; today: q4_0 takes kRegtable on AVX-512
-// targets, one 16-lane permute, and kDirect elsewhere).
+// in GemvStrategies(f) other than kDot, unless a measured rule for the
+// format and target says otherwise (kGemvAutoRules in kernels/gemv/gemv.cc,
+// each citing its measurement in docs/gemv.md or docs/runner.md). Today:
+// kDot for the formats whose int8 rounding of x moved the runner's mean KL
+// by less than the format's own mean KL on every model measured (issue 20
+// item 4: q4_0, iq4_nl, q4_1, q4_k, q5_k, q6_k; docs/gemv.md has the
+// table), on the x86 targets where dot was timed faster; q4_0 otherwise
+// kRegtable on AVX-512 targets (one 16-lane permute) and kDirect elsewhere.
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
+
+// auto's choice among the strategies that keep x in f32 (every strategy but
+// kDot): GemvAutoStrategy without its kDot rules; never kDot. What kDot runs
+// for non-finite x, what Gemm runs for m == 1, and what a caller pins to
+// compare with an f32-activation reference.
+QINS_API GemvStrategy GemvF32ActivationStrategy(const Format& f, Target t);
 
 struct GemvOptions {
   GemvStrategy strategy = GemvStrategy::kAuto;
@@ -105,7 +117,8 @@ struct GemvOptions {
 // A strategy the format does not have is an error naming the ones it has;
 // so are an empty W, null x or y, and y overlapping x (x has cols floats, y
 // rows floats). NaN/Inf in x propagate (the weights are finite; kDot runs
-// auto's strategy for such an x).
+// GemvF32ActivationStrategy for such an x). kAuto may be kDot: a caller that
+// needs f32 activations names GemvF32ActivationStrategy's choice.
 QINS_API Status Gemv(const Context& ctx, const QuantizedMatrix& w,
                      const float* x, float* y, const GemvOptions& opt = {});
 

@@ -51,8 +51,9 @@ struct FormatRow {
   const Codec& codec;
   // GEMV strategies besides kAuto, in auto's order of preference, kDecode
   // last; unused slots are kAuto. auto runs the first that is not kDot
-  // (auto never picks `dot`) unless a rule of kGemvAutoRules
-  // (kernels/gemv/gemv.cc) says otherwise for the target.
+  // unless a rule of kGemvAutoRules (kernels/gemv/gemv.cc) says otherwise
+  // for the target: only a rule makes `dot` auto's choice, where its effect
+  // on quality was measured and qualified (issue 20 item 4).
   std::array<GemvStrategy, kMaxFormatStrategies> gemv;
   // A row length must be a multiple of this (the K-quants' 256-weight super
   // blocks); 1: any length, the last block zero-padded.
@@ -109,8 +110,8 @@ inline constexpr FormatRow kFormatTable[] = {
      .block = 32,
      .summary = "int8 blocks of 32 + f16 scale (llama.cpp Q8_0)",
      .codec = kQ8_0Codec,
-     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice until
-     // its effect on quality is measured (issue 20 item 4).
+     // dot: int8 x (kernels/gemv/gemv_dot-inl.h); not auto's choice for
+     // q8_0 and i8row: its extra KL exceeds theirs (kernels/gemv/gemv.cc).
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 8,
      .rms_error_bound = [](int) { return 0.015; }},
@@ -248,7 +249,8 @@ inline constexpr FormatRow kFormatTable[] = {
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
     // (kquant_decode-inl.h), and for q4_k, q5_k and q6_k also `dot`
-    // (kernels/gemv/gemv_kquant_dot-inl.h; auto keeps `decode`).
+    // (kernels/gemv/gemv_kquant_dot-inl.h), auto's choice on x86 by a rule
+    // of kGemvAutoRules (its quality measured); `decode` elsewhere.
     {.kind = FormatKind::kQ2_K,
      .name = "q2_k",
      .max_level = 0,

@@ -168,7 +168,12 @@ Status Gemm(const Context& ctx, const QuantizedMatrix& w, const float* x,
   Status st =
       CheckActivations("Gemm", n, k, x, m, x_row_stride, y, y_row_stride);
   if (!st.ok()) return st;
-  if (m == 1 && opt.gemv_for_single_row) return Gemv(ctx, w, x, y);
+  // Gemm keeps x in f32 (qins/gemm.h): m == 1 runs auto's f32-activation
+  // GEMV strategy, never `dot` (which rounds x to int8).
+  if (m == 1 && opt.gemv_for_single_row) {
+    return Gemv(ctx, w, x, y,
+                {GemvF32ActivationStrategy(w.format(), ctx.target())});
+  }
   WeightRows rows;
   rows.n = n;
   rows.k = k;

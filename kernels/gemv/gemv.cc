@@ -71,12 +71,26 @@ std::vector<GemvStrategy> GemvStrategies(const Format& f) {
 
 namespace {
 
-// Where auto departs from a format's first strategy: one rule per (format,
-// targets), each with the measurement behind it. Targets are Highway target
-// bits (qins::Target::bit). q4_0 lists `direct` first because on AVX2 it
-// measured faster (docs/gemv.md: hot 1024x1024, 1 thread,
-// QINS_TARGET=avx2, 2026-12-04: direct 9.89 Gw/s against regtable 8.79, two
-// permutes and a blend); on AVX-512 one permute makes `regtable` faster.
+// Where auto departs from a format's first listed strategy: one rule per
+// (format, targets), each with the measurement behind it. Targets are
+// Highway target bits (qins::Target::bit). The rules are read in order, so
+// a format's `dot` rule comes before its f32-activation rule. q4_0 lists
+// `direct` first because on AVX2 it measured faster (docs/gemv.md: hot
+// 1024x1024, 1 thread, QINS_TARGET=avx2, 2026-12-04: direct 9.89 Gw/s
+// against regtable 8.79, two permutes and a blend); on AVX-512 one permute
+// makes `regtable` faster.
+//
+// `dot` rounds x to int8 blocks (docs/gemv.md), so it changes y; auto picks
+// it only for the formats where issue 20 item 4's rule holds on every model
+// measured: extra KL = meanKL(FORMAT@dot) - meanKL(FORMAT) (KL(FP32 || row),
+// nats, runner eval) below the format's own meanKL(FORMAT), i.e. ratio < 1
+// (docs/runner.md, "The `dot` GEMV strategy's effect on quality"). Only on
+// the x86 targets, whose integer kernels (vpdpbusd, vpmaddubsw) were timed
+// faster than the f32-activation strategies (docs/gemv.md, "Measured
+// (indicative only)"); the portable Highway path elsewhere was not timed.
+// q8_0 and i8row do not qualify (extra/own 2.8x and 1.9x on kjv1M, 2026-12-06)
+// and have no dot rule. The K-quants list `dot` first but reach it only
+// through their rules (elsewhere auto runs `decode`).
 struct GemvAutoRule {
   FormatKind kind;
   int64_t targets;
@@ -84,26 +98,73 @@ struct GemvAutoRule {
   const char* evidence;
 };
 
+constexpr int64_t kDotTargets = HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL;
+
 constexpr GemvAutoRule kGemvAutoRules[] = {
+    // dot: quality (extra/own meanKL, kjv1M / SmolLM2-135M / Gemma-3-270M).
+    {FormatKind::kQ4_0, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md, 2026-12-06, commit 656feeb/cd3006d: extra/own KL "
+     "0.000132/0.00746 (0.018x), 0.0058/0.355 (0.016x), -0.0003/0.426; "
+     "docs/gemv.md: dot 30.65 Gw/s against regtable 15.10 (avx3_dl), 20.8 "
+     "against direct 8.8 (avx2), hot 1024x1024, 1 thread, 2026-12-06, commit "
+     "132f717"},
+    {FormatKind::kIQ4_NL, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md, 2026-12-06, commit 656feeb/cd3006d: extra/own KL "
+     "7.7e-05/0.0063 (0.012x), 0.0036/0.308 (0.012x), 0.00073/0.224 "
+     "(0.003x); docs/gemv.md: dot 25.98 Gw/s against regtable 15.30 "
+     "(avx3_dl), 17.9 against 7.7 (avx2), hot 1024x1024, 1 thread, "
+     "2026-12-06, commit 132f717"},
+    {FormatKind::kQ4_1, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md, 2026-12-06, commit 656feeb/cd3006d: extra/own KL "
+     "6.4e-05/0.00659 (0.010x), 0.0035/0.0562 (0.063x), 0.0019/0.243 "
+     "(0.008x); docs/gemv.md: dot 22.71 Gw/s against direct 8.93 (avx3_dl, "
+     "hot 1024x1024, 1 thread, 2026-12-06, commit 132f717)"},
+    // The K-quants: measured on the models with rows of whole super-blocks
+    // (kjv1M has none), the K-quant on ffn_down alone, the rest f32
+    // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, qins-run eval
+    // --format-map ffn_down=K built from this tree at 674f4ca; SmolLM2 /
+    // Gemma 3). Speed: docs/gemv.md,
+    // "Measured, K-quants", hot 1024x1024, 1 thread, avx3_dl, 2026-12-06,
+    // commit 4a3f2a5; the x86 kernel is the same vpmaddubsw code on avx2,
+    // avx3 and avx3_dl.
+    {FormatKind::kQ4_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00058/0.0044 (0.13x), 0.0003/0.0249 "
+     "(0.012x); docs/gemv.md: dot 31.44 Gw/s against decode 6.28"},
+    {FormatKind::kQ5_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00058/0.00449 (0.13x), 0.00044/0.00764 "
+     "(0.058x); docs/gemv.md: dot 26.00 Gw/s against decode 4.86"},
+    {FormatKind::kQ6_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.00043/0.00474 (0.09x), 0.00047/0.00135 "
+     "(0.35x); docs/gemv.md: dot 26.74 Gw/s against decode 4.80"},
+    // f32 activations (also what `dot` runs for non-finite x).
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "
      "16.52 Gw/s against direct 12.73 (one 16-lane permute per vector)"},
 };
 
-}  // namespace
-
-GemvStrategy GemvAutoStrategy(const Format& f, Target t) {
+// auto's choice, with or without the `dot` rules. Without a rule: the first
+// listed strategy but `dot` (the K-quants list `dot` first, so only a rule
+// makes it auto's choice).
+GemvStrategy AutoStrategy(const Format& f, Target t, bool allow_dot) {
   for (const GemvAutoRule& rule : kGemvAutoRules) {
+    if (!allow_dot && rule.strategy == GemvStrategy::kDot) continue;
     if (rule.kind == f.kind && (rule.targets & t.bit) != 0)
       return rule.strategy;
   }
-  // The first listed strategy but `dot`, which auto never picks (issue 20
-  // item 4: not before its effect on quality is measured); the K-quants
-  // list it first, so their auto stays `decode`.
   for (GemvStrategy s : GemvStrategies(f)) {
     if (s != GemvStrategy::kAuto && s != GemvStrategy::kDot) return s;
   }
   return GemvStrategy::kDecode;
+}
+
+}  // namespace
+
+GemvStrategy GemvAutoStrategy(const Format& f, Target t) {
+  return AutoStrategy(f, t, /*allow_dot=*/true);
+}
+
+GemvStrategy GemvF32ActivationStrategy(const Format& f, Target t) {
+  return AutoStrategy(f, t, /*allow_dot=*/false);
 }
 
 Status CheckGemvKernels(const GemvKernels& k, const std::string& target_name) {
@@ -258,12 +319,14 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
     StatusOr<bool> ran = GemvDot(ctx, w, x, y, k.fused[ki][si]);
     if (!ran.ok()) return ran.status();
     if (*ran) return Status::Ok();
-    // Inf or NaN in x: the format's f32-activation strategy (auto's choice,
-    // which is never `dot`; checked by GemvDotTest).
+    // Inf or NaN in x: auto's f32-activation strategy, which is never
+    // `dot` (AutoStrategy skips it), so this does not come back here.
     GemvOptions f32_opt;
-    f32_opt.strategy = GemvAutoStrategy(w.format(), ctx.target());
+    f32_opt.strategy = GemvF32ActivationStrategy(w.format(), ctx.target());
     if (f32_opt.strategy == GemvStrategy::kDot)
-      f32_opt.strategy = GemvStrategy::kDecode;
+      return Status(StatusCode::kInternal,
+                    "Gemv: the f32-activation strategy of '" +
+                        FormatName(w.format()) + "' is dot");
     return Gemv(ctx, w, x, y, f32_opt);
   }
   return GemvFused(ctx, w, x, y, k.fused[ki][si], k.prepare_x[ki][si]);

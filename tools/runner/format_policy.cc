@@ -146,12 +146,13 @@ Status SetGemvStrategy(FormatPolicy* p, GemvStrategy s) {
   return Status::Ok();
 }
 
-StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item) {
+StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item,
+                                           std::string_view format_map) {
   const size_t at = item.find('@');
   const std::string_view base = item.substr(0, at);
   StatusOr<FormatPolicy> p = base == "seed-adaptive"
-                                 ? ParseFormatPolicy("", "", base)
-                                 : ParseFormatPolicy(base, "", "");
+                                 ? ParseFormatPolicy("", format_map, base)
+                                 : ParseFormatPolicy(base, format_map, "");
   if (!p.ok() || at == std::string_view::npos) return p;
   auto s = ParseGemvStrategy(std::string(item.substr(at + 1)));
   if (!s.ok()) {

@@ -77,8 +77,12 @@ Status SetGemvStrategy(FormatPolicy* p, GemvStrategy s);
 // One entry of an eval/bench --formats list: a format name, "stored" or
 // "seed-adaptive", optionally followed by "@strategy" (a GEMV strategy,
 // qins/gemv.h: "q8_0@dot"). Unknown names are errors listing the valid
-// ones.
-StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item);
+// ones. `format_map` (eval and bench --format-map): per-class overrides,
+// as ParseFormatPolicy's, applied to a format entry before its strategy is
+// checked ("f32@dot" with "ffn_down=q6_k": dot on the q6_k matrices only);
+// an error with "stored" or "seed-adaptive".
+StatusOr<FormatPolicy> ParsePolicyListItem(std::string_view item,
+                                           std::string_view format_map = {});
 
 }  // namespace qins::runner
 

@@ -259,8 +259,13 @@ bool Transformer::UsesGemvStrategy() const {
 Status Transformer::Matmul(TensorClass cls, const QuantizedMatrix& w,
                            const float* x, int m, float* y, size_t y_stride) {
   GemvOptions opt;
-  if (m == 1 && gemv_strategy_ != GemvStrategy::kAuto && GemvHas(w.format()))
+  if (m == 1 && gemv_strategy_ != GemvStrategy::kAuto && GemvHas(w.format())) {
     opt.strategy = gemv_strategy_;
+  } else if (m == 1 && (f32_activations_ || in_prefill_)) {
+    // auto's GEMV may round x to int8 (`dot`); Prefill and
+    // set_f32_activations keep it in f32.
+    opt.strategy = GemvF32ActivationStrategy(w.format(), ctx_.target());
+  }
   const Status st = m == 1 ? Gemv(ctx_, w, x, y, opt)
                            : Gemm(ctx_, w, x, m, w.cols(), y, y_stride);
   if (prof_ && st.ok()) {
@@ -419,6 +424,12 @@ StatusOr<const float*> Transformer::Prefill(const int* tokens, int n, int pos0,
                              std::to_string(c.vocab_size) + ")");
     }
   }
+  // Every one-row product of this call keeps x in f32 (Matmul).
+  struct PrefillScope {
+    bool* flag;
+    explicit PrefillScope(bool* f) : flag(f) { *flag = true; }
+    ~PrefillScope() { *flag = false; }
+  } scope(&in_prefill_);
   if (n == 1) return Forward(tokens[0], pos0);
   const size_t vocab = c.vocab_size;
   if (all_logits) blogits_.resize(size_t(n) * vocab);

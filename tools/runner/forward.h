@@ -3,7 +3,9 @@
 // final norm and classifier. Every weight-matrix product goes through the
 // library on the converted weights: qins::Gemv for one token (Forward),
 // qins::Gemm for several (Prefill); norms, softmax and attention stay FP32
-// (the documents' "Pattern C").
+// (the documents' "Pattern C"). Forward's GEMV runs auto's strategy, which
+// rounds x to int8 (`dot`) for the formats where that qualified on quality
+// (docs/gemv.md); Prefill keeps every product's x in f32.
 #ifndef QINS_TOOLS_RUNNER_FORWARD_H_
 #define QINS_TOOLS_RUNNER_FORWARD_H_
 
@@ -42,23 +44,34 @@ class Transformer {
   // in batches of up to kMaxBatch tokens, each weight product one qins::Gemm
   // per batch (n == 1: Forward). Returns the logits of the last token, or
   // with `all_logits` those of every token (n x vocab_size, row-major);
-  // valid until the next call. The logits equal Forward's run token by token
-  // up to summation order (Gemm and Gemv add in different orders; tested to
-  // ~1e-5 relative on the bundled models), and do not depend on the thread
-  // count. Non-finite values stop it as they stop Forward (the error names
-  // the first position of the batch that has one).
+  // valid until the next call. Every product keeps x in f32: the GEMMs, and
+  // the one-row products (n == 1, a last batch of one token, the last
+  // token's classifier) through GemvF32ActivationStrategy unless
+  // set_gemv_strategy names another. So the logits equal Forward's run
+  // token by token with set_f32_activations(true) up to summation order
+  // (Gemm and Gemv add in different orders; tested to ~1e-5 relative on the
+  // bundled models), and Forward's with auto's GEMV also up to x's int8
+  // rounding where auto is `dot`. They do not depend on the thread count.
+  // Non-finite values stop it as they stop Forward (the error names the
+  // first position of the batch that has one).
   StatusOr<const float*> Prefill(const int* tokens, int n, int pos0,
                                  bool all_logits = false);
   static constexpr int kMaxBatch = 64;
 
   // The GEMV strategy of every following one-token product (Forward, and
   // Prefill's classifier of a last token) whose weight format has it; the
-  // other formats keep kAuto, and Prefill's GEMMs are not affected.
+  // other formats keep kAuto (GemvF32ActivationStrategy in Prefill and with
+  // set_f32_activations), and Prefill's GEMMs are not affected.
   void set_gemv_strategy(GemvStrategy s) {
     gemv_strategy_ = s;
     gemv_has_.clear();
   }
   GemvStrategy gemv_strategy() const { return gemv_strategy_; }
+  // true: Forward's one-token products whose strategy is kAuto run
+  // GemvF32ActivationStrategy (x stays f32, never `dot`), as Prefill's do;
+  // for comparisons against an FP32-activation reference. Default false.
+  void set_f32_activations(bool on) { f32_activations_ = on; }
+  bool f32_activations() const { return f32_activations_; }
   // Whether some weight matrix of the model has the strategy set (kAuto:
   // true), i.e. whether it changes anything.
   bool UsesGemvStrategy() const;
@@ -91,6 +104,8 @@ class Transformer {
   int max_positions_ = 0;
   ForwardProfiler* prof_ = nullptr;
   GemvStrategy gemv_strategy_ = GemvStrategy::kAuto;
+  bool f32_activations_ = false;
+  bool in_prefill_ = false;  // set by Prefill for its duration
   // Formats seen by Matmul with whether they have gemv_strategy_.
   std::vector<std::pair<Format, bool>> gemv_has_;
   bool GemvHas(Format f);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
@@ -151,6 +153,34 @@ TEST_P(GemmTest, ThreadCountAndBatchDoNotChangeTheResult) {
                      1, k, y_part.data(), n, no_gemv)
                     .ok());
     EXPECT_EQ(0, std::memcmp(y1.data() + 44 * n, y_part.data(), n * 4));
+  }
+}
+
+// M = 1 runs Gemv with auto's f32-activation strategy, never `dot`: Gemm
+// keeps x in f32 even for the formats where auto's GEMV is `dot` (q4_0,
+// q4_1, iq4_nl on x86). Bit for bit, and different from `dot` (whose int8
+// rounding of x moves y), so the test fails if Gemm ran auto's GEMV there.
+TEST_P(GemmTest, SingleRowRunsTheF32ActivationGemv) {
+  const size_t n = 37, k = 300;
+  const std::vector<float> w = testing::RandomFloats(n * k, 21, 0.02f);
+  const std::vector<float> x = testing::RandomFloats(k, 22);
+  const Context ctx = testing::MakeContext(target(), 2);
+  for (const char* name : {"q4_0", "q4_1", "iq4_nl", "q8_0", "qins8"}) {
+    SCOPED_TRACE(name);
+    const Format f = *ParseFormat(name);
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), n, k);
+    ASSERT_TRUE(q.ok());
+    const GemvStrategy s = GemvF32ActivationStrategy(f, target());
+    ASSERT_NE(s, GemvStrategy::kDot);
+    std::vector<float> ym(n), yv(n), yd(n);
+    ASSERT_TRUE(Gemm(ctx, *q, x.data(), 1, k, ym.data(), n).ok());
+    ASSERT_TRUE(Gemv(ctx, *q, x.data(), yv.data(), {s}).ok());
+    EXPECT_EQ(0, std::memcmp(ym.data(), yv.data(), n * 4));
+    if (f.kind != FormatKind::kQins8) {
+      ASSERT_TRUE(
+          Gemv(ctx, *q, x.data(), yd.data(), {GemvStrategy::kDot}).ok());
+      EXPECT_NE(0, std::memcmp(ym.data(), yd.data(), n * 4));
+    }
   }
 }
 

@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
+#include "qins/targets.h"
 #include "tests/tools/runner/reference_llama.h"
 #include "tools/runner/llama2c_source.h"
 #include "tools/runner/tokenizer.h"
@@ -200,10 +203,15 @@ TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
 }
 
 // Token by token with auto's strategies gives the prefill's figures up to
-// summation order (GEMV and GEMM add in different orders).
+// summation order (GEMV and GEMM add in different orders) for a format
+// whose auto GEMV keeps x in f32: q8_0 (its `dot` did not qualify on
+// quality, kernels/gemv/gemv.cc). q4_0's auto is `dot`:
+// TokenByTokenRunsAutosDot.
 TEST(EvalTest, TokenByTokenMatchesThePrefillPath) {
   auto src = OpenLlama2cSource(kKjv);
   ASSERT_TRUE(src.ok());
+  ASSERT_NE(GemvAutoStrategy(*ParseFormat("q8_0"), MakeContext(2).target()),
+            GemvStrategy::kDot);
   EvalOptions opt;
   opt.policies = {Policy("q8_0"), Policy("f32")};
   opt.tokens = KjvIds(300);
@@ -223,6 +231,34 @@ TEST(EvalTest, TokenByTokenMatchesThePrefillPath) {
   }
   EXPECT_LT(tbt->rows[1].kl_mean, 1e-6);  // f32 token by token vs prefill
   EXPECT_EQ(tbt->reference.nll, prefill->reference.nll);
+}
+
+// Token by token, auto's GEMV is `dot` where it qualified (q4_0 on the x86
+// targets): the q4_0 row then gives q4_0@dot's figures exactly, and differs
+// from the prefill's q4_0 row (f32 activations) by x's int8 rounding.
+TEST(EvalTest, TokenByTokenRunsAutosDot) {
+  const Context ctx = MakeContext(2);
+  if (GemvAutoStrategy(*ParseFormat("q4_0"), ctx.target()) !=
+      GemvStrategy::kDot)
+    GTEST_SKIP() << "auto is not dot for q4_0 on " << TargetName(ctx.target());
+  auto src = OpenLlama2cSource(kKjv);
+  ASSERT_TRUE(src.ok());
+  EvalOptions opt;
+  opt.policies = {Policy("q4_0"), Policy("q4_0@dot")};
+  opt.tokens = KjvIds(300);
+  opt.ctx = 128;
+  opt.greedy_tokens = 4;
+  opt.progress = false;
+  auto prefill = RunEval(ctx, **src, opt);
+  ASSERT_TRUE(prefill.ok()) << prefill.status().ToString();
+  opt.token_by_token = true;
+  auto tbt = RunEval(ctx, **src, opt);
+  ASSERT_TRUE(tbt.ok()) << tbt.status().ToString();
+  EXPECT_FALSE(prefill->rows[0].token_by_token);
+  EXPECT_TRUE(tbt->rows[0].token_by_token);
+  EXPECT_EQ(tbt->rows[0].nll, prefill->rows[1].nll);
+  EXPECT_EQ(tbt->rows[0].kl_mean, prefill->rows[1].kl_mean);
+  EXPECT_NE(tbt->rows[0].nll, prefill->rows[0].nll);
 }
 
 // A stored policy whose matrices lack the strategy is an error (the list

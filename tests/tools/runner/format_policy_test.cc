@@ -81,6 +81,23 @@ TEST(FormatPolicyTest, ListItemWithGemvStrategy) {
   EXPECT_EQ(p.name, "q4_1,output=qins8@dot");
 }
 
+// eval/bench --format-map on a --formats entry: the overrides apply before
+// the strategy is checked, so "f32@dot" with ffn_down=q6_k runs dot on the
+// q6_k matrices alone (the K-quants' quality measurement, docs/runner.md);
+// f32@dot without a map has no dot matrix and is an error.
+TEST(FormatPolicyTest, ListItemWithFormatMap) {
+  auto p = ParsePolicyListItem("f32@dot", "ffn_down=q6_k");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->name, "f32,ffn_down=q6_k@dot");
+  EXPECT_EQ(p->gemv_strategy, GemvStrategy::kDot);
+  EXPECT_EQ(FormatName(p->For(TensorClass::kFfnDown)), "q6_k");
+  EXPECT_EQ(FormatName(p->For(TensorClass::kFfnUp)), "f32");
+  EXPECT_FALSE(ParsePolicyListItem("f32@dot").ok());
+  EXPECT_FALSE(ParsePolicyListItem("stored", "ffn_down=q6_k").ok());
+  EXPECT_FALSE(ParsePolicyListItem("seed-adaptive", "ffn_down=q6_k").ok());
+  EXPECT_FALSE(ParsePolicyListItem("f32", "ffn_down").ok());
+}
+
 // llama.cpp's fallbacks for rows that are not whole K-quant super-blocks.
 TEST(FormatPolicyTest, FallbackFormatForRowsThatDoNotFit) {
   auto fb = [](const char* name, size_t cols) {

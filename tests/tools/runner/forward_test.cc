@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
+#include "qins/targets.h"
 #include "tests/tools/runner/reference_llama.h"
 #include "tools/runner/convert.h"
 #include "tools/runner/generate.h"
@@ -182,7 +185,10 @@ TEST(ForwardTest, Kjv1MPrefillMatchesDoubleReference) {
 
 // Prefill's logits do not depend on the thread count (bit for bit), in
 // every format family; the last-token-only result agrees with the all-rows
-// one (GEMV vs GEMM for the classifier: equal up to summation order).
+// one (GEMV vs GEMM for the classifier: equal up to summation order, since
+// Prefill's GEMV keeps x in f32 also where auto's GEMV is `dot`, as for
+// q4_0 on x86: the bound below is for summation order only, not for x's
+// int8 rounding).
 TEST(ForwardTest, PrefillIsTheSameOnOneAndTwoThreads) {
   for (const std::string& path : {kStories, kKjv}) {
     for (const char* format : {"f32", "qins8", "q4_0", "fpins2-seed"}) {
@@ -213,6 +219,50 @@ TEST(ForwardTest, PrefillIsTheSameOnOneAndTwoThreads) {
       EXPECT_EQ(runs[0], runs[1]);
     }
   }
+}
+
+// Decode (Forward) runs auto's GEMV, which is `dot` for q4_0 on the x86
+// targets (GemvAutoStrategy; its effect on quality qualified, docs/gemv.md):
+// bit for bit what set_gemv_strategy(kDot) gives, and not what
+// set_f32_activations gives. Prefill keeps x in f32 even for one token
+// (n == 1 goes through Forward): bit for bit the f32-activation Forward.
+TEST(ForwardTest, DecodeRunsAutosGemvAndPrefillKeepsF32Activations) {
+  const Context ctx = MakeContext(2);
+  auto src = OpenLlama2cSource(kKjv);
+  ASSERT_TRUE(src.ok());
+  auto conv = ConvertModel(ctx, **src, *ParseFormatPolicy("q4_0", "", ""),
+                           {.progress = false});
+  ASSERT_TRUE(conv.ok());
+  const int vocab = conv->config.vocab_size;
+  const std::vector<int> tokens = {1, 35, 76, 116, 3 + 'e', 3 + ' ', 3 + 'b'};
+  // mode 0: auto; 1: dot; 2: f32 activations.
+  auto run = [&](int mode) {
+    auto t = Transformer::Create(ctx, &*conv, 16);
+    EXPECT_TRUE(t.ok());
+    if (mode == 1) t->set_gemv_strategy(GemvStrategy::kDot);
+    if (mode == 2) t->set_f32_activations(true);
+    std::vector<float> out;
+    for (int pos = 0; pos < static_cast<int>(tokens.size()); ++pos) {
+      auto l = t->Forward(tokens[pos], pos);
+      EXPECT_TRUE(l.ok());
+      if (!l.ok()) return out;
+      out.insert(out.end(), *l, *l + vocab);
+    }
+    return out;
+  };
+  const std::vector<float> autos = run(0), dot = run(1), f32 = run(2);
+  ASSERT_EQ(autos.size(), tokens.size() * vocab);
+  const bool auto_is_dot = GemvAutoStrategy(*ParseFormat("q4_0"),
+                                            ctx.target()) == GemvStrategy::kDot;
+  EXPECT_EQ(autos, auto_is_dot ? dot : f32) << TargetName(ctx.target());
+  EXPECT_NE(dot, f32);  // x's rounding shows in the logits
+  auto t = Transformer::Create(ctx, &*conv, 16);
+  ASSERT_TRUE(t.ok());
+  auto p = t->Prefill(tokens.data(), 1, 0);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(std::vector<float>(*p, *p + vocab),
+            std::vector<float>(f32.begin(), f32.begin() + vocab));
+  EXPECT_FALSE(t->f32_activations());  // Prefill's f32 is for its call only
 }
 
 TEST(ForwardTest, BadPrefillArgumentsAreErrors) {
