@@ -119,6 +119,18 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "6.4e-05/0.00659 (0.010x), 0.0035/0.0562 (0.063x), 0.0019/0.243 "
      "(0.008x); docs/gemv.md: dot 22.71 Gw/s against direct 8.93 (avx3_dl, "
      "hot 1024x1024, 1 thread, 2026-12-06, commit 132f717)"},
+    {FormatKind::kQ5_0, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md, 2026-12-06 10:47-10:49 UTC, commit 2225675: "
+     "extra/own KL 9e-05/0.00206 (0.044x), 0.0041/0.0957 (0.043x), "
+     "0.0006/0.054 (0.011x); docs/gemv.md: dot 14.15 Gw/s against direct "
+     "5.13 (avx3_dl), 9.99 against 4.88 (avx3), hot 1024x1024, 1 thread, "
+     "2026-12-06, under load; avx2 70.7 us against 151 us (10:25 UTC)"},
+    {FormatKind::kQ5_1, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md, 2026-12-06 10:47-10:49 UTC: extra/own KL "
+     "0.0001/0.00163 (0.061x), 0.002/0.137 (0.015x), 0.0009/0.0712 "
+     "(0.013x); docs/gemv.md: dot 12.87 Gw/s against direct 4.51 (avx3_dl), "
+     "10.47 against 4.06 (avx3), hot 1024x1024, 1 thread, under load; avx2 "
+     "88.2 us against 196 us (10:25 UTC)"},
     // The K-quants: measured on the models with rows of whole super-blocks
     // (kjv1M has none), the K-quant on ffn_down alone, the rest f32
     // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, qins-run eval
