@@ -36,6 +36,20 @@ inline constexpr size_t kGemvStrategyCount =
     static_cast<size_t>(GemvStrategy::kCount);
 inline constexpr size_t kMaxFormatStrategies = 4;
 
+// The RMS error relative to the RMS weight that a codec must stay under on
+// N(0, 0.02) rows: `value` at every level, or at levels >= 2 where a level
+// 0 or 1 bound is given (FPINS). Negative: unset, which does not compile.
+struct RmsErrorBound {
+  double value = -1;
+  double level0 = -1;
+  double level1 = -1;
+  constexpr double At(int level) const {
+    if (level == 0 && level0 >= 0) return level0;
+    if (level == 1 && level1 >= 0) return level1;
+    return value;
+  }
+};
+
 struct FormatRow {
   FormatKind kind;
   // Command-line name; for a kind with levels, a pattern whose one "%d" is
@@ -62,12 +76,11 @@ struct FormatRow {
   // when ggml has no such type. A row with a ggml_type stores its rows in
   // ggml's block layout exactly, so a GGUF tensor is used in place.
   int ggml_type = -1;
-  // The RMS error relative to the RMS weight that the codec must stay under
-  // on N(0, 0.02) rows, by level (tests/kernels/formats/quantize_test.cc;
-  // generous, to catch a broken codec: the measured figures are
-  // qins-codec-stats', docs/formats.md). Required: a row without it does
-  // not compile.
-  double (*rms_error_bound)(int level) = nullptr;
+  // The codec's round-trip error bound (tests/kernels/formats/
+  // quantize_test.cc; generous, to catch a broken codec: the measured
+  // figures are qins-codec-stats', docs/formats.md). Required: a row
+  // without it does not compile.
+  RmsErrorBound rms_error_bound;
 };
 
 namespace format_table_internal {
@@ -85,7 +98,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // direct: the f32 kernel on the stored rows; decode copies rows first.
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 0,
-     .rms_error_bound = [](int) { return 0.0; }},
+     .rms_error_bound = {.value = 0.0}},
     {.kind = FormatKind::kBF16,
      .name = "bf16",
      .max_level = 0,
@@ -94,7 +107,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kBF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 30,
-     .rms_error_bound = [](int) { return 3e-3; }},
+     .rms_error_bound = {.value = 3e-3}},
     {.kind = FormatKind::kF16,
      .name = "f16",
      .max_level = 0,
@@ -103,7 +116,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kF16Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDecode},
      .ggml_type = 1,
-     .rms_error_bound = [](int) { return 5e-4; }},
+     .rms_error_bound = {.value = 5e-4}},
     {.kind = FormatKind::kQ8_0,
      .name = "q8_0",
      .max_level = 0,
@@ -114,7 +127,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // q8_0 and i8row: its extra KL exceeds theirs (kernels/gemv/gemv.cc).
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 8,
-     .rms_error_bound = [](int) { return 0.015; }},
+     .rms_error_bound = {.value = 0.015}},
     {.kind = FormatKind::kI8Row,
      .name = "i8row",
      .max_level = 0,
@@ -122,7 +135,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "int8 + one f32 scale per row",
      .codec = kI8RowCodec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
-     .rms_error_bound = [](int) { return 0.015; }},
+     .rms_error_bound = {.value = 0.015}},
     {.kind = FormatKind::kQ4_0,
      .name = "q4_0",
      .max_level = 0,
@@ -134,7 +147,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
               GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 2,
-     .rms_error_bound = [](int) { return 0.15; }},
+     .rms_error_bound = {.value = 0.15}},
     {.kind = FormatKind::kIQ4_NL,
      .name = "iq4_nl",
      .max_level = 0,
@@ -144,7 +157,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
               GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 20,
-     .rms_error_bound = [](int) { return 0.15; }},
+     .rms_error_bound = {.value = 0.15}},
     // ggml's Q4_1, Q5_0 and Q5_1 blocks as stored in GGUF files
     // (kernels/formats/ggml_block_codecs.cc). direct: the decode loaders
     // fused with the FMA (gemv_blocks-inl.h); dot: x quantized to int8,
@@ -157,7 +170,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ4_1Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 3,
-     .rms_error_bound = [](int) { return 0.15; }},
+     .rms_error_bound = {.value = 0.15}},
     {.kind = FormatKind::kQ5_0,
      .name = "q5_0",
      .max_level = 0,
@@ -166,7 +179,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ5_0Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 6,
-     .rms_error_bound = [](int) { return 0.075; }},
+     .rms_error_bound = {.value = 0.075}},
     {.kind = FormatKind::kQ5_1,
      .name = "q5_1",
      .max_level = 0,
@@ -175,7 +188,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQ5_1Codec,
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kDot, GemvStrategy::kDecode},
      .ggml_type = 7,
-     .rms_error_bound = [](int) { return 0.075; }},
+     .rms_error_bound = {.value = 0.075}},
     {.kind = FormatKind::kQins8Seed,
      .name = "qins8-seed",
      .max_level = 0,
@@ -185,7 +198,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQins8SeedCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
               GemvStrategy::kDecode},
-     .rms_error_bound = [](int) { return 0.2; }},
+     .rms_error_bound = {.value = 0.2}},
     {.kind = FormatKind::kQins8SeedRow,
      .name = "qins8-seed-row",
      .max_level = 0,
@@ -194,7 +207,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQins8SeedRowCodec,
      .gemv = {GemvStrategy::kGather, GemvStrategy::kArith,
               GemvStrategy::kDecode},
-     .rms_error_bound = [](int) { return 0.2; }},
+     .rms_error_bound = {.value = 0.2}},
     {.kind = FormatKind::kQins8,
      .name = "qins8",
      .max_level = 0,
@@ -205,7 +218,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // bitbuild: no table, no subnormal; a gather is ~10x slower.
      .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kGather,
               GemvStrategy::kDecode},
-     .rms_error_bound = [](int) { return 0.015; }},
+     .rms_error_bound = {.value = 0.015}},
     {.kind = FormatKind::kQins4,
      .name = "qins4",
      .max_level = 0,
@@ -215,7 +228,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .codec = kQins4Codec,
      .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
               GemvStrategy::kDecode},
-     .rms_error_bound = [](int) { return 0.15; }},
+     .rms_error_bound = {.value = 0.15}},
     // FPINS: L + 2 byte loads and an f64 divide per weight dominate; the
     // decode path's store and reload add little (docs/gemv.md).
     {.kind = FormatKind::kFpinsSeed,
@@ -230,10 +243,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // decodes to +-1, an error of about 1 - |w| per weight, ~49x the RMS
      // weight (docs/fpins.md). L = 1 loses the 15% of weights below 1/256.
      // From L >= 2 on, in range; the greedy encoder is the coarser.
-     .rms_error_bound =
-         [](int level) { return level == 0   ? 55.0
-                                : level == 1 ? 0.1
-                                             : 0.15; }},
+     .rms_error_bound = {.value = 0.15, .level0 = 55, .level1 = 0.1}},
     {.kind = FormatKind::kFpinsNearest,
      .name = "fpins%d-nearest",
      .max_level = 7,
@@ -242,10 +252,7 @@ inline constexpr FormatRow kFormatTable[] = {
          "FPINS: L+1 level bytes + sign byte, nearest representable product",
      .codec = kFpinsNearestCodec,
      .gemv = {GemvStrategy::kDecode},
-     .rms_error_bound =
-         [](int level) { return level == 0   ? 55.0
-                                : level == 1 ? 0.1
-                                             : 1e-3; }},
+     .rms_error_bound = {.value = 1e-3, .level0 = 55, .level1 = 0.1}},
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
     // (kquant_decode-inl.h), and for q4_k, q5_k and q6_k also `dot`
@@ -264,7 +271,7 @@ inline constexpr FormatRow kFormatTable[] = {
      // The K-quants' bounds: ggml's reference quantizer measured on
      // N(0, 0.02) (qins-codec-stats, docs/formats.md): q2_k 0.296, q3_k
      // 0.151, q4_k 0.071, q5_k 0.036, q6_k 0.018, iq4_xs 0.077.
-     .rms_error_bound = [](int) { return 0.35; }},
+     .rms_error_bound = {.value = 0.35}},
     {.kind = FormatKind::kQ3_K,
      .name = "q3_k",
      .max_level = 0,
@@ -275,7 +282,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 11,
-     .rms_error_bound = [](int) { return 0.2; }},
+     .rms_error_bound = {.value = 0.2}},
     {.kind = FormatKind::kQ4_K,
      .name = "q4_k",
      .max_level = 0,
@@ -286,7 +293,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 12,
-     .rms_error_bound = [](int) { return 0.1; }},
+     .rms_error_bound = {.value = 0.1}},
     {.kind = FormatKind::kQ5_K,
      .name = "q5_k",
      .max_level = 0,
@@ -297,7 +304,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 13,
-     .rms_error_bound = [](int) { return 0.05; }},
+     .rms_error_bound = {.value = 0.05}},
     {.kind = FormatKind::kQ6_K,
      .name = "q6_k",
      .max_level = 0,
@@ -308,7 +315,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 14,
-     .rms_error_bound = [](int) { return 0.025; }},
+     .rms_error_bound = {.value = 0.025}},
     {.kind = FormatKind::kIQ4_XS,
      .name = "iq4_xs",
      .max_level = 0,
@@ -319,7 +326,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .gemv = {GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 23,
-     .rms_error_bound = [](int) { return 0.1; }},
+     .rms_error_bound = {.value = 0.1}},
 };
 
 namespace format_table_internal {
@@ -336,7 +343,7 @@ constexpr bool RowsInEnumOrder() {
 // no strategy twice and no kAuto before its end.
 constexpr bool RowsComplete() {
   for (const FormatRow& r : kFormatTable) {
-    if (r.name.empty() || r.summary.empty() || r.rms_error_bound == nullptr)
+    if (r.name.empty() || r.summary.empty() || r.rms_error_bound.value < 0)
       return false;
     size_t n = 0;
     while (n < kMaxFormatStrategies && r.gemv[n] != GemvStrategy::kAuto) ++n;

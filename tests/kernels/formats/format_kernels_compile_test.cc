@@ -27,11 +27,13 @@ inline constexpr FormatRow kTestRows[] = {
      .codec = kQ4_0Codec,
 #ifdef QINS_LIST_A_STRATEGY_WITHOUT_KERNEL
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kBitbuild,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
 #else
      .gemv = {GemvStrategy::kDirect, GemvStrategy::kRegtable,
-              GemvStrategy::kDecode}},
+              GemvStrategy::kDecode},
 #endif
+     .ggml_type = 2,
+     .rms_error_bound = {.value = 0.15}},
 };
 
 void FillTestKernels(GemvKernels& t) { FillGemvKernels<kTestRows>(t); }

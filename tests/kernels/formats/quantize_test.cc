@@ -71,7 +71,9 @@ TEST(QuantizeTest, RejectsBadInputWithClearMessages) {
 
 // RMS error relative to RMS weight that each format must stay under on
 // N(0, 0.02) rows of 256: its row's bound in the format table.
-double Bound(Format f) { return FormatRowOf(f.kind).rms_error_bound(f.level); }
+double Bound(Format f) {
+  return FormatRowOf(f.kind).rms_error_bound.At(f.level);
+}
 
 // iq4_nl's table {-127, ..., -10, 1, 13, ...} (also iq4_xs's) has no zero:
 // a weight near zero decodes to +-d, whose sign follows the block scale, not
