@@ -259,12 +259,14 @@ constexpr size_t kRegTableLanes =
 #endif
 
 // Per-row block parameters of a group of up to 4 rows: f32 scales and, for
-// qins4, the table selectors; for q4_1 and q5_1 the f32 block mins.
+// qins4, the table selectors; for q4_1 and q5_1 the f32 block mins; the
+// rows themselves, for a loader that reads its block headers in the loop.
 // `blocks_padded` is a multiple of the lanes.
 struct BlockParams {
   const float* scale[4];
   const uint8_t* select[4];
   const float* min[4];
+  const uint8_t* row[4];
 };
 
 // The 4-bit codes of weights [j, j + N) of a block whose 16 code bytes

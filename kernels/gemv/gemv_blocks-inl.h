@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "kernels/formats/format_kernels-inl.h"
@@ -89,34 +90,44 @@ HWY_INLINE void FusedBlockRows(
 
 // Runs rows [r0, r1) of a blocked format in groups of 4: block parameters of
 // the group first, then FusedBlockRows. kHasMin: each block's f16 min
-// follows its f16 scale (q4_1, q5_1) and goes to BlockParams::min.
+// follows its f16 scale (q4_1, q5_1) and goes to BlockParams::min. Header
+// void: no first pass; the loader reads each block's header in the loop
+// through BlockParams::row.
 template <class Header, bool kHasMin = false, class MakeLoader>
 HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
                                    const float* x, float* y, size_t r0,
                                    size_t r1, size_t block_bytes,
                                    MakeLoader&& make) {
+  constexpr bool kHeaderPass = !std::is_void_v<Header>;
   struct GemvScratch {};
-  const BlockScratch sc = GetBlockScratch<GemvScratch>(m.cols, kHasMin ? 8 : 4);
+  BlockScratch sc = {};
+  if constexpr (kHeaderPass) {
+    sc = GetBlockScratch<GemvScratch>(m.cols, kHasMin ? 8 : 4);
+  } else {
+    sc.blocks = (m.cols + kWeightBlock - 1) / kWeightBlock;
+  }
   const size_t blocks = sc.blocks, bp = sc.bp;
   HWY_ALIGN float stored[4][16];
   float out[4];
   for (size_t r = r0; r < r1; r += 4) {
     const size_t n = std::min<size_t>(4, r1 - r);
-    BlockParams p;
+    BlockParams p = {};
     for (size_t i = 0; i < 4; ++i) {
       const size_t row = r + (i < n ? i : 0);
-      float* scale = sc.scale + i * bp;
-      uint8_t* select = sc.select + i * bp;
-      LoadBlockParams<Header>(m.row(row), blocks, bp, block_bytes, sc.bits,
-                              scale, select);
-      p.scale[i] = scale;
-      p.select[i] = select;
-      p.min[i] = nullptr;
-      if constexpr (kHasMin) {
-        float* min = sc.scale + (4 + i) * bp;
-        LoadBlockParams<F16Header>(m.row(row) + 2, blocks, bp, block_bytes,
-                                   sc.bits, min, sc.select + (4 + i) * bp);
-        p.min[i] = min;
+      p.row[i] = m.row(row);
+      if constexpr (kHeaderPass) {
+        float* scale = sc.scale + i * bp;
+        uint8_t* select = sc.select + i * bp;
+        LoadBlockParams<Header>(m.row(row), blocks, bp, block_bytes, sc.bits,
+                                scale, select);
+        p.scale[i] = scale;
+        p.select[i] = select;
+        if constexpr (kHasMin) {
+          float* min = sc.scale + (4 + i) * bp;
+          LoadBlockParams<F16Header>(m.row(row) + 2, blocks, bp, block_bytes,
+                                     sc.bits, min, sc.select + (4 + i) * bp);
+          p.min[i] = min;
+        }
       }
     }
     const auto ld = make(p, stored);
@@ -131,6 +142,7 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
         p1.scale[0] = p.scale[i];
         p1.select[0] = p.select[i];
         p1.min[0] = p.min[i];
+        p1.row[0] = p.row[i];
         const auto ld1 = make(p1, stored);
         FusedBlockRows<1>(ld1, m.row(r + i), m.row_stride, blocks, x, out);
         y[r + i] = out[0];
@@ -151,44 +163,25 @@ HWY_INLINE void FusedBlockGemvRows(const QuantizedMatrix::Data& m,
 // f32 scales (vcvtph2ps is exact and keeps Inf and NaN), the same
 // products and sums: y is unchanged bit for bit.
 struct Q8_0InlineScaleLoader : Q8_0Loader {
-  const uint8_t* row[4];
   HWY_INLINE hn::Vec<DB> Setup(int i, size_t b) const {
     uint16_t h;
-    memcpy(&h, row[i] + b * kBlockBytes, 2);
+    memcpy(&h, p.row[i] + b * kBlockBytes, 2);
     return hn::Set(DB(), _cvtsh_ss(h));
   }
 };
+using Q8_0DirectHeader = void;  // no header pass
+using Q8_0DirectLoader = Q8_0InlineScaleLoader;
+#else
+using Q8_0DirectHeader = F16Header;
+using Q8_0DirectLoader = Q8_0Loader;
+#endif
 
 HWY_NOINLINE void GemvQ8_0(const QuantizedMatrix::Data& m, const float* x,
                            size_t, float* y, size_t r0, size_t r1) {
-  const size_t blocks = (m.cols + kWeightBlock - 1) / kWeightBlock;
-  float out[4];
-  for (size_t r = r0; r < r1; r += 4) {
-    const size_t n = std::min<size_t>(4, r1 - r);
-    if (n == 4) {
-      Q8_0InlineScaleLoader ld;
-      for (size_t i = 0; i < 4; ++i) ld.row[i] = m.row(r + i);
-      FusedBlockRows<4>(ld, m.row(r), m.row_stride, blocks, x, out,
-                        GroupPrefetch::ForGroup(m, r, r1, blocks));
-      for (size_t i = 0; i < 4; ++i) y[r + i] = out[i];
-    } else {
-      for (size_t i = 0; i < n; ++i) {
-        Q8_0InlineScaleLoader ld;
-        for (size_t k = 0; k < 4; ++k) ld.row[k] = m.row(r + i);
-        FusedBlockRows<1>(ld, m.row(r + i), m.row_stride, blocks, x, out);
-        y[r + i] = out[0];
-      }
-    }
-  }
-}
-#else
-HWY_NOINLINE void GemvQ8_0(const QuantizedMatrix::Data& m, const float* x,
-                           size_t, float* y, size_t r0, size_t r1) {
-  FusedBlockGemvRows<F16Header>(
+  FusedBlockGemvRows<Q8_0DirectHeader>(
       m, x, y, r0, r1, kQ8_0BlockBytes,
-      [](const BlockParams& p, float(*)[16]) { return Q8_0Loader{p}; });
+      [](const BlockParams& p, float(*)[16]) { return Q8_0DirectLoader{p}; });
 }
-#endif
 template <>
 struct GemvKernelOf<FormatKind::kQ8_0, GemvStrategy::kDirect>
     : F32XGemvKernel<&GemvQ8_0> {};
