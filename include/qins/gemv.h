@@ -65,11 +65,11 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
-  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q4_k, q5_k, q6_k: x
-              // quantized once per call to int8 blocks of 32 with an f32
-              // scale each (as ggml's q8_0 activations), then integer block
-              // dot products (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, NEON
-              // sdot, Highway elsewhere), each block's exact int32 sum
+  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k,
+              // q6_k: x quantized once per call to int8 blocks of 32 with
+              // an f32 scale each (as ggml's q8_0 activations), then integer
+              // block dot products (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw,
+              // NEON sdot, Highway elsewhere), each block's exact int32 sum
               // times (weight scale * x scale) added in f32 (the K-quants'
               // sub-block scales applied in int32). Not bit-identical to
               // the f32-activation strategies: x's rounding adds an error
@@ -86,6 +86,9 @@ QINS_API StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name);
 // The strategies a format has (kAuto and kDecode always; after kAuto, in
 // the format table's order of preference).
 QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
+// Whether s is one of GemvStrategies(f), without building the list (kAuto:
+// always).
+QINS_API bool HasGemvStrategy(const Format& f, GemvStrategy s);
 
 // What kAuto runs for format f on target t: the first strategy after kAuto
 // in GemvStrategies(f) other than kDot, unless a measured rule for the
@@ -93,8 +96,8 @@ QINS_API std::vector<GemvStrategy> GemvStrategies(const Format& f);
 // each citing its measurement in docs/gemv.md or docs/runner.md). Today:
 // kDot for the formats whose int8 rounding of x moved the runner's mean KL
 // by less than the format's own mean KL on every model measured (issue 20
-// item 4: q4_0, iq4_nl, q4_1, q4_k, q5_k, q6_k; docs/gemv.md has the
-// table), on the x86 targets where dot was timed faster; q4_0 otherwise
+// item 4: q4_0, iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k; docs/runner.md
+// has the table), on the x86 targets where dot was timed faster; q4_0 otherwise
 // kRegtable on AVX-512 targets (one 16-lane permute) and kDirect elsewhere.
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
 

@@ -60,6 +60,13 @@ StatusOr<GemvStrategy> ParseGemvStrategy(const std::string& name) {
       "'; valid: auto, decode, direct, bitbuild, gather, regtable, arith, dot");
 }
 
+bool HasGemvStrategy(const Format& f, GemvStrategy s) {
+  if (s == GemvStrategy::kAuto) return true;
+  if (static_cast<size_t>(f.kind) >= kFormatKindCount) return false;
+  const auto& listed = FormatRowOf(f.kind).gemv;
+  return std::find(listed.begin(), listed.end(), s) != listed.end();
+}
+
 std::vector<GemvStrategy> GemvStrategies(const Format& f) {
   std::vector<GemvStrategy> out = {GemvStrategy::kAuto};
   if (static_cast<size_t>(f.kind) >= kFormatKindCount) return out;
@@ -163,7 +170,9 @@ GemvStrategy AutoStrategy(const Format& f, Target t, bool allow_dot) {
     if (rule.kind == f.kind && (rule.targets & t.bit) != 0)
       return rule.strategy;
   }
-  for (GemvStrategy s : GemvStrategies(f)) {
+  if (static_cast<size_t>(f.kind) >= kFormatKindCount)
+    return GemvStrategy::kDecode;
+  for (GemvStrategy s : FormatRowOf(f.kind).gemv) {
     if (s != GemvStrategy::kAuto && s != GemvStrategy::kDot) return s;
   }
   return GemvStrategy::kDecode;
@@ -296,11 +305,10 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
         px < py + w.rows() * sizeof(float))
       return InvalidArgument("Gemv: y and x overlap (no in-place GEMV)");
   }
-  const std::vector<GemvStrategy> have = GemvStrategies(w.format());
   GemvStrategy s = opt.strategy;
-  if (std::find(have.begin(), have.end(), s) == have.end()) {
+  if (!HasGemvStrategy(w.format(), s)) {
     std::string list;
-    for (GemvStrategy h : have)
+    for (GemvStrategy h : GemvStrategies(w.format()))
       list += std::string(list.empty() ? "" : ", ") + GemvStrategyName(h);
     return InvalidArgument(
         std::string("Gemv: strategy '") + GemvStrategyName(s) +

@@ -104,19 +104,10 @@ StatusOr<FormatPolicy> ParseFormatPolicy(std::string_view format,
   return p;
 }
 
-namespace {
-
-bool FormatHasGemvStrategy(Format f, GemvStrategy s) {
-  const std::vector<GemvStrategy> ss = GemvStrategies(f);
-  return std::find(ss.begin(), ss.end(), s) != ss.end();
-}
-
-}  // namespace
-
 bool PolicyHasGemvStrategy(const FormatPolicy& p, GemvStrategy s) {
   if (p.stored) return true;
   for (TensorClass t : kLinearClasses)
-    if (FormatHasGemvStrategy(p.For(t), s)) return true;
+    if (HasGemvStrategy(p.For(t), s)) return true;
   return false;
 }
 

@@ -234,24 +234,13 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   }
 }
 
-bool Transformer::GemvHas(Format f) {
-  for (const auto& [g, has] : gemv_has_)
-    if (g == f) return has;
-  const std::vector<GemvStrategy> ss = GemvStrategies(f);
-  const bool has = std::find(ss.begin(), ss.end(), gemv_strategy_) != ss.end();
-  gemv_has_.push_back({f, has});
-  return has;
-}
-
 bool Transformer::UsesGemvStrategy() const {
   // The matrices a GEMV reads (an untied embedding is only read by row).
   std::vector<const QuantizedMatrix*> ms = {&w_->classifier()};
   for (const LayerWeights& l : w_->layers)
     for (const auto& [t, m] : l.Linear()) ms.push_back(m);
   for (const QuantizedMatrix* m : ms) {
-    const std::vector<GemvStrategy> ss = GemvStrategies(m->format());
-    if (std::find(ss.begin(), ss.end(), gemv_strategy_) != ss.end())
-      return true;
+    if (HasGemvStrategy(m->format(), gemv_strategy_)) return true;
   }
   return false;
 }
@@ -259,7 +248,8 @@ bool Transformer::UsesGemvStrategy() const {
 Status Transformer::Matmul(TensorClass cls, const QuantizedMatrix& w,
                            const float* x, int m, float* y, size_t y_stride) {
   GemvOptions opt;
-  if (m == 1 && gemv_strategy_ != GemvStrategy::kAuto && GemvHas(w.format())) {
+  if (m == 1 && gemv_strategy_ != GemvStrategy::kAuto &&
+      HasGemvStrategy(w.format(), gemv_strategy_)) {
     opt.strategy = gemv_strategy_;
   } else if (m == 1 && (f32_activations_ || in_prefill_)) {
     // auto's GEMV may round x to int8 (`dot`); Prefill and

@@ -9,7 +9,6 @@
 #ifndef QINS_TOOLS_RUNNER_FORWARD_H_
 #define QINS_TOOLS_RUNNER_FORWARD_H_
 
-#include <utility>
 #include <vector>
 
 #include "qins/context.h"
@@ -62,10 +61,7 @@ class Transformer {
   // Prefill's classifier of a last token) whose weight format has it; the
   // other formats keep kAuto (GemvF32ActivationStrategy in Prefill and with
   // set_f32_activations), and Prefill's GEMMs are not affected.
-  void set_gemv_strategy(GemvStrategy s) {
-    gemv_strategy_ = s;
-    gemv_has_.clear();
-  }
+  void set_gemv_strategy(GemvStrategy s) { gemv_strategy_ = s; }
   GemvStrategy gemv_strategy() const { return gemv_strategy_; }
   // true: Forward's one-token products whose strategy is kAuto run
   // GemvF32ActivationStrategy (x stays f32, never `dot`), as Prefill's do;
@@ -106,9 +102,6 @@ class Transformer {
   GemvStrategy gemv_strategy_ = GemvStrategy::kAuto;
   bool f32_activations_ = false;
   bool in_prefill_ = false;  // set by Prefill for its duration
-  // Formats seen by Matmul with whether they have gemv_strategy_.
-  std::vector<std::pair<Format, bool>> gemv_has_;
-  bool GemvHas(Format f);
   // Rotary frequencies: head_dim / 2 of the global layers, then head_dim / 2
   // of the local ones (Gemma 3); rope_cos_/rope_sin_ the same layout at the
   // current position.

@@ -225,6 +225,24 @@ TEST(GemvKernelTableTest, AMissingKernelIsAnErrorNamingIt) {
   EXPECT_NE(st.message().find("avx-test"), std::string::npos) << st.message();
 }
 
+// HasGemvStrategy answers as a search of GemvStrategies does, for every
+// format and strategy, and for a kind outside the table (kAuto only).
+TEST(GemvKernelTableTest, HasGemvStrategyMatchesTheList) {
+  std::vector<Format> formats = AllFormats();
+  formats.push_back(Format{FormatKind::kCount, 0});
+  for (const Format& f : formats) {
+    const std::vector<GemvStrategy> have = GemvStrategies(f);
+    for (int i = 0; i < static_cast<int>(GemvStrategy::kCount); ++i) {
+      const auto s = static_cast<GemvStrategy>(i);
+      EXPECT_EQ(HasGemvStrategy(f, s),
+                std::find(have.begin(), have.end(), s) != have.end())
+          << static_cast<int>(f.kind) << " " << GemvStrategyName(s);
+    }
+  }
+  EXPECT_FALSE(HasGemvStrategy(*ParseFormat("q8_0"), GemvStrategy::kBitbuild));
+  EXPECT_TRUE(HasGemvStrategy(*ParseFormat("q8_0"), GemvStrategy::kDot));
+}
+
 // auto follows the rule table where one applies and the format's first
 // strategy elsewhere: for q4_0 `dot` on the x86 targets (its effect on
 // quality qualifies, gemv_dot_test.cc checks every format), and with f32
