@@ -110,17 +110,13 @@ void SetGemvKernels(GemvKernels& t, std::index_sequence<kRowIndex...>) {
    ...);
 }
 
-template <const auto& kRows, size_t... kRowIndex>
-void SetDecodeKernels(DecodeKernels& t, std::index_sequence<kRowIndex...>) {
-  ((t.row[static_cast<size_t>(kRows[kRowIndex].kind)] =
-        DecodeKernelOf<kRows[kRowIndex].kind>::value),
-   ...);
-}
-
-template <const auto& kRows, size_t... kRowIndex>
-void SetEncodeKernels(EncodeKernels& t, std::index_sequence<kRowIndex...>) {
-  ((t.rows[static_cast<size_t>(kRows[kRowIndex].kind)] =
-        EncodeKernelOf<kRows[kRowIndex].kind>::value),
+// table[kind] = KernelOf<kind>::value for every row's kind (one function
+// pointer per format: the decoders, the encoders).
+template <template <FormatKind> class KernelOf, const auto& kRows, class Fn,
+          size_t... kRowIndex>
+void SetPerFormat(Fn* table, std::index_sequence<kRowIndex...>) {
+  ((table[static_cast<size_t>(kRows[kRowIndex].kind)] =
+        KernelOf<kRows[kRowIndex].kind>::value),
    ...);
 }
 
@@ -138,16 +134,16 @@ void FillGemvKernels(GemvKernels& t) {
 // Fills t.row with this target's decoder of every format in `kRows`.
 template <const auto& kRows = kFormatTable>
 void FillDecodeKernels(DecodeKernels& t) {
-  format_kernels_internal::SetDecodeKernels<kRows>(
-      t, std::make_index_sequence<std::size(kRows)>());
+  format_kernels_internal::SetPerFormat<DecodeKernelOf, kRows>(
+      t.row, std::make_index_sequence<std::size(kRows)>());
 }
 
 // Fills t.rows with this target's encoder of every format in `kRows` that
 // has one.
 template <const auto& kRows = kFormatTable>
 void FillEncodeKernels(EncodeKernels& t) {
-  format_kernels_internal::SetEncodeKernels<kRows>(
-      t, std::make_index_sequence<std::size(kRows)>());
+  format_kernels_internal::SetPerFormat<EncodeKernelOf, kRows>(
+      t.rows, std::make_index_sequence<std::size(kRows)>());
 }
 
 }  // namespace HWY_NAMESPACE
