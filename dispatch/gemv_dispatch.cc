@@ -9,6 +9,7 @@
 #include "kernels/gemv/gemv_dot-inl.h"
 #include "kernels/gemv/gemv_fused-inl.h"
 #include "kernels/gemv/gemv_kquant_dot-inl.h"
+#include "kernels/gemv/gemv_qins8_dot-inl.h"
 
 #ifndef QINS_DISPATCH_GEMV_DISPATCH_ONCE_
 #define QINS_DISPATCH_GEMV_DISPATCH_ONCE_

@@ -215,9 +215,10 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "sign + 7-bit log code, per-row scale and exponent width "
                 "(docs/formats.md)",
      .codec = kQins8Codec,
-     // bitbuild: no table, no subnormal; a gather is ~10x slower.
-     .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kGather,
-              GemvStrategy::kDecode},
+     // bitbuild: no table, no subnormal; a gather is ~10x slower. dot:
+     // the weights as exact integers (kernels/gemv/gemv_qins8_dot-inl.h).
+     .gemv = {GemvStrategy::kBitbuild, GemvStrategy::kDot,
+              GemvStrategy::kGather, GemvStrategy::kDecode},
      .rms_error_bound = {.value = 0.015}},
     {.kind = FormatKind::kQins4,
      .name = "qins4",

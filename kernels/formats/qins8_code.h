@@ -25,6 +25,15 @@ inline float DecodeIndex(uint32_t m, int e_bits) {
   return F32FromBits(((e + 126u) << 23) | (f << (23 - M)));
 }
 
+// The magnitude of index m as an integer: DecodeIndex(m, E) * 2^M exactly
+// (e = 0: f; e >= 1: (2^M + f) << (e - 1)). At most 127 (E = 1), 252
+// (E = 2) or 1984 (E = 3, 11 bits). The integer-dot GEMV multiplies these.
+inline uint32_t IntegerMagnitude(uint32_t m, int e_bits) {
+  const int M = MantissaBits(e_bits);
+  const uint32_t e = m >> M, f = m & ((1u << M) - 1);
+  return e == 0 ? f : ((1u << M) + f) << (e - 1);
+}
+
 // Largest unscaled magnitude, index 127: 2^(2^E - 2) * (2 - 2^-M).
 inline float MaxValue(int e_bits) { return DecodeIndex(127, e_bits); }
 

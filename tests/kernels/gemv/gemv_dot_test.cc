@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/iq4_nl_values.h"
+#include "kernels/formats/qins8_code.h"
 #include "kernels/gemv/quantize_x.h"
 #include "qins/format.h"
 #include "qins/gemv.h"
@@ -34,13 +35,15 @@ using testing::RefX;
 
 // The formats' blocks: bytes per block, where the codes start, the integer
 // weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value,
-// q5_0 the 5-bit code - 16, q5_1 the 5-bit code), the block scale (i8row:
-// 1, its row scale multiplies y) and min (q4_1, q5_1).
+// q5_0 the 5-bit code - 16, q5_1 the 5-bit code, qins8 its signed integer
+// magnitude for the row's exponent width), the block scale (i8row and qins8:
+// 1, the row scale multiplies y) and min (q4_1, q5_1).
 size_t BlockBytes(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ8_0:
       return 34;
     case FormatKind::kI8Row:
+    case FormatKind::kQins8:
       return 32;
     case FormatKind::kQ4_1:
       return 20;
@@ -58,7 +61,25 @@ bool HasMin(FormatKind kind) {
 bool HasFifthBit(FormatKind kind) {
   return kind == FormatKind::kQ5_0 || kind == FormatKind::kQ5_1;
 }
-int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
+bool HasRowScale(FormatKind kind) {
+  return kind == FormatKind::kI8Row || kind == FormatKind::kQins8;
+}
+// The row's qins8 exponent width (0 for the other formats).
+int EBits(const QuantizedMatrix& w, size_t r) {
+  return w.format().kind == FormatKind::kQins8
+             ? static_cast<int>(w.row_params(r)[1])
+             : 0;
+}
+int WeightCode(FormatKind kind, const uint8_t* blk, size_t j, int e_bits) {
+  if (kind == FormatKind::kQins8) {
+    // sign * I(m), written from the definition (DecodeIndex * 2^M), not
+    // from qins8::IntegerMagnitude.
+    const float mag = qins8::DecodeIndex(blk[j] & 0x7F, e_bits) *
+                      static_cast<float>(1 << qins8::MantissaBits(e_bits));
+    const int v = static_cast<int>(mag);
+    EXPECT_EQ(static_cast<float>(v), mag);
+    return blk[j] & 0x80 ? -v : v;
+  }
   if (kind == FormatKind::kQ8_0) return static_cast<int8_t>(blk[2 + j]);
   if (kind == FormatKind::kI8Row) return static_cast<int8_t>(blk[j]);
   // Header: d (2 bytes), then m (q4_1, q5_1), then qh (q5_0, q5_1).
@@ -76,13 +97,20 @@ int WeightCode(FormatKind kind, const uint8_t* blk, size_t j) {
   return n;  // q4_1, q5_1
 }
 float BlockScale(FormatKind kind, const uint8_t* blk) {
-  return kind == FormatKind::kI8Row ? 1.0f : Half(blk);
+  return HasRowScale(kind) ? 1.0f : Half(blk);
 }
 float BlockMin(FormatKind kind, const uint8_t* blk) {
   return HasMin(kind) ? Half(blk + 2) : 0.0f;
 }
+// i8row: its scale; qins8: s * 2^-M (one f32 rounding, exact here).
 float RowScale(const QuantizedMatrix& w, size_t r) {
-  return w.format().kind == FormatKind::kI8Row ? w.row_params(r)[0] : 1.0f;
+  const FormatKind kind = w.format().kind;
+  if (kind == FormatKind::kI8Row) return w.row_params(r)[0];
+  if (kind == FormatKind::kQins8) {
+    const int m = qins8::MantissaBits(EBits(w, r));
+    return w.row_params(r)[0] * (1.0f / static_cast<float>(1 << m));
+  }
+  return 1.0f;
 }
 
 // y as the dot strategy defines it (kernels/gemv/gemv_dot-inl.h).
@@ -100,7 +128,7 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
         dw = BlockScale(kind, blk);
         mw = BlockMin(kind, blk);
         for (size_t j = 0; j < kBlock; ++j) {
-          s += WeightCode(kind, blk, j) * rx.q[b * kBlock + j];
+          s += WeightCode(kind, blk, j, EBits(w, r)) * rx.q[b * kBlock + j];
           xs += rx.q[b * kBlock + j];
         }
       }
@@ -112,7 +140,7 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
       }
     }
     y[r] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-    if (kind == FormatKind::kI8Row) y[r] = y[r] * RowScale(w, r);
+    if (HasRowScale(kind)) y[r] = y[r] * RowScale(w, r);
   }
   return y;
 }
@@ -169,7 +197,7 @@ Format Fmt(const char* name) { return *ParseFormat(name); }
 class GemvDotTest : public testing::PerTargetTest {};
 
 constexpr const char* kDotFormats[] = {"q8_0", "q4_0", "i8row", "iq4_nl",
-                                       "q4_1", "q5_0", "q5_1"};
+                                       "q4_1", "q5_0", "q5_1",  "qins8"};
 
 TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
   for (const char* name : kDotFormats) {
@@ -381,7 +409,7 @@ TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
           double sw = 0, swx = 0, sa = 0;
           for (size_t j = 0; j < kBlock && b * kBlock + j < cols; ++j) {
             const size_t k = b * kBlock + j;
-            const double code = WeightCode(kind, blk, j);
+            const double code = WeightCode(kind, blk, j, EBits(*q, i));
             const double wd = dw * code + mw;  // what dot multiplies
             sw += std::fabs(wd);
             swx += std::fabs(wd * x[k]);
@@ -402,6 +430,53 @@ TEST_P(GemvDotTest, WithinTheDerivedBoundOfTheF32ActivationStrategy) {
       // The bound is not vacuous: x's rounding shows.
       EXPECT_GT(worst, 1e-3);
     }
+  }
+}
+
+// qins8: every code byte (both signs of all 128 magnitudes, -0 included)
+// under each exponent width, not only what Quantize makes, against x codes
+// of +-127; rows of the largest magnitude (E = 3: I = 1984, |S_b| = 32 *
+// 1984 * 127, the bound the kernel's int32 and (float) rely on); odd
+// lengths (the last block partial, rows not a multiple of 4).
+TEST_P(GemvDotTest, Qins8EveryCodeAndExponentWidth) {
+  const Format qins8 = Fmt("qins8");
+  for (size_t cols : {32, 77, 256, 520}) {
+    SCOPED_TRACE(::testing::Message() << cols);
+    const size_t rows = 11;
+    std::vector<uint8_t> payload(rows * cols);
+    std::vector<float> params;
+    for (size_t r = 0; r < rows; ++r) {
+      for (size_t c = 0; c < cols; ++c) {
+        uint8_t v = static_cast<uint8_t>(c * 7 + r * 31 + c / 256);
+        if (r == 0) v = 0x7F;  // the largest magnitude everywhere
+        if (r == 1) v = 0xFF;  // its negative
+        payload[r * cols + c] = v;
+      }
+      const float e_bits = static_cast<float>(r < 2 ? 3 : 1 + r % 3);
+      params.push_back(r % 4 == 3 ? 0.0f : 0.01f * static_cast<float>(r + 1));
+      params.push_back(e_bits);
+    }
+    StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+        qins8, rows, cols, payload.data(), payload.size(), params, {});
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    for (int xi = 0; xi < 3; ++xi) {
+      std::vector<float> x = testing::RandomFloats(cols, 41 + cols);
+      if (xi > 0) {
+        for (size_t j = 0; j < cols; ++j)
+          x[j] = xi == 1 || j % 3 == 0 ? 1.0f : -1.0f;
+      }
+      ASSERT_TRUE(DotEqualsReference(target(), *q, x.data())) << "x set " << xi;
+    }
+    // The largest magnitude against x codes of 127: exact integers.
+    std::vector<float> ones(cols, 1.0f), y(rows);
+    ASSERT_TRUE(Gemv(testing::MakeContext(target(), 1), *q, ones.data(),
+                     y.data(), {GemvStrategy::kDot})
+                    .ok());
+    // d = 1/127, codes 127: x = 127 * (1/127) per weight, w = 1984 * 0.01 /
+    // 16 (E = 3, M = 4).
+    const double w0 = 1984 * 0.01 / 16;
+    EXPECT_NEAR(y[0], w0 * cols, 1e-5 * w0 * cols);
+    EXPECT_NEAR(y[1], -w0 * 2 * cols, 1e-5 * w0 * 2 * cols);
   }
 }
 

@@ -267,9 +267,9 @@ TEST(EvalTest, StrategyNoMatrixHasIsAnError) {
   auto src = OpenLlama2cSource(kStories);
   ASSERT_TRUE(src.ok());
   EvalOptions opt;
-  FormatPolicy p = Policy("qins8");
+  FormatPolicy p = Policy("qins8-seed");
   p.gemv_strategy = GemvStrategy::kDot;  // bypassing SetGemvStrategy's check
-  p.name = "qins8@dot";
+  p.name = "qins8-seed@dot";
   opt.policies = {p};
   opt.tokens = {5, 6, 7, 8};
   opt.ctx = 4;
@@ -277,7 +277,7 @@ TEST(EvalTest, StrategyNoMatrixHasIsAnError) {
   opt.progress = false;
   auto r = RunEval(MakeContext(1), **src, opt);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("qins8@dot"), std::string::npos)
+  EXPECT_NE(r.status().message().find("qins8-seed@dot"), std::string::npos)
       << r.status().message();
 }
 

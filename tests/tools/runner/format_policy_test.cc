@@ -68,9 +68,10 @@ TEST(FormatPolicyTest, ListItemWithGemvStrategy) {
   EXPECT_NE(bad.status().message().find("dot"), std::string::npos)
       << bad.status().message();
   // A strategy the policy's formats lack: their strategies are named.
-  auto lacks = ParsePolicyListItem("qins8@dot");
+  auto lacks = ParsePolicyListItem("qins8-seed@dot");
   ASSERT_FALSE(lacks.ok());
-  EXPECT_NE(lacks.status().message().find("qins8 has auto"), std::string::npos)
+  EXPECT_NE(lacks.status().message().find("qins8-seed has auto"),
+            std::string::npos)
       << lacks.status().message();
   EXPECT_FALSE(ParsePolicyListItem("seed-adaptive@dot").ok());
   EXPECT_FALSE(ParsePolicyListItem("nope@dot").ok());

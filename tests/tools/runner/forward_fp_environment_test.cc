@@ -1,9 +1,10 @@
 // A runner forward pass on kjv1M (conversion, batched prefill and token-by-
 // token decode) gives bit-identical logits with the flush-to-zero flags
 // clear and set (x86 MXCSR DAZ|FTZ, Arm FPCR.FZ; dispatch/flush_to_zero.h),
-// in every format family, on 1 and 2 threads (2 under qemu). The library-level check per
-// kernel is tests/kernels/fp_environment_test.cc; this one covers what the
-// runner adds (norms, RoPE, attention, softmax, SwiGLU) on real weights.
+// in every format family, on 1 and 2 threads (2 under qemu). The library-level
+// check per kernel is tests/kernels/fp_environment_test.cc; this one covers
+// what the runner adds (norms, RoPE, attention, softmax, SwiGLU) on real
+// weights.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -62,8 +63,8 @@ TEST(ForwardFpEnvironmentTest, Kjv1MLogitsAreIdenticalUnderFlushToZero) {
   for (const char* format : {"f32", "bf16", "q8_0", "i8row", "q4_0", "qins8",
                              "qins8-seed", "fpins2-seed"}) {
     for (int threads : thread_counts) {
-      SCOPED_TRACE(::testing::Message() << format << ", " << threads
-                                        << " thread(s)");
+      SCOPED_TRACE(::testing::Message()
+                   << format << ", " << threads << " thread(s)");
       const std::vector<float> clear = RunKjv(format, threads, false);
       std::vector<float> flushed;
       {
@@ -78,8 +79,8 @@ TEST(ForwardFpEnvironmentTest, Kjv1MLogitsAreIdenticalUnderFlushToZero) {
           if (differ++ == 0) first = i;
         }
       }
-      EXPECT_EQ(differ, 0u) << "first differing logit: index " << first
-                            << " of " << clear.size();
+      EXPECT_EQ(differ, 0u)
+          << "first differing logit: index " << first << " of " << clear.size();
     }
   }
 }
