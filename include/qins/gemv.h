@@ -66,12 +66,14 @@ enum class GemvStrategy {
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
   kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k,
-              // q6_k: x quantized once per call to int8 blocks of 32 with
-              // an f32 scale each (as ggml's q8_0 activations), then integer
-              // block dot products (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw,
-              // NEON sdot, Highway elsewhere), each block's exact int32 sum
-              // times (weight scale * x scale) added in f32 (the K-quants'
-              // sub-block scales applied in int32). Not bit-identical to
+              // q6_k, qins8 (its weights exact integers times a per-row
+              // power of two): x quantized once per call to int8 blocks of
+              // 32 with an f32 scale each (as ggml's q8_0 activations), then
+              // integer block dot products (AVX-512 VNNI vpdpbusd, AVX2
+              // vpmaddubsw, NEON sdot, Highway elsewhere), each block's
+              // exact int32 sum times (weight scale * x scale) added in f32
+              // (the K-quants' sub-block scales applied in int32; qins8's
+              // row scale at the end). Not bit-identical to
               // the f32-activation strategies: x's rounding adds an error
               // bounded in docs/gemv.md. Inf or NaN in x: runs
               // GemvF32ActivationStrategy instead. auto's choice only
