@@ -453,7 +453,8 @@ struct DotInt8 {
 };
 
 // The signed weight value of a 4-bit code (q5_0, q5_1: of the 5-bit code;
-// q4_1, q5_1: the unsigned code; qins4's depends on the block: BlockValues).
+// q4_1, q5_1: the unsigned code; qins4's depends on the block's table:
+// kQins4I8Values, read in DotNibble).
 template <NibbleKind kKind>
 HWY_INLINE int8_t NibbleValue(int n) {
   if constexpr (kKind == NibbleKind::kQ4_0) return static_cast<int8_t>(n - 8);
