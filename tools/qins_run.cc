@@ -73,7 +73,7 @@ common options:
                       one-token weight product whose format has it; the
                       other formats keep auto, and prefill's GEMMs are not
                       affected (default auto: on x86 dot for q4_0,
-                      iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, whose
+                      iq4_nl, q4_1, q5_0, q5_1, qins4, q4_k, q5_k, q6_k, whose
                       quality effect qualified, f32 activations for the
                       others; prefill keeps f32 activations). eval and bench: applies to
                       each policy of --formats without its own @NAME, and

@@ -65,15 +65,16 @@ enum class GemvStrategy {
               // read with TableLookupLanes (AVX-512: 1 permute; AVX2: 2 +
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
-  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k,
-              // q6_k, qins8 (its weights exact integers times a per-row
-              // power of two): x quantized once per call to int8 blocks of
-              // 32 with an f32 scale each (as ggml's q8_0 activations), then
-              // integer block dot products (AVX-512 VNNI vpdpbusd, AVX2
-              // vpmaddubsw, NEON sdot, Highway elsewhere), each block's
-              // exact int32 sum times (weight scale * x scale) added in f32
-              // (the K-quants' sub-block scales applied in int32; qins8's
-              // row scale at the end). Not bit-identical to
+  kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q5_0, q5_1, qins4 (its
+              // values rounded to int8 tables), q4_k, q5_k, q6_k, qins8 (its
+              // weights exact integers times a per-row power of two): x
+              // quantized once per call to int8 blocks of 32 with an f32
+              // scale each (as ggml's q8_0 activations), then integer block
+              // dot products (AVX-512 VNNI vpdpbusd, AVX2 vpmaddubsw, NEON
+              // sdot, Highway elsewhere), each block's exact int32 sum times
+              // (weight scale * x scale) added in f32 (the K-quants'
+              // sub-block scales applied in int32; qins8's row scale at the
+              // end). Not bit-identical to
               // the f32-activation strategies: x's rounding adds an error
               // bounded in docs/gemv.md. Inf or NaN in x: runs
               // GemvF32ActivationStrategy instead. auto's choice only
@@ -96,10 +97,11 @@ QINS_API bool HasGemvStrategy(const Format& f, GemvStrategy s);
 // in GemvStrategies(f) other than kDot, unless a measured rule for the
 // format and target says otherwise (kGemvAutoRules in kernels/gemv/gemv.cc,
 // each citing its measurement in docs/gemv.md or docs/runner.md). Today:
-// kDot for the formats whose int8 rounding of x moved the runner's mean KL
-// by less than the format's own mean KL on every model measured (issue 20
-// item 4: q4_0, iq4_nl, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k; docs/runner.md
-// has the table), on the x86 targets where dot was timed faster; q4_0 otherwise
+// kDot for the formats whose int8 rounding of x (qins4: and of its tables)
+// moved the runner's mean KL by less than the format's own mean KL on every
+// model measured (issue 20 item 4: q4_0, iq4_nl, q4_1, q5_0, q5_1, qins4,
+// q4_k, q5_k, q6_k; docs/runner.md and docs/gemv.md have the tables), on
+// the x86 targets where dot was timed faster; q4_0 otherwise
 // kRegtable on AVX-512 targets (one 16-lane permute) and kDirect elsewhere.
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
 

@@ -227,8 +227,9 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "sign + 3-bit magnitude from 16 learned tables, blocks of "
                 "32 + 12-bit scale (docs/formats.md)",
      .codec = kQins4Codec,
-     .gemv = {GemvStrategy::kRegtable, GemvStrategy::kGather,
-              GemvStrategy::kDecode},
+     // dot: int8 tables (kQins4I8Values), auto's only through a rule.
+     .gemv = {GemvStrategy::kRegtable, GemvStrategy::kDot,
+              GemvStrategy::kGather, GemvStrategy::kDecode},
      .rms_error_bound = {.value = 0.15}},
     // FPINS: L + 2 byte loads and an f64 divide per weight dominate; the
     // decode path's store and reload add little (docs/gemv.md).

@@ -138,6 +138,14 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "(0.013x); docs/gemv.md: dot 12.87 Gw/s against direct 4.51 (avx3_dl), "
      "10.47 against 4.06 (avx3), hot 1024x1024, 1 thread, under load; avx2 "
      "88.2 us against 196 us (10:25 UTC)"},
+    // qins4: `dot` multiplies its tables rounded to int8 (kQins4I8Values),
+    // so the extra KL includes that rounding as well as x's.
+    {FormatKind::kQins4, kDotTargets, GemvStrategy::kDot,
+     "docs/gemv.md (qins4 dot), 2026-12-06 13:19-13:47 UTC, commit 8b6f897: "
+     "extra/own KL 9e-05/0.00612 (0.015x), 0.012/0.223 (0.054x), "
+     "0.003/0.203 (0.015x); dot 23.0-23.8 Gw/s against regtable 11.3-11.5 "
+     "(avx3_dl), 15.4-15.6 against 11.1-11.4 (avx3), 14.0-15.4 against "
+     "6.5 (avx2), hot 1024x1024, 1 thread, 13:33-13:34 UTC, under load"},
     // The K-quants: measured on the models with rows of whole super-blocks
     // (kjv1M has none), the K-quant on ffn_down alone, the rest f32
     // (docs/runner.md, 2026-12-06 10:00-10:16 UTC, qins-run eval

@@ -10,14 +10,20 @@
 //   (q8_0, i8row: the int8 code; q4_0: nibble - 8; q4_1: the nibble;
 //   iq4_nl: kIQ4NLValues[nibble]; q5_0: (nibble | fifth bit << 4) - 16;
 //   q5_1: nibble | fifth bit << 4, the fifth bit of weight j bit j of
-//   ggml's little-endian qh). |S_b| <= 32 * 128 * 127 < 2^24, so (float)S_b
-//   is exact.
+//   ggml's little-endian qh; qins4: kQins4I8Values[table][nibble] =
+//   +-round(127 * kQins4Tables[table][m - 1]), the block's header h =
+//   scale12 << 4 | table, kernels/formats/qins4_tables.h). |S_b| <= 32 *
+//   128 * 127 < 2^24, so (float)S_b is exact.
 // - Blocks are taken in groups of kDotGroup = 8 (the last group padded with
 //   S = 0, dw = 0, dx = 0); block b adds to lane b % 8 of 8 f32 partial
 //   sums P, each step rounded as written:
 //     P[b % 8] = P[b % 8] + (dw_b * dx_b) * (float)S_b
 //   (three roundings: the product of scales, the product with S, the add;
-//   never an FMA), dw_b the weight block's f16 scale as f32, dx_b x's.
+//   never an FMA), dw_b the weight block's f16 scale as f32, dx_b x's;
+//   qins4: dw_b = fl(F16ToF32((h >> 4) << 3) * fl(1.0f / 127)), one more
+//   rounding (so its weights are dw_b * value: the int8 table moves each
+//   by at most 0.5/127 of the block scale, RMS 0.0022 of it over the
+//   tables' entries, against qins4's own RMS error 0.079 of the weights').
 //   q4_1 and q5_1 then add their min the same way, with x's code sum X_b
 //   (as ggml's q8_1): P[b % 8] = P[b % 8] + (m_b * dx_b) * (float)X_b.
 // - y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)); i8row (dw_b =
@@ -32,7 +38,9 @@
 //   per call, so the correction is one shift and subtract per 8 blocks. The
 //   alternative, ggml's sign trick (|w| times x with w's sign), costs an abs
 //   and a sign per block instead of one xor (q8_0) or nothing (q4_0).
-//   iq4_nl looks up its value + 128 (1..241) with one vpshufb; q4_1's
+//   iq4_nl looks up its value + 128 (1..241) with one vpshufb; qins4 the
+//   same from its two blocks' tables (value + 128 in 1..255), put in one
+//   512-bit register as [T_j, T_j+1, T_j, T_j+1] per pair; q4_1's
 //   nibble needs no bias. q5_0's 5-bit code is w + 16 in [0, 31], q5_1's is
 //   w: the fifth bits become a 64-bit byte mask for two blocks (2 pdep) and
 //   one masked byte add of 16. 512-bit _mm512_dpbusd_epi32 on two blocks per
@@ -72,6 +80,14 @@
 //   per 32 weights, against `direct`'s 20 (AVX2) and `regtable`'s 8
 //   (AVX-512, 4 per 16).
 // - iq4_nl: as q4_0 + 1 vpshufb (AVX2 + abs and sign: 9 per block).
+// - qins4: as iq4_nl + its block's table: AVX2/AVX3 a header byte load and
+//   an and (scalar), one broadcast load: 10 vector ops per block; AVX3_DL
+//   per 2 blocks 2 header byte loads and ands (scalar), 2 table loads, an
+//   insert and a broadcast: ~5.5 vector ops per block; the scales 3 more
+//   ops per 8 blocks (and, shift, multiply by 1/127). ~12 (AVX2) and ~8
+//   (AVX3_DL) per 32 weights with the group's share, against `regtable`'s
+//   32 (AVX2, 8 per 8) and 8 (AVX-512, 4 per 16) plus its per-block table
+//   multiply and header pass (docs/gemv.md).
 // - q5_0, q5_1: as q4_0 / q4_1 + the fifth bits: AVX2 broadcast load,
 //   vpshufb, and, compare, and, or: 12 per block, ~14 per 32 weights with
 //   the group's share; AVX3 (AVX-512BW masks) kmov load, masked add: 8 per
@@ -82,7 +98,8 @@
 // - i8row: as q8_0, without the block scales.
 // - Block scales, per 8 blocks and row (GroupHalves): AVX3_DL 2 loads, 1
 //   vpermi2b, convert (q8_0, q4_1, q5_0, q5_1: twice the loads and
-//   permutes + 1 unpack); AVX2 vpgatherdd, and, pack, permute, convert.
+//   permutes + 1 unpack); AVX2 vpgatherdd, and, pack, permute, convert;
+//   qins4 (GroupQins4Scales) + and, shift, multiply.
 
 #if defined(QINS_KERNELS_GEMV_GEMV_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMV_GEMV_DOT_INL_H_
@@ -105,6 +122,7 @@
 #include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/loaders-inl.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/formats/qins4_tables.h"
 #include "kernels/gemv/group_prefetch.h"
 #include "kernels/gemv/quantize_x.h"
 
@@ -242,25 +260,25 @@ QINS_DOT_ATTR HWY_INLINE __m128i HeaderBytes(const uint8_t* p, size_t nb) {
 }
 #endif
 
-// The f16 at byte kOffset of each of the 8 blocks (kBytes apart) of a group
-// starting at `grp`, as f32 (vcvtph2ps: exact; Inf and NaN stay non-finite),
-// blocks j >= nb read as 0 (not read at all). Converting the scales of a
-// whole row first (LoadBlockParams, as `direct` does) cost 40% of the dot
-// kernel's time (hot 1024x1024 on Zen 4: q4_0 14.5 -> 25.0 Gw/s without
-// it, 2026-12-06). AVX3_DL: vpermi2b picking the header bytes from 128
-// loaded bytes, once for 18-byte blocks, twice (4 blocks each) for q8_0,
-// q4_1, q5_0 and q5_1 (a vpgatherdd there cost 25% of q8_0's time); AVX2:
-// one vpgatherdd, and, vpackusdw, vpermq.
+// The 16-bit header at byte kOffset of each of the 8 blocks (kBytes apart)
+// of a group starting at `grp`, in the low 128 bits, blocks j >= nb read as
+// 0 (not read at all). Converting the scales of a whole row first
+// (LoadBlockParams, as `direct` does) cost 40% of the dot kernel's time (hot
+// 1024x1024 on Zen 4: q4_0 14.5 -> 25.0 Gw/s without it, 2026-12-06).
+// AVX3_DL: vpermi2b picking the header bytes from 128 loaded bytes, once for
+// 18-byte blocks, twice (4 blocks each) for q8_0, q4_1, q5_0 and q5_1 (a
+// vpgatherdd there cost 25% of q8_0's time); AVX2: one vpgatherdd, and,
+// vpackusdw, vpermq.
 template <size_t kBytes, size_t kOffset>
-QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
+QINS_DOT_ATTR HWY_INLINE __m128i GroupHeaders(const uint8_t* grp, size_t nb) {
 #if HWY_TARGET == HWY_AVX3_DL
   if constexpr (7 * kBytes + kOffset + 2 <= 128) {
-    return _mm256_cvtph_ps(HeaderBytes<kBytes, kOffset, 8>(grp, nb));
+    return HeaderBytes<kBytes, kOffset, 8>(grp, nb);
   } else if constexpr (3 * kBytes + kOffset + 2 <= 128) {
     const __m128i a = HeaderBytes<kBytes, kOffset, 4>(grp, nb);
     const __m128i b =
         HeaderBytes<kBytes, kOffset, 4>(grp + 4 * kBytes, nb > 4 ? nb - 4 : 0);
-    return _mm256_cvtph_ps(_mm_unpacklo_epi64(a, b));
+    return _mm_unpacklo_epi64(a, b);
   }
 #endif
   const __m256i idx = _mm256_setr_epi32(
@@ -280,8 +298,50 @@ QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
   v = _mm256_and_si256(v, _mm256_set1_epi32(0xFFFF));
   // [h0..h3 h0..h3 | h4..h7 h4..h7] -> h0..h7 in the low 128 bits
   v = _mm256_permute4x64_epi64(_mm256_packus_epi32(v, v), 0x08);
-  return _mm256_cvtph_ps(_mm256_castsi256_si128(v));
+  return _mm256_castsi256_si128(v);
 }
+
+// The f16 at byte kOffset of each of the 8 blocks of a group as f32
+// (vcvtph2ps: exact; Inf and NaN stay non-finite), 0 past nb.
+template <size_t kBytes, size_t kOffset>
+QINS_DOT_ATTR HWY_INLINE __m256 GroupHalves(const uint8_t* grp, size_t nb) {
+  return _mm256_cvtph_ps(GroupHeaders<kBytes, kOffset>(grp, nb));
+}
+
+// qins4's dot block weights dw_b = fl(scale_b * fl(1/127)) of the 8 blocks
+// of a group, 0 past nb: header h = scale12 << 4 | table, the scale's f16
+// bits scale12 << 3 = (h & 0xFFF0) >> 1 (and, shift), vcvtph2ps (exact),
+// one multiply: 3 ops per 8 blocks more than GroupHalves.
+template <size_t kBytes>
+QINS_DOT_ATTR HWY_INLINE __m256 GroupQins4Scales(const uint8_t* grp,
+                                                 size_t nb) {
+  const __m128i h = GroupHeaders<kBytes, 0>(grp, nb);
+  const __m128i bits =
+      _mm_srli_epi16(_mm_and_si128(h, _mm_set1_epi16(-16)), 1);  // 0xFFF0
+  return _mm256_mul_ps(_mm256_cvtph_ps(bits), _mm256_set1_ps(1.0f / 127));
+}
+
+#if HWY_TARGET == HWY_AVX3_DL
+// qins4's int8 values + 128 (1..255: vpdpbusd's unsigned operand), per table.
+struct Qins4BiasedTables {
+  alignas(16) uint8_t v[16][16];
+};
+constexpr Qins4BiasedTables MakeQins4BiasedTables() {
+  Qins4BiasedTables t{};
+  for (int s = 0; s < 16; ++s) {
+    for (int n = 0; n < 16; ++n)
+      t.v[s][n] = static_cast<uint8_t>(kQins4I8Values.v[s][n] + 128);
+  }
+  return t;
+}
+inline constexpr Qins4BiasedTables kQins4Biased = MakeQins4BiasedTables();
+
+// The biased table of the qins4 block at `blk` (its header's low 4 bits).
+QINS_DOT_ATTR HWY_INLINE __m128i Qins4BiasedTable(const uint8_t* blk) {
+  return _mm_load_si128(
+      reinterpret_cast<const __m128i*>(kQins4Biased.v[blk[0] & 0xF]));
+}
+#endif
 
 #if HWY_TARGET != HWY_AVX3_DL
 // Codes byte j (0 <= j < 32, bit 4 clear) with bit 4 set where bit j of
@@ -318,16 +378,19 @@ QINS_DOT_ATTR HWY_INLINE __m256i WithFifthBits(__m256i codes,
 //   q4_0 nibble - 8, q4_1 the nibble itself (its min is applied with x's
 //   code sums), iq4_nl kIQ4NLValues[nibble]; q5_0 and q5_1 add bit 4 of
 //   each code from ggml's qh (4 bytes before the nibbles): q5_0 code - 16,
-//   q5_1 the code (its min as q4_1's).
+//   q5_1 the code (its min as q4_1's); qins4 kQins4I8Values[table][nibble],
+//   the table chosen by the block's header (its low 4 bits), the block
+//   weight dw = fl(scale * fl(1/127)) (kernels/formats/qins4_tables.h).
 // kBiasShift (x86 only): the x86 dot gives sum_j (w_bj + 2^kBiasShift) q_bj
 // (-1: no bias), corrected with x's code sums per group.
-enum class NibbleKind { kQ4_0, kQ4_1, kIQ4NL, kQ5_0, kQ5_1 };
+enum class NibbleKind { kQ4_0, kQ4_1, kIQ4NL, kQ5_0, kQ5_1, kQins4 };
 
 template <size_t kCodeOffset, size_t kBytes>
 struct DotInt8 {
   static constexpr size_t kBlockBytes = kBytes;
   static constexpr bool kHasMin = false;
   static constexpr bool kRowScale = kCodeOffset == 0;  // i8row
+  static constexpr bool kQins4Header = false;
 #if QINS_DOT_X86
   static constexpr int kBiasShift = HWY_TARGET == HWY_AVX3_DL ? 7 : -1;
 #if HWY_TARGET == HWY_AVX3_DL
@@ -390,7 +453,8 @@ struct DotInt8 {
 };
 
 // The signed weight value of a 4-bit code (q5_0, q5_1: of the 5-bit code;
-// q4_1, q5_1: the unsigned code).
+// q4_1, q5_1: the unsigned code; qins4's depends on the block's table:
+// kQins4I8Values, read in DotNibble).
 template <NibbleKind kKind>
 HWY_INLINE int8_t NibbleValue(int n) {
   if constexpr (kKind == NibbleKind::kQ4_0) return static_cast<int8_t>(n - 8);
@@ -406,6 +470,10 @@ struct DotNibble {
       kKind == NibbleKind::kQ4_1 || kKind == NibbleKind::kQ5_1;
   static constexpr bool kRowScale = false;
   static constexpr bool kTable = kKind == NibbleKind::kIQ4NL;
+  // qins4: a 16-entry int8 table per block, picked by its header's low 4
+  // bits, and the 12-bit scale in the header's high bits.
+  static constexpr bool kBlockTable = kKind == NibbleKind::kQins4;
+  static constexpr bool kQins4Header = kBlockTable;
   // ggml's 5-bit codes: bit 4 of weight j is bit j of the u32 at kQhOffset.
   static constexpr bool kFifth =
       kKind == NibbleKind::kQ5_0 || kKind == NibbleKind::kQ5_1;
@@ -413,13 +481,15 @@ struct DotNibble {
 #if QINS_DOT_X86
   // q4_0: the nibble is w + 8; q5_0: the 5-bit code is w + 16. iq4_nl:
   // AVX3_DL looks up w + 128 (1..241), AVX2 w itself (|w| <= 127) for the
-  // sign trick. q4_1, q5_1: the code is w.
+  // sign trick; qins4 the same from its block's table (w + 128 in 1..255).
+  // q4_1, q5_1: the code is w.
   static constexpr int kBiasShift =
       kKind == NibbleKind::kQ4_0
           ? 3
           : (kKind == NibbleKind::kQ5_0
                  ? 4
-                 : (kTable && HWY_TARGET == HWY_AVX3_DL ? 7 : -1));
+                 : ((kTable || kBlockTable) && HWY_TARGET == HWY_AVX3_DL ? 7
+                                                                         : -1));
 #if HWY_TARGET == HWY_AVX3_DL
   // Two blocks per 512-bit register: the 16 code bytes of blocks j and
   // j + 1 and the same shifted right by 4, masked: nibbles in the order [j
@@ -465,6 +535,11 @@ struct DotNibble {
                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0))),
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0 + kBlockBytes)),
             1);
+        if constexpr (kBlockTable) {
+          table = _mm512_broadcast_i64x4(_mm256_inserti128_si256(
+              _mm256_castsi128_si256(Qins4BiasedTable(b0 - kCodeOffset)),
+              Qins4BiasedTable(b0 - kCodeOffset + kBlockBytes), 1));
+        }
         if constexpr (kFifth) {
           const uint8_t* qh = b0 - kCodeOffset + kQhOffset;
           fifth = _pdep_u64(LoadLE32(qh), 0x0000FFFF0000FFFFull) |
@@ -473,6 +548,9 @@ struct DotNibble {
       } else if (j < nb) {
         raw = _mm256_zextsi128_si256(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(b0)));
+        if constexpr (kBlockTable) {
+          table = _mm512_broadcast_i32x4(Qins4BiasedTable(b0 - kCodeOffset));
+        }
         if constexpr (kFifth) {
           fifth = _pdep_u64(LoadLE32(b0 - kCodeOffset + kQhOffset),
                             0x0000FFFF0000FFFFull);
@@ -486,7 +564,7 @@ struct DotNibble {
         w = _mm512_mask_add_epi8(w, fifth, w, _mm512_set1_epi8(16));
       }
       // Past the row's blocks x's codes are 0, whatever w is there.
-      if constexpr (kTable) w = _mm512_shuffle_epi8(table, w);
+      if constexpr (kTable || kBlockTable) w = _mm512_shuffle_epi8(table, w);
       const __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, x.v[k]);
       // [4 lanes of block j | 4 lanes of block j + 1]
       q[k] = _mm256_add_epi32(_mm512_castsi512_si256(p),
@@ -508,11 +586,14 @@ struct DotNibble {
                                                  _mm_srli_epi16(b, 4), 1),
                          _mm256_set1_epi8(0x0F));
     if constexpr (kFifth) v = WithFifthBits(v, blk + kQhOffset);
-    if constexpr (kTable) {
+    if constexpr (kTable || kBlockTable) {
       // Signed values (|w| <= 127) and the sign trick: pairs <= 2 * 127 *
-      // 127 = 32258, no saturation.
+      // 127 = 32258, no saturation. qins4: its block's table (header byte
+      // load, and, one broadcast load).
+      const int8_t* values = kIQ4NLValues;
+      if constexpr (kBlockTable) values = kQins4I8Values.v[blk[0] & 0xF];
       const __m256i table = _mm256_broadcastsi128_si256(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLValues)));
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(values)));
       const __m256i w = _mm256_shuffle_epi8(table, v);
       return _mm256_madd_epi16(
           _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(xq, w)),
@@ -529,7 +610,8 @@ struct DotNibble {
   static HWY_INLINE int32_t DotTable(const uint8_t* blk, const int8_t* xq) {
     alignas(16) int8_t t[16];
     for (int n = 0; n < 16; ++n) t[n] = NibbleValue<kKind>(n);
-    const int8x16_t table = vld1q_s8(t);
+    const int8x16_t table =
+        vld1q_s8(kBlockTable ? kQins4I8Values.v[blk[0] & 0xF] : t);
     const uint8x16_t b = vld1q_u8(blk + kCodeOffset);
     const int8x16_t lo = vqtbl1q_s8(table, vandq_u8(b, vdupq_n_u8(0x0F)));
     const int8x16_t hi = vqtbl1q_s8(table, vshrq_n_u8(b, 4));
@@ -546,6 +628,15 @@ struct DotNibble {
 #endif
     const uint32_t qh = kFifth ? LoadLE32(blk + kQhOffset) : 0;
     int8_t w[kDotBlock];
+    if constexpr (kBlockTable) {
+      const int8_t* values = kQins4I8Values.v[blk[0] & 0xF];
+      for (size_t j = 0; j < 16; ++j) {
+        const uint8_t byte = blk[kCodeOffset + j];
+        w[j] = values[byte & 0xF];
+        w[j + 16] = values[byte >> 4];
+      }
+      return DotI8Portable<kDotBlock>(w, xq);
+    }
     for (size_t j = 0; j < 16; ++j) {
       const uint8_t byte = blk[kCodeOffset + j];
       w[j] = NibbleValue<kKind>((byte & 0xF) | (qh >> j & 1) << 4);
@@ -562,6 +653,7 @@ using DotIQ4NL = DotNibble<2, kNibbleBlockBytes, NibbleKind::kIQ4NL>;
 using DotQ4_1 = DotNibble<4, kQ4_1BlockBytes, NibbleKind::kQ4_1>;
 using DotQ5_0 = DotNibble<6, kQ5_0BlockBytes, NibbleKind::kQ5_0>;
 using DotQ5_1 = DotNibble<8, kQ5_1BlockBytes, NibbleKind::kQ5_1>;
+using DotQins4 = DotNibble<2, kNibbleBlockBytes, NibbleKind::kQins4>;
 
 #if QINS_DOT_X86
 // The x86 group step of format F: F's own LoadX/GroupSums where it has them
@@ -627,7 +719,9 @@ QINS_DOT_ATTR HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w,
       __m256i s = DotX86<F>::GroupSums(row, xg, nb);
       if constexpr (F::kBiasShift >= 0) s = _mm256_sub_epi32(s, bias);
       __m256 dw = _mm256_set1_ps(1.0f);  // i8row: the row scale at the end
-      if constexpr (!F::kRowScale) {
+      if constexpr (F::kQins4Header) {
+        dw = GroupQins4Scales<F::kBlockBytes>(row, nb);
+      } else if constexpr (!F::kRowScale) {
         dw = GroupHalves<F::kBlockBytes, 0>(row, nb);
       }
       const __m256 c = _mm256_mul_ps(dw, dx);
@@ -700,6 +794,14 @@ QINS_DOT_ATTR HWY_INLINE void GemvDotRows(const QuantizedMatrix::Data& m,
     for (size_t i = 0; i < n && !kDotX86; ++i) {
       if constexpr (F::kRowScale) {
         scale[i] = sc.scale;
+      } else if constexpr (F::kQins4Header) {
+        // dw = fl(scale * fl(1/127)), as GroupQins4Scales.
+        float* s = sc.scale + i * sc.bp;
+        LoadBlockParams<Qins4Header>(m.row(r + i), x.blocks, sc.bp,
+                                     F::kBlockBytes, sc.bits, s,
+                                     sc.select + i * sc.bp);
+        for (size_t b = 0; b < x.blocks; ++b) s[b] = s[b] * (1.0f / 127);
+        scale[i] = s;
       } else {
         float* s = sc.scale + i * sc.bp;
         LoadBlockParams<F16Header>(m.row(r + i), x.blocks, sc.bp,
@@ -748,6 +850,7 @@ QINS_DOT_KERNEL(GemvIQ4NLDot, DotIQ4NL)
 QINS_DOT_KERNEL(GemvQ4_1Dot, DotQ4_1)
 QINS_DOT_KERNEL(GemvQ5_0Dot, DotQ5_0)
 QINS_DOT_KERNEL(GemvQ5_1Dot, DotQ5_1)
+QINS_DOT_KERNEL(GemvQins4Dot, DotQins4)
 
 // `dot` reads x quantized (GemvX::q8), no f32 copy.
 template <>
@@ -771,6 +874,9 @@ struct GemvKernelOf<FormatKind::kQ5_0, GemvStrategy::kDot>
 template <>
 struct GemvKernelOf<FormatKind::kQ5_1, GemvStrategy::kDot>
     : GemvKernel<&GemvQ5_1Dot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQins4, GemvStrategy::kDot>
+    : GemvKernel<&GemvQins4Dot> {};
 #undef QINS_DOT_KERNEL
 
 #undef QINS_DOT_X86

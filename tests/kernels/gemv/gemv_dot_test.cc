@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
 #include "kernels/formats/iq4_nl_values.h"
+#include "kernels/formats/qins4_tables.h"
 #include "kernels/formats/qins8_code.h"
 #include "kernels/gemv/quantize_x.h"
 #include "qins/format.h"
@@ -35,9 +36,11 @@ using testing::RefX;
 
 // The formats' blocks: bytes per block, where the codes start, the integer
 // weight code j (q4_0 nibble - 8, q4_1 the nibble, iq4_nl its table value,
-// q5_0 the 5-bit code - 16, q5_1 the 5-bit code, qins8 its signed integer
-// magnitude for the row's exponent width), the block scale (i8row and qins8:
-// 1, the row scale multiplies y) and min (q4_1, q5_1).
+// q5_0 the 5-bit code - 16, q5_1 the 5-bit code, qins4
+// kQins4I8Values[table][nibble], qins8 its signed integer magnitude for the
+// row's exponent width), the block scale (i8row and qins8: 1, the row scale
+// multiplies y; qins4: its 12-bit scale times 1/127, rounded in f32) and min
+// (q4_1, q5_1).
 size_t BlockBytes(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ8_0:
@@ -52,7 +55,7 @@ size_t BlockBytes(FormatKind kind) {
     case FormatKind::kQ5_1:
       return 24;  // d, m, qh, nibbles
     default:
-      return 18;  // q4_0, iq4_nl
+      return 18;  // q4_0, iq4_nl, qins4
   }
 }
 bool HasMin(FormatKind kind) {
@@ -94,9 +97,21 @@ int WeightCode(FormatKind kind, const uint8_t* blk, size_t j, int e_bits) {
   if (kind == FormatKind::kQ4_0) return n - 8;
   if (kind == FormatKind::kQ5_0) return n - 16;
   if (kind == FormatKind::kIQ4_NL) return kIQ4NLValues[n];
+  if (kind == FormatKind::kQins4) return kQins4I8Values.v[blk[0] & 0xF][n];
   return n;  // q4_1, q5_1
 }
+// qins4's header: scale12 << 4 | table, the scale's f16 bits scale12 << 3.
+uint16_t Header(const uint8_t* blk) {
+  uint16_t h;
+  std::memcpy(&h, blk, 2);
+  return h;
+}
 float BlockScale(FormatKind kind, const uint8_t* blk) {
+  if (kind == FormatKind::kQins4) {
+    const float scale =
+        F16ToF32(static_cast<uint16_t>((Header(blk) >> 4) << 3));
+    return scale * (1.0f / 127);
+  }
   return HasRowScale(kind) ? 1.0f : Half(blk);
 }
 float BlockMin(FormatKind kind, const uint8_t* blk) {
@@ -196,8 +211,9 @@ Format Fmt(const char* name) { return *ParseFormat(name); }
 
 class GemvDotTest : public testing::PerTargetTest {};
 
-constexpr const char* kDotFormats[] = {"q8_0", "q4_0", "i8row", "iq4_nl",
-                                       "q4_1", "q5_0", "q5_1",  "qins8"};
+constexpr const char* kDotFormats[] = {
+    "q8_0", "q4_0", "i8row", "iq4_nl", "q4_1", "q5_0", "q5_1", "qins4", "qins8",
+};
 
 TEST_P(GemvDotTest, BitExactAgainstTheScalarReference) {
   for (const char* name : kDotFormats) {
@@ -260,10 +276,14 @@ TEST_P(GemvDotTest, ExtremeCodesDoNotSaturate) {
 // random code bytes and qh (every fifth-bit pattern; a wrong bit order or
 // block pairing changes y), finite random scales and mins, and rows of the
 // extreme codes (all bits set: q5_1 31 everywhere, 2 * 31 * 127 per
-// vpmaddubsw pair; all clear: q5_0 -16) against x codes of +-127.
+// vpmaddubsw pair; all clear: q5_0 -16) against x codes of +-127. qins4:
+// random nibbles and headers (all 16 tables; random finite 12-bit scales,
+// zero and subnormal included; a wrong table per block changes y), row 0
+// all ones (table 15, the largest finite scale, -127 everywhere), row 1 all
+// zero.
 TEST_P(GemvDotTest, ArbitraryCodesAndFifthBits) {
   const size_t rows = 9;
-  for (const char* name : {"q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"}) {
+  for (const char* name : {"q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1", "qins4"}) {
     const FormatKind kind = Fmt(name).kind;
     const size_t bytes = BlockBytes(kind);
     for (size_t cols : {32, 100, 288, 520}) {
@@ -280,6 +300,17 @@ TEST_P(GemvDotTest, ArbitraryCodesAndFifthBits) {
         for (size_t b = 0; b < blocks; ++b) {
           uint8_t* blk = payload.data() + (r * blocks + b) * bytes;
           if (r < 2) std::memset(blk, r == 0 ? 0xFF : 0x00, bytes);
+          if (kind == FormatKind::kQins4) {
+            // Random 12-bit scale below exponent 31 (finite), random table;
+            // row 0: scale 0xF7F (65280), table 15; row 1: all zero.
+            uint16_t h = Header(blk);
+            uint16_t scale12 = static_cast<uint16_t>((h >> 4) % 0xF80);
+            if (r == 0) scale12 = 0xF7F;
+            if (r == 1) scale12 = 0;
+            h = static_cast<uint16_t>(scale12 << 4 | (h & 0xF));
+            std::memcpy(blk, &h, 2);
+            continue;
+          }
           std::memcpy(blk, &kHalves[(r + b) % 5], 2);
           if (HasMin(kind)) std::memcpy(blk + 2, &kHalves[(r + 3 * b) % 5], 2);
         }
@@ -363,8 +394,9 @@ TEST_P(GemvDotTest, NonFiniteXRunsTheF32ActivationStrategy) {
 //   sum_b dx_b (1/2 + 2^-15) sum_j |w_bj|; a block quantized to 0
 //   (d < FLT_MIN) by sum_j |w_bj x_bj|;
 // - the weights' own rounding: sum_j |w~_j - w_j| |x_j| (0 but for q4_1
-//   and q5_1, whose d q + m the decoder rounds twice, and i8row's code *
-//   scale);
+//   and q5_1, whose d q + m the decoder rounds twice, i8row's code *
+//   scale, and qins4, whose int8 table moves each weight by up to 0.5/127
+//   of its block scale, plus the rounding of dw = fl(scale * fl(1/127)));
 // - the dot path's f32 rounding: each term (dw dx S_b; q4_1, q5_1 also m dx
 //   X_b) is rounded twice, then added into its lane (at most 2
 //   blocks_padded / 8 adds), through the 3 adds of the final tree and
@@ -530,7 +562,8 @@ TEST(GemvDotQuantizeXTest, RoundingAndPadding) {
 // GemvF32ActivationStrategy is never `dot`.
 TEST(GemvDotAutoTest, AutoPicksDotExactlyForTheQualifyingFormats) {
   const std::vector<std::string> qualifying = {
-      "q4_0", "iq4_nl", "q4_1", "q5_0", "q5_1", "q4_k", "q5_k", "q6_k"};
+      "q4_0", "iq4_nl", "q4_1", "q5_0", "q5_1", "qins4", "q4_k", "q5_k", "q6_k",
+  };
   int dot_targets = 0;
   for (Target t : CompiledTargets()) {
     const std::string tn = TargetName(t);
