@@ -181,6 +181,12 @@ HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
 }
 #endif
 
+// y from the 8 f32 partial sums: ((P0 + P4) + (P2 + P6)) + ((P1 + P5) +
+// (P3 + P7)), the order every dot kernel uses (DotFinalSum on x86).
+HWY_INLINE float DotTreeSum(const float* p) {
+  return ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
+}
+
 #if QINS_DOT_X86
 // 8 vectors of int32 partial sums (block j's in v[j]) -> block j's sum in
 // lane j: hadd within 128-bit halves twice, then the halves combined.
@@ -765,10 +771,7 @@ HWY_INLINE void DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
       }
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    const float* p = acc[i];
-    out[i] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-  }
+  for (size_t i = 0; i < kRows; ++i) out[i] = DotTreeSum(acc[i]);
 }
 #endif  // QINS_DOT_X86
 

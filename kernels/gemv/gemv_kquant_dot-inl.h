@@ -404,10 +404,7 @@ QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
                       x.d + g, x.sum + g, acc[i]);
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    const float* p = acc[i];
-    out[i] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
-  }
+  for (size_t i = 0; i < kRows; ++i) out[i] = DotTreeSum(acc[i]);
 #endif
 }
 

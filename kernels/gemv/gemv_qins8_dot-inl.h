@@ -256,12 +256,7 @@ HWY_INLINE void Qins8DotRows(const uint8_t* HWY_RESTRICT w, size_t stride,
       }
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    const float* p = acc[i];
-    out[i] =
-        (((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]))) *
-        rows[i].rs;
-  }
+  for (size_t i = 0; i < kRows; ++i) out[i] = DotTreeSum(acc[i]) * rows[i].rs;
 }
 #endif  // HWY_TARGET == HWY_AVX3_DL
 
