@@ -2,7 +2,7 @@
 // quantized to int8 blocks of 32 as for the other dot formats
 // (kernels/gemv/quantize_x.h), and the weights are used exactly, as
 // integers. Included once per target by dispatch/gemv_dispatch.cc, after
-// gemv_dot-inl.h (whose DotReduce8 and DotFinalSum it shares).
+// gemv_dot-inl.h (whose DotReduce8, DotFinalSum and DotTreeSum it shares).
 //
 // Every qins8 weight is an integer times a per-row power of two: index m
 // (the code's low 7 bits) has magnitude DecodeIndex(m, E) = I(m) * 2^-M
@@ -36,11 +36,12 @@
 //   target.
 // - Every other target: Highway, the codes zero-extended to uint16, I(m)
 //   computed (and, shift, and, min, shift, or; the power of two by a byte
-//   table lookup; multiply), the sign
-//   applied (IfNegative), x's codes promoted to int16, then
-//   ReorderWidenMulAccumulate (int16 x int16 -> int32) and SumOfLanes:
-//   about 12 ops per vector of 16-bit lanes. SCALAR: the definition, per
-//   weight.
+//   table lookup; multiply), the sign applied (IfNegativeThenElse), x's
+//   codes promoted to int16, then ReorderWidenMulAccumulate (int16 x int16
+//   -> int32) and SumOfLanes: about 12 ops per vector of 16-bit lanes.
+//   SCALAR: the definition, per weight. (An AVX2 kernel of the same
+//   arithmetic was timed no faster than bitbuild and not kept:
+//   docs/gemv.md, "qins8 `dot`".)
 
 #if defined(QINS_KERNELS_GEMV_GEMV_QINS8_DOT_INL_H_) == \
     defined(HWY_TARGET_TOGGLE)
