@@ -171,7 +171,13 @@ void RegisterAll() {
     std::exit(2);
   }
   std::set<std::string> skipped;  // (format, shape) said once
+  const Target target = MakeBenchContext(1).target();
   for (Format f : *formats) {
+    // What `auto` runs for the format on this target, so that a table of
+    // the fastest strategy (tools/sweep_table) can say when that is not
+    // auto's choice (q8_0's and qins8's `dot`).
+    benchmark::AddCustomContext("qins_auto/" + FormatName(f),
+                                GemvStrategyName(GemvAutoStrategy(f, target)));
     // Every strategy but kAuto (which is one of the others); f32's only
     // strategy is its own kernel.
     for (GemvStrategy st : GemvStrategies(f)) {
