@@ -10,7 +10,7 @@
 
 namespace qins::qins8 {
 
-inline int MantissaBits(int e_bits) { return 7 - e_bits; }
+constexpr int MantissaBits(int e_bits) { return 7 - e_bits; }
 
 // Unscaled magnitude of index m (0..127), e = m >> M, f = m mod 2^M:
 // 2^(e-1) * (1 + f / 2^M) for e >= 1 (the normal f32 with biased exponent
@@ -28,7 +28,7 @@ inline float DecodeIndex(uint32_t m, int e_bits) {
 // The magnitude of index m as an integer: DecodeIndex(m, E) * 2^M exactly
 // (e = 0: f; e >= 1: (2^M + f) << (e - 1)). At most 127 (E = 1), 252
 // (E = 2) or 1984 (E = 3, 11 bits). The integer-dot GEMV multiplies these.
-inline uint32_t IntegerMagnitude(uint32_t m, int e_bits) {
+constexpr uint32_t IntegerMagnitude(uint32_t m, int e_bits) {
   const int M = MantissaBits(e_bits);
   const uint32_t e = m >> M, f = m & ((1u << M) - 1);
   return e == 0 ? f : ((1u << M) + f) << (e - 1);

@@ -91,24 +91,25 @@ HWY_INLINE Qins8DotRow Qins8DotRowOf(const QuantizedMatrix::Data& m, size_t r) {
 
 #if HWY_TARGET == HWY_AVX3_DL
 // [E - 1][0]: the low bytes of I(m), m = 0..127; [E - 1][1]: the high bytes.
+// Built at compile time: no initialization guard on the kernel's path.
 struct Qins8DotTables {
   HWY_ALIGN uint8_t bytes[3][2][128];
 };
 
-inline const Qins8DotTables& GetQins8DotTables() {
-  static const Qins8DotTables kTables = [] {
-    Qins8DotTables t;
-    for (int e_bits = 1; e_bits <= 3; ++e_bits) {
-      for (uint32_t m = 0; m < 128; ++m) {
-        const uint32_t v = qins8::IntegerMagnitude(m, e_bits);
-        t.bytes[e_bits - 1][0][m] = static_cast<uint8_t>(v & 0xFF);
-        t.bytes[e_bits - 1][1][m] = static_cast<uint8_t>(v >> 8);
-      }
+constexpr Qins8DotTables MakeQins8DotTables() {
+  Qins8DotTables t{};
+  for (int e_bits = 1; e_bits <= 3; ++e_bits) {
+    for (uint32_t m = 0; m < 128; ++m) {
+      const uint32_t v = qins8::IntegerMagnitude(m, e_bits);
+      t.bytes[e_bits - 1][0][m] = static_cast<uint8_t>(v & 0xFF);
+      t.bytes[e_bits - 1][1][m] = static_cast<uint8_t>(v >> 8);
     }
-    return t;
-  }();
-  return kTables;
+  }
+  return t;
 }
+inline constexpr Qins8DotTables kQins8DotTables = MakeQins8DotTables();
+static_assert(kQins8DotTables.bytes[2][0][127] == (1984 & 0xFF) &&
+              kQins8DotTables.bytes[2][1][127] == (1984 >> 8));
 
 // A row's table registers.
 struct Qins8DotRegs {
@@ -117,7 +118,7 @@ struct Qins8DotRegs {
 };
 
 QINS_Q8DOT_ATTR HWY_INLINE Qins8DotRegs LoadQins8DotRegs(int e_bits) {
-  const uint8_t(*t)[128] = GetQins8DotTables().bytes[e_bits - 1];
+  const uint8_t(*t)[128] = kQins8DotTables.bytes[e_bits - 1];
   return {_mm512_load_si512(t[0]), _mm512_load_si512(t[0] + 64),
           _mm512_load_si512(t[1]), _mm512_load_si512(t[1] + 64), e_bits == 3};
 }
