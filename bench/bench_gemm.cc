@@ -3,9 +3,13 @@
 // same process with the same threads.
 //
 // Rows are named gemm/<format>/<N>x<K>/m:<M>/threads:<t> (W is N x K, X is
-// M x K). W is rotated over enough copies to exceed 4x the last-level cache
+// M x K), with X in f32 (GemmStrategy::kDecodeF32); formats with the
+// integer-dot GEMM also get rows gemm/<format>@dot/... (GemmStrategy::kDot:
+// X rounded to int8 blocks, its quantization included in the time). W is
+// rotated over enough copies to exceed 4x the last-level cache
 // (bench_support.h ColdCopies), so every call reads W from memory once, as a
-// model's forward pass does. M = 1 runs the GEMV path (qins::Gemm's default).
+// model's forward pass does. M = 1 runs the GEMV path (qins::Gemm's default;
+// for @dot rows, the dot GEMV).
 // Counters (per row):
 //   GFLOP/s     2 M N K / time
 //   peak        FMA-throughput GFLOP/s of this target on the row's threads,
@@ -128,8 +132,8 @@ struct Shape {
   size_t n, k;
 };
 
-void RunGemm(benchmark::State& state, Format f, Shape s, size_t m,
-             int threads) {
+void RunGemm(benchmark::State& state, Format f, GemmStrategy strategy, Shape s,
+             size_t m, int threads) {
   const size_t weights = s.n * s.k;
   const size_t bytes =
       static_cast<size_t>(GetFormatInfo(f).bytes_per_weight * weights);
@@ -140,13 +144,19 @@ void RunGemm(benchmark::State& state, Format f, Shape s, size_t m,
   const std::vector<QuantizedMatrix> w = QuantizedCopies(f, s.n, s.k, copies);
   std::vector<float> x(m * s.k), y(m * s.n);
   FillUniform(x.data(), x.size(), 7);
+  GemmOptions opt;
+  opt.strategy = strategy;
   for (const QuantizedMatrix& q : w) {  // warm-up: page faults, thread start
-    (void)Gemm(ctx, q, x.data(), m, s.k, y.data(), s.n);
+    const Status st = Gemm(ctx, q, x.data(), m, s.k, y.data(), s.n, opt);
+    if (!st.ok()) {
+      state.SkipWithError(st.ToString().c_str());
+      return;
+    }
   }
   const double peak = FmaPeakGflops(ctx, GetFlags().quick ? 0.002 : 0.05);
   SideBySide timing(ctx, copies);
   RunSideBySide(state, timing, w, y.data(), [&](const QuantizedMatrix& q) {
-    return Gemm(ctx, q, x.data(), m, s.k, y.data(), s.n);
+    return Gemm(ctx, q, x.data(), m, s.k, y.data(), s.n, opt);
   });
   SetThroughputCounters(state, static_cast<double>(weights),
                         static_cast<double>(bytes), timing);
@@ -182,16 +192,27 @@ void RegisterAll() {
     std::exit(2);
   }
   for (Format f : *formats) {
-    for (Shape s : shapes) {
-      for (int t = 1; t <= max_threads; ++t) {
-        for (size_t m : batches) {
-          const std::string name =
-              "gemm/" + FormatName(f) + "/" + std::to_string(s.n) + "x" +
-              std::to_string(s.k) + "/m:" + std::to_string(m) +
-              "/threads:" + std::to_string(t);
-          benchmark::RegisterBenchmark(name.c_str(), RunGemm, f, s, m, t)
-              ->UseManualTime()
-              ->Unit(benchmark::kMillisecond);
+    for (GemmStrategy strategy :
+         {GemmStrategy::kDecodeF32, GemmStrategy::kDot}) {
+      if (!HasGemmStrategy(f, strategy)) continue;
+      // The f32-activation rows keep the format's name; the integer-dot
+      // ones are FORMAT@dot (as qins-run names a format's dot strategy).
+      const std::string label =
+          FormatName(f) + (strategy == GemmStrategy::kDot
+                               ? "@" + std::string(GemmStrategyName(strategy))
+                               : "");
+      for (Shape s : shapes) {
+        for (int t = 1; t <= max_threads; ++t) {
+          for (size_t m : batches) {
+            const std::string name =
+                "gemm/" + label + "/" + std::to_string(s.n) + "x" +
+                std::to_string(s.k) + "/m:" + std::to_string(m) +
+                "/threads:" + std::to_string(t);
+            benchmark::RegisterBenchmark(name.c_str(), RunGemm, f, strategy, s,
+                                         m, t)
+                ->UseManualTime()
+                ->Unit(benchmark::kMillisecond);
+          }
         }
       }
     }

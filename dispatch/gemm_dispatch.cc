@@ -1,9 +1,11 @@
-// The dispatch seam for the GEMM kernels (kernels/gemm/gemm-inl.h).
+// The dispatch seam for the GEMM kernels (kernels/gemm/gemm-inl.h and
+// gemm_dot-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "dispatch/gemm_dispatch.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "kernels/gemm/gemm-inl.h"
+#include "kernels/gemm/gemm_dot-inl.h"
 
 #ifndef QINS_DISPATCH_GEMM_DISPATCH_ONCE_
 #define QINS_DISPATCH_GEMM_DISPATCH_ONCE_
@@ -16,7 +18,8 @@ namespace qins {
 namespace HWY_NAMESPACE {
 
 const GemmKernels* GetGemmKernelTable() {
-  static const GemmKernels kTable = {HWY_TARGET, &GemmPanelCols, &GemmPanel};
+  static const GemmKernels kTable = {HWY_TARGET, &GemmPanelCols, &GemmPanel,
+                                     &GemmDotPack, &GemmDotRows};
   return &kTable;
 }
 

@@ -12,7 +12,30 @@ namespace qins {
 
 class QuantizedMatrix;
 
+struct Format;
+
+// How Gemm multiplies.
+enum class GemmStrategy {
+  // Each panel of W decoded to f32 and multiplied with f32 FMAs: X stays f32
+  // (the contract below). Every format has it.
+  kDecodeF32,
+  // Each row of X quantized once per call to int8 blocks of 32 exactly as
+  // GemvStrategy::kDot quantizes x, W's integer codes multiplied with
+  // integer dot products (AVX-512 VNNI; plain C++ elsewhere). Y[i][j] equals,
+  // bit for bit, Gemv(kDot) of row i of X with row j of W, on every target
+  // and thread count; a row of X holding an Inf or NaN is computed as
+  // Gemv(kDot) computes it (with GemvF32ActivationStrategy). Formats: q8_0,
+  // i8row, q4_0, q4_1, q5_0, q5_1, iq4_nl, qins4, q4_k, q5_k, q6_k
+  // (HasGemmStrategy).
+  // docs/gemm.md states the arithmetic and its cost in accuracy.
+  kDot,
+};
+
+QINS_API const char* GemmStrategyName(GemmStrategy s);  // "f32", "dot"
+QINS_API bool HasGemmStrategy(const Format& f, GemmStrategy s);
+
 struct GemmOptions {
+  GemmStrategy strategy = GemmStrategy::kDecodeF32;
   // M == 1 calls Gemv with GemvF32ActivationStrategy (auto's choice among
   // the strategies that keep x in f32, fused where the format has one; never
   // kDot), which reads W once without decoding it to memory. false runs the
@@ -31,6 +54,9 @@ struct GemmOptions {
 // over c = 0, 1, ..., k-1 in order, starting from 0, so the result does not
 // depend on the thread count, the blocking or m (m >= 2). m == 1 goes through
 // Gemv unless opt.gemv_for_single_row is false; Gemv sums in another order.
+//
+// With opt.strategy = kDot the arithmetic is GemmStrategy::kDot's instead;
+// a format without it is an error.
 //
 // m == 0 is a no-op. Errors: empty W, null X or Y with m > 0,
 // x_row_stride < k, y_row_stride < n, m x stride beyond SIZE_MAX bytes, X

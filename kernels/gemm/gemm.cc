@@ -27,6 +27,8 @@
 #include "hwy/aligned_allocator.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/gemm/dot_panel.h"
+#include "kernels/gemm/dot_x_rows.h"
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 
@@ -157,7 +159,88 @@ Status GemmImpl(const Context& ctx, const WeightRows& w, const float* x,
   return Status::Ok();
 }
 
+// GemmStrategy::kDot: X quantized once (all threads), then the same task
+// split as GemmImpl over panels of kDotPanelRows rows of W, each packed once
+// per thread into its int8 layout (kernels/gemm/dot_panel.h). Rows of X with
+// an Inf or NaN then run through Gemv(kDot), which computes them with f32
+// activations, so that every row equals Gemv(kDot)'s.
+Status GemmDot(const Context& ctx, const QuantizedMatrix& w, const float* x,
+               size_t m, size_t ldx, float* y, size_t ldy) {
+  const GemmKernels& kern = GetGemmKernels(ctx.target());
+  const size_t n = w.rows(), k = w.cols();
+  DotX dx;
+  if (!dx.Quantize(ctx, x, m, k, ldx))
+    return Status(StatusCode::kResourceExhausted,
+                  "Gemm: cannot allocate the quantized X (" +
+                      std::to_string(m * k) + " bytes)");
+  const size_t nr = kDotPanelRows;
+  const size_t panels = (n + nr - 1) / nr;
+  const size_t threads = static_cast<size_t>(std::max(1, ctx.num_threads()));
+  size_t blocks = (m + kMaxBlockRows - 1) / kMaxBlockRows;
+  if (panels < 2 * threads) {
+    const size_t want = (2 * threads + panels - 1) / panels;
+    blocks = std::max(blocks, std::min(want, (m + 7) / 8));
+  }
+  blocks = std::max<size_t>(blocks, 1);
+  const size_t block_rows = ((m + blocks - 1) / blocks + 7) / 8 * 8;
+  blocks = (m + block_rows - 1) / block_rows;
+  const size_t tasks = panels * blocks;
+  const QuantizedMatrix::Data& d = w.data();
+  const size_t panel_bytes = DotPanelBytes(k);
+  std::atomic<bool> out_of_memory{false};
+  ParallelFor(ctx, tasks, 1, [&](size_t t0, size_t t1) {
+    auto buffer = hwy::AllocateAligned<uint8_t>(panel_bytes);
+    if (!buffer) {
+      out_of_memory = true;
+      return;
+    }
+    DotPanel panel;
+    size_t loaded = std::numeric_limits<size_t>::max();
+    for (size_t t = t0; t < t1; ++t) {
+      const size_t p = t / blocks, block = t % blocks;
+      const size_t n0 = p * nr, cols = std::min(nr, n - n0);
+      if (p != loaded) {
+        kern.dot_pack(d, n0, cols, buffer.get(), &panel);
+        loaded = p;
+      }
+      const size_t i0 = block * block_rows;
+      kern.dot_rows(panel, dx.rows(), i0, std::min(block_rows, m - i0),
+                    y + i0 * ldy + n0, ldy, cols);
+    }
+  });
+  if (out_of_memory)
+    return Status(StatusCode::kResourceExhausted,
+                  "Gemm: cannot allocate the panel buffers (" +
+                      std::to_string(panel_bytes) + " bytes per thread)");
+  for (size_t i = 0; i < m; ++i) {
+    if (dx.finite(i)) continue;
+    Status st = Gemv(ctx, w, x + i * ldx, y + i * ldy, {GemvStrategy::kDot});
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+const char* GemmStrategyName(GemmStrategy s) {
+  switch (s) {
+    case GemmStrategy::kDecodeF32:
+      return "f32";
+    case GemmStrategy::kDot:
+      return "dot";
+  }
+  return "?";
+}
+
+bool HasGemmStrategy(const Format& f, GemmStrategy s) {
+  switch (s) {
+    case GemmStrategy::kDecodeF32:
+      return true;
+    case GemmStrategy::kDot:
+      return HasDotPanel(f.kind);
+  }
+  return false;
+}
 
 Status Gemm(const Context& ctx, const QuantizedMatrix& w, const float* x,
             size_t m, size_t x_row_stride, float* y, size_t y_row_stride,
@@ -168,6 +251,16 @@ Status Gemm(const Context& ctx, const QuantizedMatrix& w, const float* x,
   Status st =
       CheckActivations("Gemm", n, k, x, m, x_row_stride, y, y_row_stride);
   if (!st.ok()) return st;
+  if (opt.strategy == GemmStrategy::kDot) {
+    if (!HasGemmStrategy(w.format(), GemmStrategy::kDot))
+      return InvalidArgument(
+          "Gemm: format " + FormatName(w.format()) +
+          " has no dot strategy (q8_0, i8row, q4_0, q4_1, q5_0, q5_1, "
+          "iq4_nl, qins4, q4_k, q5_k and q6_k have it)");
+    if (m == 1 && opt.gemv_for_single_row)
+      return Gemv(ctx, w, x, y, {GemvStrategy::kDot});
+    return GemmDot(ctx, w, x, m, x_row_stride, y, y_row_stride);
+  }
   // Gemm keeps x in f32 (qins/gemm.h): m == 1 runs auto's f32-activation
   // GEMV strategy, never `dot` (which rounds x to int8).
   if (m == 1 && opt.gemv_for_single_row) {

@@ -1,5 +1,6 @@
 // Results must not depend on the caller's floating-point environment: every
-// format's Quantize, Dequantize, every GEMV strategy and Gemm, on every
+// format's Quantize, Dequantize, every GEMV strategy and Gemm (both
+// strategies), on every
 // compiled target the CPU runs, on 1 and 2 threads, give bit-identical
 // results with the flush-to-zero flags clear and set (x86 MXCSR DAZ|FTZ,
 // Arm FPCR.FZ; dispatch/flush_to_zero.h). The data is typical (weights
@@ -122,6 +123,13 @@ Results RunEverything(Target target, int threads, bool flush) {
       EXPECT_TRUE(Gemm(ctx, *q, x.data(), m, cols, ym.data(), rows).ok())
           << name;
       res.Add(name + "Gemm", ym.data(), ym.size());
+      if (HasGemmStrategy(f, GemmStrategy::kDot)) {
+        GemmOptions o;
+        o.strategy = GemmStrategy::kDot;
+        EXPECT_TRUE(Gemm(ctx, *q, x.data(), m, cols, ym.data(), rows, o).ok())
+            << name;
+        res.Add(name + "Gemm dot", ym.data(), ym.size());
+      }
     }
   }
   return res;

@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
+#include "tests/support/reference.h"
 
 namespace qins::testing {
 
@@ -58,6 +59,37 @@ inline float Half(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);
   return F16ToF32(h);
+}
+
+constexpr size_t kDotBlockCols = 32;
+
+// x with varied block magnitudes: normal values, a zero block, a block
+// below the quantization floor (d < FLT_MIN: quantized to 0), large ones,
+// exact ties (x * id = k + 1/2).
+inline std::vector<float> MixedX(size_t cols, uint32_t seed) {
+  std::vector<float> x = RandomFloats(cols, seed);
+  for (size_t b = 0; b * kDotBlockCols < cols; ++b) {
+    const size_t n = std::min(kDotBlockCols, cols - b * kDotBlockCols);
+    float* v = x.data() + b * kDotBlockCols;
+    switch (b % 6) {
+      case 1:
+        std::fill(v, v + n, 0.0f);
+        break;
+      case 2:
+        for (size_t j = 0; j < n; ++j) v[j] *= 1e-37f;
+        break;
+      case 3:
+        for (size_t j = 0; j < n; ++j) v[j] *= 1e30f;
+        break;
+      case 4:  // amax 127 -> d = 1: ties at k + 0.5
+        for (size_t j = 0; j < n; ++j)
+          v[j] = j == 0 ? 127.0f : static_cast<float>((j % 9)) - 4.5f;
+        break;
+      default:
+        break;
+    }
+  }
+  return x;
 }
 
 }  // namespace qins::testing

@@ -31,6 +31,7 @@ namespace {
 constexpr size_t kBlock = 32;
 
 using testing::Half;
+using testing::MixedX;
 using testing::QuantizeX;
 using testing::RefX;
 
@@ -176,35 +177,6 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
     }
   }
   return ::testing::AssertionSuccess();
-}
-
-// x with varied block magnitudes: normal values, a zero block, a block
-// below the quantization floor (d < FLT_MIN: quantized to 0), large ones,
-// exact ties (x * id = k + 1/2).
-std::vector<float> MixedX(size_t cols, uint32_t seed) {
-  std::vector<float> x = testing::RandomFloats(cols, seed);
-  for (size_t b = 0; b * kBlock < cols; ++b) {
-    const size_t n = std::min(kBlock, cols - b * kBlock);
-    float* v = x.data() + b * kBlock;
-    switch (b % 6) {
-      case 1:
-        std::fill(v, v + n, 0.0f);
-        break;
-      case 2:
-        for (size_t j = 0; j < n; ++j) v[j] *= 1e-37f;
-        break;
-      case 3:
-        for (size_t j = 0; j < n; ++j) v[j] *= 1e30f;
-        break;
-      case 4:  // amax 127 -> d = 1: ties at k + 0.5
-        for (size_t j = 0; j < n; ++j)
-          v[j] = j == 0 ? 127.0f : static_cast<float>((j % 9)) - 4.5f;
-        break;
-      default:
-        break;
-    }
-  }
-  return x;
 }
 
 Format Fmt(const char* name) { return *ParseFormat(name); }

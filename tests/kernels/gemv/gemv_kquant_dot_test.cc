@@ -31,6 +31,7 @@ constexpr size_t kBlock = 32, kSB = 256;
 using testing::Half;
 using testing::QuantizeX;
 using testing::RefX;
+using testing::MixedX;
 
 size_t SuperBlockBytes(FormatKind k) {
   return k == FormatKind::kQ4_K   ? q4_k::kBytes
@@ -111,33 +112,6 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
     y[r] = ((p[0] + p[4]) + (p[2] + p[6])) + ((p[1] + p[5]) + (p[3] + p[7]));
   }
   return y;
-}
-
-// x with varied block magnitudes: normal values, a zero block, a block below
-// the quantization floor, large ones, exact ties.
-std::vector<float> MixedX(size_t cols, uint32_t seed) {
-  std::vector<float> x = testing::RandomFloats(cols, seed);
-  for (size_t b = 0; b * kBlock < cols; ++b) {
-    float* v = x.data() + b * kBlock;
-    switch (b % 6) {
-      case 1:
-        std::fill(v, v + kBlock, 0.0f);
-        break;
-      case 2:
-        for (size_t j = 0; j < kBlock; ++j) v[j] *= 1e-37f;
-        break;
-      case 3:
-        for (size_t j = 0; j < kBlock; ++j) v[j] *= 1e30f;
-        break;
-      case 4:
-        for (size_t j = 0; j < kBlock; ++j)
-          v[j] = j == 0 ? 127.0f : static_cast<float>((j % 9)) - 4.5f;
-        break;
-      default:
-        break;
-    }
-  }
-  return x;
 }
 
 Format Fmt(const char* name) { return *ParseFormat(name); }
