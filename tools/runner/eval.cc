@@ -146,9 +146,11 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
                              GemvStrategyName(p.gemv_strategy) + "'");
     }
     // GEMV strategies act on one-token products only, so such a policy
-    // runs token by token.
+    // runs token by token, unless its prefill computes the same products
+    // (kDot where every dot format also has the dot GEMM).
     cands[i].token_by_token =
-        i > 0 && (opt.token_by_token || p.gemv_strategy != GemvStrategy::kAuto);
+        i > 0 &&
+        (opt.token_by_token || !cands[i].model->PrefillMatchesGemvStrategy());
     cands[i].row.token_by_token = cands[i].token_by_token;
   }
 

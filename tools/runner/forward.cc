@@ -234,6 +234,20 @@ void Transformer::AttendHead(int layer, int pos, int h, const float* q,
   }
 }
 
+bool Transformer::PrefillMatchesGemvStrategy() const {
+  if (gemv_strategy_ == GemvStrategy::kAuto) return true;
+  if (gemv_strategy_ != GemvStrategy::kDot) return false;
+  std::vector<const QuantizedMatrix*> ms = {&w_->classifier()};
+  for (const LayerWeights& l : w_->layers)
+    for (const auto& [t, m] : l.Linear()) ms.push_back(m);
+  for (const QuantizedMatrix* m : ms) {
+    if (HasGemvStrategy(m->format(), GemvStrategy::kDot) &&
+        !HasGemmStrategy(m->format(), GemmStrategy::kDot))
+      return false;
+  }
+  return true;
+}
+
 bool Transformer::UsesGemvStrategy() const {
   // The matrices a GEMV reads (an untied embedding is only read by row).
   std::vector<const QuantizedMatrix*> ms = {&w_->classifier()};
@@ -256,8 +270,15 @@ Status Transformer::Matmul(TensorClass cls, const QuantizedMatrix& w,
     // set_f32_activations keep it in f32.
     opt.strategy = GemvF32ActivationStrategy(w.format(), ctx_.target());
   }
+  // An explicit kDot also runs the batched products as the integer-dot
+  // GEMM where the format has it: row for row the same bits as Gemv(kDot),
+  // so a prefill gives what token-by-token decoding gives.
+  GemmOptions gopt;
+  if (gemv_strategy_ == GemvStrategy::kDot &&
+      HasGemmStrategy(w.format(), GemmStrategy::kDot))
+    gopt.strategy = GemmStrategy::kDot;
   const Status st = m == 1 ? Gemv(ctx_, w, x, y, opt)
-                           : Gemm(ctx_, w, x, m, w.cols(), y, y_stride);
+                           : Gemm(ctx_, w, x, m, w.cols(), y, y_stride, gopt);
   if (prof_ && st.ok()) {
     prof_->Lap(prof_->Matmul(m > 1, cls, w.format()),
                MatrixBytes(w) + 4.0 * m * (w.cols() + w.rows()),

@@ -60,7 +60,9 @@ class Transformer {
   // The GEMV strategy of every following one-token product (Forward, and
   // Prefill's classifier of a last token) whose weight format has it; the
   // other formats keep kAuto (GemvF32ActivationStrategy in Prefill and with
-  // set_f32_activations), and Prefill's GEMMs are not affected.
+  // set_f32_activations). Prefill's GEMMs keep f32 activations, except
+  // under kDot for the formats with GemmStrategy::kDot, which equals
+  // Gemv(kDot) row for row.
   void set_gemv_strategy(GemvStrategy s) { gemv_strategy_ = s; }
   GemvStrategy gemv_strategy() const { return gemv_strategy_; }
   // true: Forward's one-token products whose strategy is kAuto run
@@ -68,6 +70,10 @@ class Transformer {
   // for comparisons against an FP32-activation reference. Default false.
   void set_f32_activations(bool on) { f32_activations_ = on; }
   bool f32_activations() const { return f32_activations_; }
+  // Whether Prefill's products compute what token-by-token Forward's do
+  // under the strategy set: kAuto, or kDot when every matrix with the dot
+  // GEMV also has the dot GEMM (not qins8).
+  bool PrefillMatchesGemvStrategy() const;
   // Whether some weight matrix of the model has the strategy set (kAuto:
   // true), i.e. whether it changes anything.
   bool UsesGemvStrategy() const;

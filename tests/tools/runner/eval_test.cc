@@ -159,15 +159,19 @@ FormatPolicy Policy(const char* item) {
   return *p;
 }
 
-// A policy with a GEMV strategy runs token by token through Forward (GEMV);
-// the dot strategy's rounding of x moves the distribution a little.
-TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
+// A policy with the dot strategy runs through the prefill where every dot
+// format also has the dot GEMM (q8_0: GemmStrategy::kDot equals Gemv(kDot)
+// row for row), and token by token through Forward (GEMV) where one does
+// not (qins8); the dot strategy's rounding of x moves the distribution a
+// little.
+TEST(EvalTest, DotStrategyRunsThePrefillWhereGemmHasItWithSmallNonZeroKl) {
   for (const std::string& model : {kStories, kKjv}) {
     SCOPED_TRACE(model);
     auto src = OpenLlama2cSource(model);
     ASSERT_TRUE(src.ok());
     EvalOptions opt;
-    opt.policies = {Policy("q8_0"), Policy("q8_0@dot"), Policy("f32")};
+    opt.policies = {Policy("q8_0"), Policy("q8_0@dot"), Policy("f32"),
+                    Policy("qins8@dot")};
     opt.tokens = KjvIds(300);
     if (model == kStories)
       for (int& t : opt.tokens) t %= 512;
@@ -176,12 +180,13 @@ TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
     opt.progress = false;
     auto r = RunEval(MakeContext(2), **src, opt);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_EQ(r->rows.size(), 3u);
+    ASSERT_EQ(r->rows.size(), 4u);
     const EvalRow &q8 = r->rows[0], &dot = r->rows[1], &f32 = r->rows[2];
     EXPECT_EQ(dot.name, "q8_0@dot");
     EXPECT_FALSE(q8.token_by_token);
-    EXPECT_TRUE(dot.token_by_token);
+    EXPECT_FALSE(dot.token_by_token);
     EXPECT_FALSE(f32.token_by_token);
+    EXPECT_TRUE(r->rows[3].token_by_token);  // qins8: no dot GEMM
     std::printf("%s: q8_0 KL %.3g nll %.6f, q8_0@dot KL %.3g nll %.6f\n",
                 model.c_str(), q8.kl_mean, q8.nll, dot.kl_mean, dot.nll);
     EXPECT_GT(dot.kl_mean, 0.0);
@@ -191,7 +196,8 @@ TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
     EXPECT_LT(dot.kl_mean, 10 * q8.kl_mean + 1e-4);
     EXPECT_LT(dot.kl_mean, 0.01);
     EXPECT_NEAR(dot.nll, q8.nll, 0.01);
-    EXPECT_NE(EvalMarkdown(*r).find("| q8_0@dot (t) |"), std::string::npos);
+    EXPECT_NE(EvalMarkdown(*r).find("| q8_0@dot |"), std::string::npos);
+    EXPECT_NE(EvalMarkdown(*r).find("| qins8@dot (t) |"), std::string::npos);
     EXPECT_NE(EvalJson(*r).find("\"token_by_token\": true"), std::string::npos);
     // Independent of the thread count.
     auto r1 = RunEval(MakeContext(1), **src, opt);
@@ -199,6 +205,18 @@ TEST(EvalTest, DotStrategyRunsTokenByTokenWithSmallNonZeroKl) {
     EXPECT_EQ(r1->rows[1].nll, dot.nll);
     EXPECT_EQ(r1->rows[1].kl_mean, dot.kl_mean);
     EXPECT_EQ(r1->rows[0].nll, q8.nll);
+    EXPECT_EQ(r1->rows[3].nll, r->rows[3].nll);
+    // Token by token, q8_0@dot gives the prefill's figures up to the
+    // summation order of the parts other than the products (attention,
+    // norms), as f32 does (TokenByTokenMatchesThePrefillPath).
+    EvalOptions tbt_opt = opt;
+    tbt_opt.policies = {Policy("q8_0@dot")};
+    tbt_opt.token_by_token = true;
+    auto tbt = RunEval(MakeContext(2), **src, tbt_opt);
+    ASSERT_TRUE(tbt.ok()) << tbt.status().ToString();
+    EXPECT_TRUE(tbt->rows[0].token_by_token);
+    EXPECT_NEAR(tbt->rows[0].nll, dot.nll, 1e-5);
+    EXPECT_NEAR(tbt->rows[0].kl_mean, dot.kl_mean, 1e-5);
   }
 }
 
