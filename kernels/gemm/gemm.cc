@@ -19,6 +19,7 @@
 #include <limits>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "dispatch/decode_kernels.h"
@@ -95,6 +96,22 @@ Status CheckActivations(const char* fn, size_t n, size_t k, const float* x,
   return Status::Ok();
 }
 
+// The rows of X per task: blocks of X, enough tasks for every thread (at
+// least 2 per thread when there are few panels), blocks of at least 8 rows,
+// at most kMaxBlockRows, a multiple of 8 (the tallest micro-tile). Returns
+// {blocks, rows per block}.
+std::pair<size_t, size_t> SplitX(const Context& ctx, size_t panels, size_t m) {
+  const size_t threads = static_cast<size_t>(std::max(1, ctx.num_threads()));
+  size_t blocks = (m + kMaxBlockRows - 1) / kMaxBlockRows;
+  if (panels < 2 * threads) {
+    const size_t want = (2 * threads + panels - 1) / panels;
+    blocks = std::max(blocks, std::min(want, (m + 7) / 8));
+  }
+  blocks = std::max<size_t>(blocks, 1);
+  const size_t block_rows = ((m + blocks - 1) / blocks + 7) / 8 * 8;
+  return {(m + block_rows - 1) / block_rows, block_rows};
+}
+
 Status GemmImpl(const Context& ctx, const WeightRows& w, const float* x,
                 size_t m, size_t ldx, float* y, size_t ldy) {
   const GemmKernels& kern = GetGemmKernels(ctx.target());
@@ -106,18 +123,10 @@ Status GemmImpl(const Context& ctx, const WeightRows& w, const float* x,
     return Status::Ok();
   }
   const size_t panels = (n + nr - 1) / nr;
-  const size_t threads = static_cast<size_t>(std::max(1, ctx.num_threads()));
-  // Blocks of X: enough tasks for every thread (at least 2 per thread when
-  // there are few panels), blocks of at least 8 rows, at most kMaxBlockRows.
-  size_t blocks = (m + kMaxBlockRows - 1) / kMaxBlockRows;
-  if (panels < 2 * threads) {
-    const size_t want = (2 * threads + panels - 1) / panels;
-    blocks = std::max(blocks, std::min(want, (m + 7) / 8));
-  }
-  blocks = std::max<size_t>(blocks, 1);
-  // Rows per block, a multiple of 8 (the tallest micro-tile).
-  const size_t block_rows = ((m + blocks - 1) / blocks + 7) / 8 * 8;
-  blocks = (m + block_rows - 1) / block_rows;
+  // (Not a structured binding: clang 14, the fuzz preset's compiler, cannot
+  // capture one in the lambda below.)
+  const std::pair<size_t, size_t> split = SplitX(ctx, panels, m);
+  const size_t blocks = split.first, block_rows = split.second;
   const size_t tasks = panels * blocks;
 
   std::atomic<bool> out_of_memory{false};
@@ -175,15 +184,10 @@ Status GemmDot(const Context& ctx, const QuantizedMatrix& w, const float* x,
                       std::to_string(m * k) + " bytes)");
   const size_t nr = kDotPanelRows;
   const size_t panels = (n + nr - 1) / nr;
-  const size_t threads = static_cast<size_t>(std::max(1, ctx.num_threads()));
-  size_t blocks = (m + kMaxBlockRows - 1) / kMaxBlockRows;
-  if (panels < 2 * threads) {
-    const size_t want = (2 * threads + panels - 1) / panels;
-    blocks = std::max(blocks, std::min(want, (m + 7) / 8));
-  }
-  blocks = std::max<size_t>(blocks, 1);
-  const size_t block_rows = ((m + blocks - 1) / blocks + 7) / 8 * 8;
-  blocks = (m + block_rows - 1) / block_rows;
+  // (Not a structured binding: clang 14, the fuzz preset's compiler, cannot
+  // capture one in the lambda below.)
+  const std::pair<size_t, size_t> split = SplitX(ctx, panels, m);
+  const size_t blocks = split.first, block_rows = split.second;
   const size_t tasks = panels * blocks;
   const QuantizedMatrix::Data& d = w.data();
   const size_t panel_bytes = DotPanelBytes(k);
