@@ -3,7 +3,8 @@
 // the same process for the same threads, buffer size and cache state.
 //
 // Rows are named gemv/<format>/<strategy>/<rows>x<cols>/threads:<t>/<hot|cold>
-// (every strategy of qins::GemvStrategies(format) but auto):
+// (every strategy of qins::GemvStrategies(format) but auto; and for the
+// formats with qins::Repack, strategy dot_repack: `dot` after Repack):
 //   hot   one matrix, reused (in cache if it fits);
 //   cold  enough copies, rotated, to exceed 4x the last-level cache.
 // Shapes: the four named ones (1024x1024, 3072x3072, 3072x8192, 8192x3072),
@@ -87,9 +88,19 @@ std::string RowLabel(const Context& ctx, const GemvRow& row, bool cold) {
 }
 
 void RunGemv(benchmark::State& state, Format f, GemvStrategy strategy, Shape s,
-             int threads, bool cold) {
+             int threads, bool cold, bool repack) {
   const Context ctx = MakeBenchContext(threads);
   GemvRow row = MakeGemvRow(f, strategy, s, cold);
+  // dot_repack rows: every copy gets qins::Repack's interleaved copy (built
+  // here, not timed); kDot then reads it. Its bytes equal the format's.
+  for (const QuantizedMatrix& q : row.m) {
+    if (!repack) break;
+    const Status st = Repack(ctx, q);
+    if (!st.ok()) {
+      state.SkipWithError(st.ToString().c_str());
+      return;
+    }
+  }
   const auto call = [&](const QuantizedMatrix& q) {
     return Gemv(ctx, q, row.x.data(), row.y.data(), row.opt);
   };
@@ -204,17 +215,28 @@ void RegisterAll() {
           continue;
         }
         for (int t = 1; t <= max_threads; ++t) {
-          {
+          // `dot` of the formats with qins::Repack also runs as dot_repack
+          // (not under --qins_ftz; fp_environment_test covers it).
+          const bool with_repack =
+              st == GemvStrategy::kDot && HasRepack(f) && !flags.ftz;
+          for (bool repack : {false, true}) {
+            if (repack && !with_repack) continue;
             const std::string name =
                 std::string(flags.ftz ? "gemv_ftz/" : "gemv/") + FormatName(f) +
-                "/" + GemvStrategyName(st) + "/" + std::to_string(s.rows) +
-                "x" + std::to_string(s.cols) + "/threads:" + std::to_string(t) +
-                (cold ? "/cold" : "/hot");
-            benchmark::RegisterBenchmark(name.c_str(),
-                                         flags.ftz ? RunGemvFtz : RunGemv, f,
-                                         st, s, t, cold)
-                ->UseManualTime()
-                ->Unit(benchmark::kMicrosecond);
+                "/" + (repack ? "dot_repack" : GemvStrategyName(st)) + "/" +
+                std::to_string(s.rows) + "x" + std::to_string(s.cols) +
+                "/threads:" + std::to_string(t) + (cold ? "/cold" : "/hot");
+            if (flags.ftz) {
+              benchmark::RegisterBenchmark(name.c_str(), RunGemvFtz, f, st, s,
+                                           t, cold)
+                  ->UseManualTime()
+                  ->Unit(benchmark::kMicrosecond);
+            } else {
+              benchmark::RegisterBenchmark(name.c_str(), RunGemv, f, st, s, t,
+                                           cold, repack)
+                  ->UseManualTime()
+                  ->Unit(benchmark::kMicrosecond);
+            }
           }
         }
       }

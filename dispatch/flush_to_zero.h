@@ -1,6 +1,6 @@
 // Internal (tests and benches; the library itself never changes the FP
-// environment). Sets the CPU's flush-to-zero modes for the current thread while in scope
-// and restores the previous control word when it leaves, also when an
+// environment). Sets the CPU's flush-to-zero modes for the current thread while
+// in scope and restores the previous control word when it leaves, also when an
 // assertion returns early: x86 MXCSR DAZ (bit 6: subnormal inputs read as
 // zero) and FTZ (bit 15: subnormal results written as zero); Arm64 FPCR.FZ
 // (bit 24: both, for single and double precision). Processes that set these
@@ -54,7 +54,9 @@ class ScopedFlushToZero {
     return v;
   }
   static uint64_t ReadAll() { return Read(); }
-  static void Write(uint64_t v) { __asm__ __volatile__("msr fpcr, %0" ::"r"(v)); }
+  static void Write(uint64_t v) {
+    __asm__ __volatile__("msr fpcr, %0" ::"r"(v));
+  }
 #else
   static constexpr uint64_t kBits = 0;
   static uint64_t Read() { return 0; }

@@ -10,6 +10,7 @@
 #include "kernels/gemv/gemv_fused-inl.h"
 #include "kernels/gemv/gemv_kquant_dot-inl.h"
 #include "kernels/gemv/gemv_qins8_dot-inl.h"
+#include "kernels/gemv/gemv_repacked-inl.h"
 
 #ifndef QINS_DISPATCH_GEMV_DISPATCH_ONCE_
 #define QINS_DISPATCH_GEMV_DISPATCH_ONCE_
@@ -30,6 +31,9 @@ const GemvKernels* GetGemvKernelTable() {
     GemvKernels t = {};
     t.target_bit = HWY_TARGET;
     FillGemvKernels(t);
+#if HWY_TARGET == HWY_AVX3_DL
+    t.repacked_dot = &GemvRepackedDot;
+#endif
     return t;
   }();
   return &kTable;

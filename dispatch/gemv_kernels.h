@@ -37,11 +37,20 @@ using PrepareXFn = void (*)(float* x, size_t padded);
 // the pair has none (kAuto, kDecode, f32's kDirect, which is GemvF32 on the
 // stored rows, and strategies a format does not list). CheckGemvKernels
 // (kernels/gemv/gemv.cc) checks every pair the format table lists.
+struct RepackedNibbles;
+
+// The `dot` GEMV over qins::Repack's copy (kernels/gemv/gemv_repacked-inl.h):
+// y rows of panels [p0, p1).
+using RepackedDotFn = void (*)(const RepackedNibbles& r, const Q8Blocks& x,
+                               size_t p0, size_t p1, float* y);
+
 struct GemvKernels {
   int64_t target_bit;
   FusedGemvFn fused[kFormatKindCount][kGemvStrategyCount];
   // Null where the kernel reads x in natural order.
   PrepareXFn prepare_x[kFormatKindCount][kGemvStrategyCount];
+  // Null on the targets without a kernel for the interleaved copy.
+  RepackedDotFn repacked_dot = nullptr;
 };
 
 const GemvKernels& GetGemvKernels(Target t);

@@ -79,6 +79,10 @@ common options:
                       each policy of --formats without its own @NAME, and
                       only where the policy has it (the row is then named
                       FORMAT@NAME); an error if no listed format has it
+  --repack            give every GEMV-read matrix in q4_0, q4_1 or iq4_nl an
+                      interleaved copy (qins::Repack, docs/gemv.md): `dot`
+                      reads it on AVX-512 VNNI, same results, faster; those
+                      matrices' memory once more (said on stderr)
   --no-counters       with --profile: time, bytes and FLOPs only
   --profile-json FILE with --profile: also write the breakdown as JSON
   -h, --help          this text
@@ -163,6 +167,7 @@ struct Args {
   float temp = 1.0f, top_p = 0.9f;
   unsigned long long seed = 42;
   std::string format, format_map, policy, formats, gemv_strategy;
+  bool repack = false;
   bool token_by_token = false;
   std::string dump_logits, text, ids, json, markdown, scoring;
   long long max_tokens = -1;
@@ -286,6 +291,8 @@ Args ParseArgs(int argc, char** argv) {
       a.prompt_len = ParseInt(f, value(), 1, 1 << 24);
     else if (f == "--profile")
       a.profile = true;
+    else if (f == "--repack")
+      a.repack = true;
     else if (f == "--no-counters")
       a.counters = false;
     else if (f == "--profile-json")
@@ -530,7 +537,9 @@ int Generate(const Args& a, const Context& ctx, const ModelSource& src,
   if (!a.gemv_strategy.empty())
     OrDie(SetGemvStrategy(&policy, OrDie(ParseGemvStrategy(a.gemv_strategy))));
   CheckFits(src, {policy}, false);
-  ModelWeights w = OrDie(ConvertModel(ctx, src, policy));
+  ConvertOptions co;
+  co.repack = a.repack;
+  ModelWeights w = OrDie(ConvertModel(ctx, src, policy, co));
   std::vector<int> prompt = PromptTokens(a, tok, c);
   if (prompt.empty()) prompt = {c.bos_id};
   Sampler sampler(c.vocab_size, a.temp, a.top_p, a.seed);
@@ -639,6 +648,7 @@ int Eval(const Args& a, const Context& ctx, const ModelSource& src,
   opt.prompt = PromptTokens(a, tok, c);
   opt.greedy_tokens = a.n < 0 ? 64 : a.n;
   opt.token_by_token = a.token_by_token;
+  opt.repack = a.repack;
   EvalResult r = OrDie(RunEval(ctx, src, opt));
   const std::string md = EvalMarkdown(r);
   std::fputs(md.c_str(), stdout);
@@ -656,6 +666,7 @@ int Bench(const Args& a, const Context& ctx, const ModelSource& src,
   opt.decode_tokens = a.n < 0 ? 128 : a.n;
   opt.reps = a.reps;
   opt.profiler = prof;
+  opt.repack = a.repack;
   BenchResult r = OrDie(RunBench(ctx, src, opt));
   std::string md = BenchMarkdown(r);
   if (prof != nullptr) {

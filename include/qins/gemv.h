@@ -115,6 +115,19 @@ struct GemvOptions {
   GemvStrategy strategy = GemvStrategy::kAuto;
 };
 
+// Adds to w an interleaved copy of its codes (16 rows per panel, ggml's
+// "repack"), built once on ctx's threads and shared by w's copies, which
+// Gemv's kDot then reads instead of the rows on the targets with a kernel
+// for it (AVX3_DL; the others ignore it): the same bits, fewer instructions
+// per weight (docs/gemv.md). It costs RepackedBytes(w) of memory, about
+// the size of w's codes; nothing else changes. Formats: q4_0, q4_1 and
+// iq4_nl (HasRepack); another format is an error. Thread-safe and idempotent: a
+// second call returns Ok at once.
+QINS_API Status Repack(const Context& ctx, const QuantizedMatrix& w);
+QINS_API bool HasRepack(const Format& f);
+// Bytes of w's interleaved copy; 0 if it has none.
+QINS_API size_t RepackedBytes(const QuantizedMatrix& w);
+
 // y[rows] = W x for a quantized W (any format, qins/quantize.h) and
 // x[cols]. Every row is summed in a fixed order, so y does not depend on the
 // thread count. With kDecode, y equals GemvF32 over the dequantized W bit for

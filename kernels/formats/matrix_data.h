@@ -2,9 +2,11 @@
 #ifndef QINS_KERNELS_FORMATS_MATRIX_DATA_H_
 #define QINS_KERNELS_FORMATS_MATRIX_DATA_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "hwy/aligned_allocator.h"
@@ -15,6 +17,8 @@ namespace qins {
 // Bytes allocated after the last row so that a SIMD decoder may load one
 // whole vector (up to 2048 bits) of codes past the end of any row.
 constexpr size_t kRowReadSlack = QuantizedMatrix::kReadSlack;
+
+struct RepackedNibbles;  // kernels/gemv/repacked_nibbles.h
 
 struct QuantizedMatrix::Data {
   Format format;
@@ -29,6 +33,13 @@ struct QuantizedMatrix::Data {
   std::shared_ptr<const void> owner;
   std::vector<float> row_params;  // rows * params_per_row
   std::vector<float> tensor_params;
+  // qins::Repack's interleaved copy (kernels/gemv/repacked_nibbles.h),
+  // built at most once (repack_once) and shared by the matrix's copies:
+  // `repack` is published with release order after repack_owner is set, so
+  // a reader that loads it (acquire) sees the whole copy. Null: none.
+  mutable std::once_flag repack_once;
+  mutable std::shared_ptr<const void> repack_owner;
+  mutable std::atomic<const RepackedNibbles*> repack{nullptr};
 
   uint8_t* mutable_row(size_t r) { return bytes.get() + r * row_stride; }
   const uint8_t* row(size_t r) const { return base + r * row_stride; }

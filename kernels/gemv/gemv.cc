@@ -20,6 +20,7 @@
 #include "hwy/detect_targets.h"
 #include "kernels/formats/codec.h"
 #include "kernels/formats/format_table.h"
+#include "kernels/gemv/repacked_nibbles.h"
 #include "qins/quantize.h"
 
 namespace qins {
@@ -264,12 +265,27 @@ void RunFusedRows(const Context& ctx, const QuantizedMatrix& w, const GemvX& gx,
 // or NaN has no int8 codes: returns false and Gemv runs an f32-activation
 // strategy instead, so non-finite x propagates as IEEE arithmetic does.
 StatusOr<bool> GemvDot(const Context& ctx, const QuantizedMatrix& w,
-                       const float* x, float* y, FusedGemvFn fn) {
+                       const float* x, float* y, FusedGemvFn fn,
+                       RepackedDotFn repacked) {
   Q8X q8;
   if (!q8.Init(w.cols()))
     return Status(StatusCode::kResourceExhausted,
                   "Gemv: cannot allocate quantized x");
   if (!q8.Quantize(x, w.cols())) return false;
+  // qins::Repack's copy, where this target has a kernel for it: the same
+  // bits from 16-row panels (kernels/gemv/gemv_repacked-inl.h).
+  const RepackedNibbles* r =
+      repacked == nullptr ? nullptr
+                          : w.data().repack.load(std::memory_order_acquire);
+  if (r != nullptr) {
+    const Q8Blocks xb = q8.blocks();
+    // Tasks of at least ~64 KiB of the copy.
+    const size_t grain =
+        std::max<size_t>(1, (size_t{64} << 10) / (r->blocks * r->block_bytes));
+    ParallelFor(ctx, r->panels, grain,
+                [&](size_t p0, size_t p1) { repacked(*r, xb, p0, p1, y); });
+    return true;
+  }
   GemvX gx;
   gx.q8 = q8.blocks();
   RunFusedRows(ctx, w, gx, y, fn);
@@ -344,7 +360,7 @@ Status Gemv(const Context& ctx, const QuantizedMatrix& w, const float* x,
   if (!kernels_ok.ok()) return kernels_ok;
   const size_t ki = static_cast<size_t>(kind), si = static_cast<size_t>(s);
   if (s == GemvStrategy::kDot) {
-    StatusOr<bool> ran = GemvDot(ctx, w, x, y, k.fused[ki][si]);
+    StatusOr<bool> ran = GemvDot(ctx, w, x, y, k.fused[ki][si], k.repacked_dot);
     if (!ran.ok()) return ran.status();
     if (*ran) return Status::Ok();
     // Inf or NaN in x: auto's f32-activation strategy, which is never

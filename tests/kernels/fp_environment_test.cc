@@ -1,6 +1,6 @@
 // Results must not depend on the caller's floating-point environment: every
-// format's Quantize, Dequantize, every GEMV strategy and Gemm (both
-// strategies), on every
+// format's Quantize, Dequantize, every GEMV strategy (and kDot after
+// Repack) and Gemm (both strategies), on every
 // compiled target the CPU runs, on 1 and 2 threads, give bit-identical
 // results with the flush-to-zero flags clear and set (x86 MXCSR DAZ|FTZ,
 // Arm FPCR.FZ; dispatch/flush_to_zero.h). The data is typical (weights
@@ -118,6 +118,14 @@ Results RunEverything(Target target, int threads, bool flush) {
         o.strategy = s;
         EXPECT_TRUE(Gemv(ctx, *q, x.data(), y.data(), o).ok()) << name;
         res.Add(name + "Gemv " + GemvStrategyName(s), y.data(), rows);
+      }
+      if (HasRepack(f)) {  // kDot over qins::Repack's interleaved copy
+        std::vector<float> y(rows);
+        EXPECT_TRUE(Repack(ctx, *q).ok()) << name;
+        EXPECT_TRUE(
+            Gemv(ctx, *q, x.data(), y.data(), {GemvStrategy::kDot}).ok())
+            << name;
+        res.Add(name + "Gemv dot after Repack", y.data(), rows);
       }
       std::vector<float> ym(m * rows);
       EXPECT_TRUE(Gemm(ctx, *q, x.data(), m, cols, ym.data(), rows).ok())

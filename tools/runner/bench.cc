@@ -134,6 +134,7 @@ StatusOr<BenchResult> RunBench(const Context& ctx, const ModelSource& src,
     row.peak_rss_reset = ResetPeakRss();
     ConvertOptions co;
     co.progress = opt.progress;
+    co.repack = opt.repack;
     StatusOr<ModelWeights> w = ConvertModel(ctx, src, p, co);
     if (!w.ok()) return w.status();
     row.weight_bytes = WeightBytes(*w);

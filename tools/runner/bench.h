@@ -23,6 +23,7 @@ struct BenchOptions {
   int decode_tokens = 128;  // generated tokens (BOS does not stop a bench)
   int reps = 5;
   bool progress = true;  // conversion progress on stderr
+  bool repack = false;   // ConvertOptions::repack for every policy
   // --profile: the profiled run's regions are charged here (reset per
   // policy) and each row keeps its report. Null: shares only.
   ForwardProfiler* profiler = nullptr;

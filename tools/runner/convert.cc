@@ -7,7 +7,25 @@
 #include <utility>
 #include <vector>
 
+#include "qins/gemv.h"
+
 namespace qins::runner {
+
+namespace {
+
+// RepackWeights, and what it added on stderr (nothing is added silently).
+Status RepackAndSay(const Context& ctx, const ModelWeights& w,
+                    const std::string& policy) {
+  StatusOr<size_t> added = RepackWeights(ctx, w);
+  if (!added.ok()) return added.status();
+  std::fprintf(
+      stderr, "repack (%s): %.1f MiB of interleaved copies%s\n", policy.c_str(),
+      static_cast<double>(*added) / (1 << 20),
+      *added == 0 ? " (no GEMV-read matrix in q4_0, q4_1 or iq4_nl)" : "");
+  return Status::Ok();
+}
+
+}  // namespace
 
 StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
                                     const FormatPolicy& policy,
@@ -41,6 +59,9 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
             !s.ok())
           return s;
       }
+    }
+    if (opt.repack) {
+      if (Status s = RepackAndSay(ctx, w, policy.name); !s.ok()) return s;
     }
     return w;  // matrices are shared, not copied
   }
@@ -148,7 +169,25 @@ StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,
                  fallbacks, total - (c.tied_classifier ? 1 : 0),
                  policy.name.c_str());
   }
+  if (opt.repack) {
+    if (Status s = RepackAndSay(ctx, m, policy.name); !s.ok()) return s;
+  }
   return m;
+}
+
+StatusOr<size_t> RepackWeights(const Context& ctx, const ModelWeights& w) {
+  std::vector<const QuantizedMatrix*> ms = {&w.classifier()};
+  for (const LayerWeights& l : w.layers)
+    for (const auto& [t, m] : l.Linear()) ms.push_back(m);
+  size_t bytes = 0;
+  for (const QuantizedMatrix* m : ms) {
+    if (m->empty() || !HasRepack(m->format()) || RepackedBytes(*m) != 0)
+      continue;
+    Status st = Repack(ctx, *m);
+    if (!st.ok()) return st;
+    bytes += RepackedBytes(*m);
+  }
+  return bytes;
 }
 
 }  // namespace qins::runner

@@ -14,7 +14,16 @@ namespace qins::runner {
 struct ConvertOptions {
   // Progress lines on stderr once conversion has taken more than 1 s.
   bool progress = true;
+  // qins::Repack every weight matrix read by GEMV whose format has the
+  // interleaved copy (q4_0, q4_1, iq4_nl): `dot` reads it on AVX3_DL, the
+  // same bits, faster, at the cost of those matrices' size once more
+  // (qins-run --repack).
+  bool repack = false;
 };
+
+// qins::Repack on every matrix of w that a GEMV reads (the linear layers
+// and the classifier) whose format has it. Returns the bytes added.
+StatusOr<size_t> RepackWeights(const Context& ctx, const ModelWeights& w);
 
 // Errors name the tensor (class and layer) and the format.
 StatusOr<ModelWeights> ConvertModel(const Context& ctx, const ModelSource& src,

@@ -130,6 +130,7 @@ StatusOr<EvalResult> RunEval(const Context& ctx, const ModelSource& src,
     if (i > 0) cands[i].row.name = p.name;
     ConvertOptions co;
     co.progress = opt.progress;
+    co.repack = opt.repack;
     auto w = ConvertModel(ctx, src, p, co);
     if (!w.ok()) return w.status();
     cands[i].weights = std::move(*w);

@@ -51,6 +51,7 @@ struct EvalOptions {
   // as a prefill.
   bool token_by_token = false;
   bool progress = true;  // conversion and window progress on stderr
+  bool repack = false;   // ConvertOptions::repack for every policy
 };
 
 struct EvalRow {

@@ -1,0 +1,137 @@
+// Per-target `dot` GEMV kernel over qins::Repack's interleaved copy of a
+// q4_0, q4_1 or iq4_nl matrix (kernels/gemv/repacked_nibbles.h). Included once
+// per target by dispatch/gemv_dispatch.cc; only AVX3_DL has one (the table's
+// entry is null elsewhere, and Gemv then reads the rows as usual).
+//
+// Numerics: those of the `dot` GEMV (kernels/gemv/gemv_dot-inl.h), bit for
+// bit: per block the exact int32 S = sum w_j q_j, then P[b % 8] = P[b % 8] +
+// (dw * dx) * (float)S (q4_1: then P[b % 8] + (m * dx) * (float)X, X x's
+// code sum), y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 +
+// P7)); the blocks past the matrix (padding to 8) hold scale 0 and add +0.
+// tests/kernels/gemv/gemv_repacked_test.cc checks equality with the
+// row kernel on every target.
+//
+// AVX3_DL, one int32 lane per row of a 16-row panel. Per block of 32
+// columns and 16 rows (512 weights): 4 aligned 64-byte loads; per load an
+// and, a 16-bit shift and an and (iq4_nl: + 2 vpshufb from its 16 values
+// + 128), giving 2 groups of 4 codes per row, each into a vpdpbusd with x's
+// broadcast dword (q4_0's nibble is w + 8: the int32 sum starts at -8 times
+// x's code sum; iq4_nl's w + 128 at -128 times it); then an add of the two
+// sums, the 16 f16 scales converted (vcvtph2ps), 2 multiplies, a convert
+// and the add into P: ~27 ops per 512 weights (iq4_nl ~35, q4_1 ~32),
+// against the
+// row kernel's ~6 per 32 weights and row (~96 per 512).
+
+#if defined(QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_) == \
+    defined(HWY_TARGET_TOGGLE)
+#ifdef QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_
+#undef QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_
+#else
+#define QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hwy/highway.h"
+#include "kernels/formats/iq4_nl_values.h"
+#include "kernels/gemv/quantize_x.h"
+#include "kernels/gemv/repacked_nibbles.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qins {
+namespace HWY_NAMESPACE {
+
+#if HWY_TARGET == HWY_AVX3_DL
+#define QINS_REPACK_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
+
+// kKind: q4_0, iq4_nl or q4_1.
+template <FormatKind kKind>
+QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
+                                         const Q8Blocks& x, size_t p0,
+                                         size_t p1, float* HWY_RESTRICT y) {
+  const size_t nb = r.blocks;
+  const __m512i lo4 = _mm512_set1_epi8(0x0F);
+  alignas(16) uint8_t values[16];
+  for (int n = 0; n < 16; ++n)
+    values[n] = static_cast<uint8_t>(kIQ4NLValues[n] + 128);
+  const __m512i table = _mm512_broadcast_i32x4(
+      _mm_load_si128(reinterpret_cast<const __m128i*>(values)));
+  constexpr bool kIQ4 = kKind == FormatKind::kIQ4_NL;
+  constexpr bool kMin = kKind == FormatKind::kQ4_1;
+  // The codes' bias: q4_0's nibble is w + 8, iq4_nl's looked-up w + 128,
+  // q4_1's nibble is w.
+  const int32_t bias = kIQ4 ? -128 : kMin ? 0 : -8;
+  for (size_t p = p0; p < p1; ++p) {
+    __m512 part[8];
+    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
+    for (size_t b0 = 0; b0 < nb; b0 += 8) {
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; ++j) {
+        const size_t b = b0 + j;
+        const uint8_t* blk = r.block(p, b);
+        const int8_t* xq = x.q + b * 32;
+        __m512i a = _mm512_set1_epi32(bias * x.sum[b]);
+        __m512i c = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (size_t h = 0; h < 4; ++h) {
+          const __m512i v = _mm512_load_si512(blk + 64 * h);
+          __m512i lo = _mm512_and_si512(v, lo4);
+          __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
+          if constexpr (kIQ4) {
+            lo = _mm512_shuffle_epi8(table, lo);
+            hi = _mm512_shuffle_epi8(table, hi);
+          }
+          int32_t x0, x1;
+          memcpy(&x0, xq + 8 * h, 4);
+          memcpy(&x1, xq + 8 * h + 4, 4);
+          a = _mm512_dpbusd_epi32(a, lo, _mm512_set1_epi32(x0));
+          c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
+        }
+        const __m512i s = _mm512_add_epi32(a, c);
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(
+            reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes)));
+        const __m512 dx = _mm512_set1_ps(x.d[b]);
+        const __m512 cd = _mm512_mul_ps(dw, dx);
+        part[j] =
+            _mm512_add_ps(part[j], _mm512_mul_ps(cd, _mm512_cvtepi32_ps(s)));
+        if constexpr (kMin) {  // + (m * dx) * X, X x's code sum
+          const __m512 m = _mm512_cvtph_ps(_mm256_load_si256(
+              reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes + 32)));
+          const __m512 xs = _mm512_set1_ps(static_cast<float>(x.sum[b]));
+          part[j] =
+              _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(m, dx), xs));
+        }
+      }
+    }
+    const __m512 v =
+        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(part[0], part[4]),
+                                    _mm512_add_ps(part[2], part[6])),
+                      _mm512_add_ps(_mm512_add_ps(part[1], part[5]),
+                                    _mm512_add_ps(part[3], part[7])));
+    const size_t row0 = p * kRepackRows;
+    const size_t n = r.rows - row0 < kRepackRows ? r.rows - row0 : kRepackRows;
+    _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
+  }
+}
+
+// y rows of panels [p0, p1).
+void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
+                     size_t p1, float* y) {
+  if (r.kind == FormatKind::kIQ4_NL) {
+    GemvRepackedPanels<FormatKind::kIQ4_NL>(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kQ4_1) {
+    GemvRepackedPanels<FormatKind::kQ4_1>(r, x, p0, p1, y);
+  } else {
+    GemvRepackedPanels<FormatKind::kQ4_0>(r, x, p0, p1, y);
+  }
+}
+#undef QINS_REPACK_ATTR
+#endif  // HWY_TARGET == HWY_AVX3_DL
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qins
+HWY_AFTER_NAMESPACE();
+
+#endif  // QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_

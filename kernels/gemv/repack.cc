@@ -1,0 +1,101 @@
+// qins::Repack (qins/gemv.h): builds a 4-bit matrix's interleaved copy
+// (kernels/gemv/repacked_nibbles.h) once, on the context's threads.
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "dispatch/parallel.h"
+#include "kernels/formats/block_rows.h"
+#include "kernels/formats/matrix_data.h"
+#include "kernels/gemv/repacked_nibbles.h"
+#include "qins/gemv.h"
+#include "qins/quantize.h"
+
+namespace qins {
+namespace {
+
+// Panel p of W into the copy: for each block, each row's 16 nibble bytes
+// (ggml's order: column j < 16 the low nibble of byte j, j >= 16 the high
+// nibble of byte j - 16) regrouped by columns 8 h + t and 8 h + 4 + t, and
+// its f16 scale. Scalar: ~64 byte ops per block and row, once per matrix.
+void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
+  const size_t data_blocks = (d.cols + kWeightBlock - 1) / kWeightBlock;
+  for (size_t b = 0; b < data_blocks; ++b) {
+    uint8_t* out = r->bytes.get() + (p * r->blocks + b) * r->block_bytes;
+    for (size_t i = 0; i < kRepackRows; ++i) {
+      const size_t row = p * kRepackRows + i;
+      if (row >= d.rows) break;
+      const bool q4_1 = r->kind == FormatKind::kQ4_1;
+      const uint8_t* blk =
+          d.row(row) + b * (q4_1 ? kQ4_1BlockBytes : kNibbleBlockBytes);
+      const uint8_t* qs = blk + (q4_1 ? 4 : 2);
+      uint8_t code[32];
+      for (size_t j = 0; j < 16; ++j) {
+        code[j] = qs[j] & 0xF;
+        code[j + 16] = qs[j] >> 4;
+      }
+      for (size_t h = 0; h < 4; ++h) {
+        for (size_t t = 0; t < 4; ++t) {
+          out[64 * h + 4 * i + t] = static_cast<uint8_t>(
+              code[8 * h + t] | (code[8 * h + 4 + t] << 4));
+        }
+      }
+      std::memcpy(out + kRepackCodeBytes + 2 * i, blk, 2);
+      if (q4_1) std::memcpy(out + kRepackCodeBytes + 32 + 2 * i, blk + 2, 2);
+    }
+  }
+}
+
+}  // namespace
+
+bool HasRepack(const Format& f) {
+  return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
+         f.kind == FormatKind::kQ4_1;
+}
+
+size_t RepackedBytes(const QuantizedMatrix& w) {
+  if (w.empty()) return 0;
+  const RepackedNibbles* r = w.data().repack.load(std::memory_order_acquire);
+  return r == nullptr ? 0 : r->size();
+}
+
+Status Repack(const Context& ctx, const QuantizedMatrix& w) {
+  if (w.empty()) return InvalidArgument("Repack: empty matrix");
+  if (!HasRepack(w.format()))
+    return InvalidArgument("Repack: format '" + FormatName(w.format()) +
+                           "' has no interleaved copy (q4_0, q4_1 and "
+                           "iq4_nl do)");
+  const QuantizedMatrix::Data& d = w.data();
+  Status st = Status::Ok();
+  std::call_once(d.repack_once, [&] {
+    auto r = std::make_shared<RepackedNibbles>();
+    r->kind = d.format.kind;
+    r->rows = d.rows;
+    r->cols = d.cols;
+    r->panels = (d.rows + kRepackRows - 1) / kRepackRows;
+    r->blocks = ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
+    r->block_bytes =
+        kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
+    r->bytes = hwy::AllocateAligned<uint8_t>(r->size());
+    if (!r->bytes) {
+      st = Status(
+          StatusCode::kResourceExhausted,
+          "Repack: cannot allocate " + std::to_string(r->size()) + " bytes");
+      return;
+    }
+    std::memset(r->bytes.get(), 0, r->size());
+    RepackedNibbles* raw = r.get();
+    ParallelFor(ctx, r->panels, 4, [&](size_t p0, size_t p1) {
+      for (size_t p = p0; p < p1; ++p) PackPanel(d, p, raw);
+    });
+    d.repack_owner = r;
+    d.repack.store(raw, std::memory_order_release);
+  });
+  if (!st.ok()) return st;
+  if (d.repack.load(std::memory_order_acquire) == nullptr)
+    return Status(StatusCode::kResourceExhausted,
+                  "Repack: an earlier call could not allocate the copy");
+  return Status::Ok();
+}
+
+}  // namespace qins

@@ -1,0 +1,48 @@
+// An interleaved copy of a 4-bit matrix's codes for the `dot` GEMV (ggml's
+// "repack"): 16 rows per panel, per block of 32 columns the 16 rows' nibbles
+// arranged so that one 64-byte load holds 8 codes of each row (two groups
+// of 4: the low nibbles one group, the high nibbles the next), then the 16
+// rows' f16 block scales. A vpdpbusd then multiplies 16 rows by one
+// broadcast dword of x, with no per-row horizontal sums
+// (kernels/gemv/gemv_repacked-inl.h). Built once per matrix by qins::Repack
+// (qins/gemv.h) and shared by its copies.
+#ifndef QINS_KERNELS_GEMV_REPACKED_NIBBLES_H_
+#define QINS_KERNELS_GEMV_REPACKED_NIBBLES_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/aligned_allocator.h"
+#include "qins/format.h"
+
+namespace qins {
+
+inline constexpr size_t kRepackRows = 16;
+// Bytes per (panel, block): 256 of nibbles, 32 of f16 scales (q4_1: then 32
+// of f16 mins).
+inline constexpr size_t kRepackCodeBytes = 256;
+
+struct RepackedNibbles {
+  FormatKind kind = FormatKind::kQ4_0;  // q4_0, q4_1 or iq4_nl
+  size_t block_bytes = 0;               // per (panel, block): 288 (q4_1: 320)
+  size_t rows = 0, cols = 0;
+  size_t panels = 0;  // ceil(rows / 16)
+  // ceil(cols / 32) rounded up to a multiple of 8 (the `dot` GEMV's x
+  // padding); the blocks past the matrix's hold code 0 and scale 0.
+  size_t blocks = 0;
+  // panels * blocks * block_bytes, 64-byte aligned: panel p, block b at
+  // (p * blocks + b) * block_bytes; within it byte 64 h + 4 r + t
+  // (h < 4, r < 16, t < 4) holds the code (nibble) of column 8 h + t of
+  // panel row r in its low 4 bits and that of column 8 h + 4 + t in its
+  // high 4 bits; then the 16 rows' block scales (f16, ggml's d; q4_1: then
+  // the 16 mins m). Rows past `rows` hold code 0 and scale (and min) 0.
+  hwy::AlignedFreeUniquePtr<uint8_t[]> bytes;
+  size_t size() const { return panels * blocks * block_bytes; }
+  const uint8_t* block(size_t p, size_t b) const {
+    return bytes.get() + (p * blocks + b) * block_bytes;
+  }
+};
+
+}  // namespace qins
+
+#endif  // QINS_KERNELS_GEMV_REPACKED_NIBBLES_H_

@@ -1,0 +1,134 @@
+// qins::Repack: after it, Gemv's kDot gives the same bits as before (the
+// row kernel, itself checked bit for bit against an independent scalar
+// reference in gemv_dot_test.cc), on every target (AVX3_DL reads the
+// interleaved copy; the others ignore it), for odd shapes (partial panels,
+// partial and non-multiple-of-8 blocks), x with zero, tiny, huge and tie
+// blocks, any thread count; the copy is shared by the matrix's copies;
+// errors.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "qins/format.h"
+#include "qins/gemv.h"
+#include "qins/quantize.h"
+#include "tests/support/dot_reference.h"
+#include "tests/support/per_target.h"
+#include "tests/support/reference.h"
+
+namespace qins {
+namespace {
+
+class GemvRepackedTest : public testing::PerTargetTest {};
+
+std::vector<float> DotY(const Context& ctx, const QuantizedMatrix& q,
+                        const float* x) {
+  std::vector<float> y(q.rows(), NAN);
+  const Status s = Gemv(ctx, q, x, y.data(), {GemvStrategy::kDot});
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return y;
+}
+
+TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1"}) {
+    const Format f = *ParseFormat(name);
+    ASSERT_TRUE(HasRepack(f));
+    for (size_t n : {1, 15, 16, 17, 50, 301}) {
+      for (size_t k : {1, 31, 33, 300, 520, 1024}) {
+        SCOPED_TRACE(::testing::Message() << name << " n=" << n << " k=" << k);
+        const std::vector<float> w =
+            testing::RandomFloats(n * k, 7 + n * 3 + k, 0.02f);
+        StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), n, k);
+        ASSERT_TRUE(q.ok());
+        const std::vector<float> x = testing::MixedX(k, 5 + k);
+        const Context ctx = testing::MakeContext(target(), 2);
+        const std::vector<float> before = DotY(ctx, *q, x.data());
+        EXPECT_EQ(RepackedBytes(*q), 0u);
+        ASSERT_TRUE(Repack(ctx, *q).ok());
+        // 16-row panels, blocks of 32 padded to 8, 288 bytes each (q4_1:
+        // 320, with the mins).
+        EXPECT_EQ(RepackedBytes(*q),
+                  (n + 15) / 16 * (((k + 31) / 32 + 7) / 8 * 8) *
+                      (f.kind == FormatKind::kQ4_1 ? 320 : 288));
+        for (int threads : {1, 2, 3}) {
+          const std::vector<float> after =
+              DotY(testing::MakeContext(target(), threads), *q, x.data());
+          ASSERT_EQ(0, std::memcmp(before.data(), after.data(), n * 4))
+              << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
+// Weights at the nibble ends and x codes at +-127: the largest block sums.
+TEST_P(GemvRepackedTest, ExtremeCodes) {
+  const size_t n = 40, k = 512;
+  std::vector<float> w(n * k), x(k);
+  for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
+  for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1"}) {
+    SCOPED_TRACE(name);
+    StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
+    ASSERT_TRUE(q.ok());
+    const Context ctx = testing::MakeContext(target(), 2);
+    const std::vector<float> before = DotY(ctx, *q, x.data());
+    ASSERT_TRUE(Repack(ctx, *q).ok());
+    EXPECT_EQ(
+        0, std::memcmp(before.data(), DotY(ctx, *q, x.data()).data(), n * 4));
+  }
+}
+
+// The copy belongs to the matrix's shared data: a copy of the
+// QuantizedMatrix sees it, a Clone does not; concurrent Repack calls build
+// it once; Inf in x still runs the f32-activation strategy.
+TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
+  const size_t n = 33, k = 96;
+  const std::vector<float> w = testing::RandomFloats(n * k, 3, 0.02f);
+  StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat("q4_0"), w.data(), n, k);
+  ASSERT_TRUE(q.ok());
+  const QuantizedMatrix copy = *q;
+  const QuantizedMatrix clone = q->Clone();
+  const Context ctx = testing::MakeContext(target(), 1);
+  std::vector<std::thread> ts;
+  std::vector<Status> st(4);
+  for (int i = 0; i < 4; ++i)
+    ts.emplace_back([&, i] { st[i] = Repack(ctx, i % 2 ? copy : *q); });
+  for (auto& t : ts) t.join();
+  for (const Status& s : st) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GT(RepackedBytes(copy), 0u);
+  EXPECT_EQ(RepackedBytes(clone), 0u);
+  std::vector<float> x = testing::RandomFloats(k, 4);
+  x[50] = std::numeric_limits<float>::infinity();
+  std::vector<float> y(n), yf(n);
+  ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), {GemvStrategy::kDot}).ok());
+  ASSERT_TRUE(Gemv(ctx, clone, x.data(), yf.data(), {GemvStrategy::kDot}).ok());
+  EXPECT_EQ(0, std::memcmp(y.data(), yf.data(), n * 4));
+}
+
+TEST_P(GemvRepackedTest, FormatsWithoutIt) {
+  const Context ctx = testing::MakeContext(target(), 1);
+  const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
+  for (const char* name : {"f32", "q8_0", "q5_0", "qins4", "q4_k"}) {
+    SCOPED_TRACE(name);
+    const Format f = *ParseFormat(name);
+    EXPECT_FALSE(HasRepack(f));
+    StatusOr<QuantizedMatrix> q = Quantize(f, w.data(), 4, 256);
+    ASSERT_TRUE(q.ok());
+    const Status s = Repack(ctx, *q);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(s.message().find("q4_0, q4_1 and iq4_nl"), std::string::npos);
+    EXPECT_EQ(RepackedBytes(*q), 0u);
+  }
+  EXPECT_EQ(Repack(ctx, QuantizedMatrix()).code(),
+            StatusCode::kInvalidArgument);
+}
+
+QINS_INSTANTIATE_PER_TARGET(GemvRepackedTest);
+
+}  // namespace
+}  // namespace qins
