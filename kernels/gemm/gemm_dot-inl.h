@@ -23,8 +23,10 @@
 // L1 scratch: one load and one store): 12 vector ops and 8 vpdpbusd = 512
 // multiply-adds, against the f32 GEMM's 32 FMA for the same work (16 per
 // 256 on AVX-512). q4_1 and q5_1 add 2 multiplies and an add.
-// Other SIMD targets: the same arithmetic with Highway int32 multiplies (see
-// GemmDotTileHwy: about a third of the f32 GEMM's speed); SCALAR: plain C++.
+// AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
+// int16 pairs (GemmDotTileX86). Other SIMD targets: the same arithmetic with
+// Highway int32 multiplies (GemmDotTileHwy: about half of the f32 GEMM's
+// speed or less); SCALAR: plain C++.
 // The panel packer (GemmDotPack) is SIMD on every target but SCALAR.
 
 #if defined(QINS_KERNELS_GEMM_GEMM_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -426,7 +428,8 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 #undef QINS_GEMM_DOT_ATTR
 
 #elif HWY_TARGET != HWY_SCALAR
-// Every other SIMD target (AVX2, AVX3 without VNNI, SSE4, SSSE3, NEON, SVE):
+// The other SIMD targets (SSE4, SSSE3, NEON, SVE; AVX2 and AVX3 have
+// GemmDotTileX86 below):
 // Highway, one int32 lane per row of the panel as on AVX3_DL, in chunks of
 // N lanes; each code extracted from its row's dword (shift, and; shared by
 // the rows of X) and multiplied by the broadcast x code (Mul + Add on int32:
@@ -562,10 +565,243 @@ void GemmDotRowsHwy(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
   }
 }
 
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
+// AVX2 and AVX3 (AVX-512 without VNNI): no vpdpbusd, so vpmaddwd on int16
+// pairs, one int32 lane per panel row as on AVX3_DL. A row's dword of a
+// 64-byte group holds its codes u0..u3 (w + 128, in [1, 255]): even = u &
+// 0x00FF00FF is (u0, u2) as int16 pairs, odd = u >> 8 per 16-bit lane (u1,
+// u3); the group's 4 x codes as the int16 pairs (x0, x2) and (x1, x3),
+// sign-extended once per block and row of X into a scratch (xp, kDotChunk
+// blocks at a time: a load, 3 shifts and 2 stores per block and row), each
+// broadcast from there; vpmaddwd(even, (x0, x2)) + vpmaddwd(odd, (x1, x3))
+// is then exactly u0 x0 + u1 x1 + u2 x2 + u3 x3 per lane (vpmaddwd is exact
+// unless both products of a pair are (-32768)^2; here |u x| <= 255 * 128).
+// The int32 sums start at x.neg_bias (Q6_K's halves: x.neg_bias16) as on
+// AVX3_DL, so S_b is the same int32, and the f32 steps are those of
+// AVX3_DL's GemmDotTile and GemmDotTileHwy in the same order (separate
+// multiplies and adds; the build has -ffp-contract=off).
+//
+// Inner loop, per group of 4 codes x 16 panel rows: the codes' load, an
+// and and a shift per vector (AVX2: 2 ymm of 8 rows; AVX3: 1 zmm), shared by
+// the tile's rows of X; then per row of X 2 dword broadcasts (loads) and
+// per vector 2 vpmaddwd and 2 vpaddd. Per 4 codes, row of X and vector (8
+// panel rows on AVX2, 16 on AVX3): 4 vector ops (2 of them multiplies) and
+// a broadcast, + the shared ones / kDotX86Rows, against the f32 GEMM's 4 FMA
+// for the same lanes. GCC 12's loop: AVX2 57 instructions per group and
+// tile of 4 rows (16 vpmaddwd, 16 vpaddd, 8 broadcasts, 6 register moves),
+// AVX3 55 per tile of 8 (16 vpmaddwd). Per block and row of X and vector the
+// f32 part: convert, 2 multiplies, and P's load, add and store (q4_1 / q5_1 and
+// the K-quants their extra steps, as AVX3_DL). Tile: AVX2 kDotX86Rows = 4 rows
+// of X x 16 panel rows (8 ymm accumulators, 4 of codes, 2 of x and temporaries
+// fill its 16 registers); AVX3 8 rows (8 zmm accumulators of its 32). Q6_K's
+// first-half sums go to memory before the second half, so that its loop has
+// the same registers.
+//
+// Measured 2026-12-06 on an AMD EPYC (Zen 4, family 25 model 17; 2 cores
+// shared with other work, load ~4, so noisy: single runs): QINS_TARGET=avx2
+// bench_gemm --qins_formats=q4_0,q8_0,q4_k,q6_k
+// --benchmark_filter='3072x8192/m:128/threads:1' --benchmark_min_time=0.1:
+// q4_0@dot 124 GFLOP/s against the f32 row's 84 in the same run (q8_0 122 /
+// 86, q4_k 99 / 90, q6_k 96 / 64; other runs 75..124 for @dot, 60..91 for
+// f32); GemmDotTileHwy before it: q4_0@dot 25..35 against 50..86.
+// QINS_TARGET=avx3, same command: q4_0@dot 132 against 53 (an f32 run hit
+// by the other load; earlier AVX3 runs gave it 74..85), q8_0 119 / 84, q4_k
+// 110 / 81, q6_k 112 / 88.
+#if HWY_TARGET == HWY_AVX3
+using DotVI = __m512i;
+using DotVF = __m512;
+constexpr size_t kDotX86Rows = 8;
+HWY_INLINE DotVI DotLoadI(const uint8_t* p) { return _mm512_load_si512(p); }
+HWY_INLINE DotVI DotSetI(int32_t v) { return _mm512_set1_epi32(v); }
+HWY_INLINE DotVI DotAddI(DotVI a, DotVI b) { return _mm512_add_epi32(a, b); }
+HWY_INLINE DotVI DotMadd(DotVI a, DotVI b) { return _mm512_madd_epi16(a, b); }
+HWY_INLINE DotVI DotEven(DotVI u) {
+  return _mm512_and_si512(u, _mm512_set1_epi32(0x00FF00FF));
+}
+HWY_INLINE DotVI DotOdd(DotVI u) { return _mm512_srli_epi16(u, 8); }
+HWY_INLINE DotVF DotLoadF(const float* p) { return _mm512_load_ps(p); }
+HWY_INLINE DotVF DotSetF(float v) { return _mm512_set1_ps(v); }
+HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm512_mul_ps(a, b); }
+HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm512_add_ps(a, b); }
+HWY_INLINE DotVF DotCvt(DotVI a) { return _mm512_cvtepi32_ps(a); }
+HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm512_store_ps(p, v); }
+#else
+using DotVI = __m256i;
+using DotVF = __m256;
+constexpr size_t kDotX86Rows = 4;
+HWY_INLINE DotVI DotLoadI(const uint8_t* p) {
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+}
+HWY_INLINE DotVI DotSetI(int32_t v) { return _mm256_set1_epi32(v); }
+HWY_INLINE DotVI DotAddI(DotVI a, DotVI b) { return _mm256_add_epi32(a, b); }
+HWY_INLINE DotVI DotMadd(DotVI a, DotVI b) { return _mm256_madd_epi16(a, b); }
+HWY_INLINE DotVI DotEven(DotVI u) {
+  return _mm256_and_si256(u, _mm256_set1_epi32(0x00FF00FF));
+}
+HWY_INLINE DotVI DotOdd(DotVI u) { return _mm256_srli_epi16(u, 8); }
+HWY_INLINE DotVF DotLoadF(const float* p) { return _mm256_load_ps(p); }
+HWY_INLINE DotVF DotSetF(float v) { return _mm256_set1_ps(v); }
+HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm256_mul_ps(a, b); }
+HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm256_add_ps(a, b); }
+HWY_INLINE DotVF DotCvt(DotVI a) { return _mm256_cvtepi32_ps(a); }
+HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm256_store_ps(p, v); }
+#endif
+// Int32 lanes (= panel rows) per vector, vectors per panel.
+constexpr size_t kDotVecLanes = sizeof(DotVI) / 4;
+constexpr size_t kDotVecs = kDotPanelRows / kDotVecLanes;
+// Blocks of x sign-extended to int16 pairs at a time (8: one per P lane).
+constexpr size_t kDotChunk = 8;
+
+template <size_t kRows, DotPanelMode kMode>
+HWY_INLINE void GemmDotTileX86(const DotPanel& p, const DotXRows& x, size_t i0,
+                               float* HWY_RESTRICT y, size_t ldy, size_t cols) {
+  constexpr bool kHalves = kMode == DotPanelMode::kHalves;
+  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
+  constexpr size_t L = kDotVecLanes;
+  const size_t nb = x.blocks;
+  // part[i][l][r]: partial sum l (blocks b with b % 8 = l) of row i of X and
+  // panel row r.
+  alignas(64) float part[kRows][8][kDotPanelRows];
+  memset(part, 0, sizeof(part));
+  // xp[i][j][0][g] = (x_4g, x_4g+2), xp[i][j][1][g] = (x_4g+1, x_4g+3) as
+  // int16 pairs, of block b0 + j of row i0 + i.
+  alignas(64) int32_t xp[kRows][kDotChunk][2][8];
+  for (size_t b0 = 0; b0 < nb; b0 += kDotChunk) {
+    const size_t bn = std::min(kDotChunk, nb - b0);
+    // Per block and row of X: a load, 3 shifts, 2 stores.
+    for (size_t i = 0; i < kRows; ++i) {
+      for (size_t j = 0; j < bn; ++j) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+            x.q + ((i0 + i) * nb + b0 + j) * 32));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(xp[i][j][0]),
+                           _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(xp[i][j][1]),
+                           _mm256_srai_epi16(v, 8));
+      }
+    }
+    for (size_t j = 0; j < bn; ++j) {
+      const size_t b = b0 + j;
+      // acc: the block's sum; Q6_K: that of its first half, moved to
+      // `first` (memory) before acc sums the second half from its own bias,
+      // so that the loop keeps kRows * kDotVecs accumulators in registers.
+      DotVI acc[kRows][kDotVecs], first[kRows][kDotVecs];
+      const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
+      constexpr size_t kParts = kHalves ? 2 : 1;
+#pragma GCC unroll 2
+      for (size_t h = 0; h < kParts; ++h) {
+#pragma GCC unroll 8
+        for (size_t i = 0; i < kRows; ++i) {
+          const size_t xb = (i0 + i) * nb + b;
+          const int32_t bias =
+              kHalves ? x.neg_bias16[2 * xb + h] : x.neg_bias[xb];
+#pragma GCC unroll 2
+          for (size_t v = 0; v < kDotVecs; ++v) acc[i][v] = DotSetI(bias);
+        }
+        // The loop stays rolled and the empty asm makes each group's sum
+        // opaque: otherwise GCC reassociates a block's 16 int32 terms per
+        // sum into a tree and spills the products.
+#pragma GCC unroll 1
+        for (size_t g = h * 8 / kParts; g < (h + 1) * 8 / kParts; ++g) {
+          DotVI even[kDotVecs], odd[kDotVecs];
+#pragma GCC unroll 2
+          for (size_t v = 0; v < kDotVecs; ++v) {
+            const DotVI u = DotLoadI(wb + g * 64 + v * 4 * L);
+            even[v] = DotEven(u);
+            odd[v] = DotOdd(u);
+          }
+#pragma GCC unroll 8
+          for (size_t i = 0; i < kRows; ++i) {
+            const DotVI xe = DotSetI(xp[i][j][0][g]);
+            const DotVI xo = DotSetI(xp[i][j][1][g]);
+#pragma GCC unroll 2
+            for (size_t v = 0; v < kDotVecs; ++v) {
+              acc[i][v] = DotAddI(acc[i][v], DotAddI(DotMadd(even[v], xe),
+                                                     DotMadd(odd[v], xo)));
+              asm("" : "+v"(acc[i][v]));
+            }
+          }
+        }
+        if (kHalves && h == 0) {
+          memcpy(first, acc, sizeof(acc));
+          asm("" : "+m"(first));
+        }
+      }
+      const size_t l = b & 7;
+#pragma GCC unroll 8
+      for (size_t i = 0; i < kRows; ++i) {
+        const size_t xb = (i0 + i) * nb + b;
+        const DotVF dx = DotSetF(x.d[xb]);
+#pragma GCC unroll 2
+        for (size_t v = 0; v < kDotVecs; ++v) {
+          const size_t e = b * kDotPanelRows + v * L;
+          const DotVF c = DotMulF(DotLoadF(p.scale + e), dx);
+          DotVF sv = DotCvt(kHalves ? first[i][v] : acc[i][v]);
+          if constexpr (kSub) sv = DotMulF(DotLoadF(p.sub + e), sv);
+          if constexpr (kHalves) {
+            sv = DotAddF(sv, DotMulF(DotLoadF(p.sub2 + e), DotCvt(acc[i][v])));
+          }
+          float* pl = part[i][l] + v * L;
+          DotVF s = DotAddF(DotLoadF(pl), DotMulF(c, sv));
+          if constexpr (kMode == DotPanelMode::kMin ||
+                        kMode == DotPanelMode::kSubMin) {
+            const DotVF cm = DotMulF(DotLoadF(p.min + e), dx);
+            DotVF xs = DotSetF(x.sum[xb]);
+            if constexpr (kMode == DotPanelMode::kSubMin)
+              xs = DotMulF(DotLoadF(p.msub + e), xs);
+            s = DotAddF(s, DotMulF(cm, xs));
+          }
+          DotStoreF(s, pl);
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) {
+    alignas(64) float out[kDotPanelRows];
+    for (size_t v = 0; v < kDotVecs; ++v) {
+      auto at = [&](size_t l) { return DotLoadF(part[i][l] + v * L); };
+      DotVF s = DotAddF(DotAddF(DotAddF(at(0), at(4)), DotAddF(at(2), at(6))),
+                        DotAddF(DotAddF(at(1), at(5)), DotAddF(at(3), at(7))));
+      if (p.has_row_scale) s = DotMulF(s, DotLoadF(p.row_scale + v * L));
+      DotStoreF(s, out + v * L);
+    }
+    memcpy(y + i * ldy, out, cols * sizeof(float));
+  }
+}
+
+template <DotPanelMode kMode>
+void GemmDotRowsX86(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
+                    float* y, size_t ldy, size_t cols) {
+  size_t i = 0;
+  for (; i + kDotX86Rows <= m; i += kDotX86Rows)
+    GemmDotTileX86<kDotX86Rows, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+  switch (m - i) {
+#define QINS_GEMM_DOT_CASE(r)                                         \
+  case r:                                                             \
+    if constexpr (r < kDotX86Rows)                                    \
+      GemmDotTileX86<r, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols); \
+    break;
+    QINS_GEMM_DOT_CASE(1)
+    QINS_GEMM_DOT_CASE(2)
+    QINS_GEMM_DOT_CASE(3)
+    QINS_GEMM_DOT_CASE(4)
+    QINS_GEMM_DOT_CASE(5)
+    QINS_GEMM_DOT_CASE(6)
+    QINS_GEMM_DOT_CASE(7)
+#undef QINS_GEMM_DOT_CASE
+    default:
+      break;
+  }
+}
+#endif  // HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
+
 void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
                  float* y, size_t ldy, size_t cols) {
   DotModeSwitch(p.mode, [&]<DotPanelMode kMode>() {
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
+    GemmDotRowsX86<kMode>(p, x, i0, m, y, ldy, cols);
+#else
     GemmDotRowsHwy<kMode>(p, x, i0, m, y, ldy, cols);
+#endif
   });
 }
 
