@@ -79,7 +79,8 @@ common options:
                       each policy of --formats without its own @NAME, and
                       only where the policy has it (the row is then named
                       FORMAT@NAME); an error if no listed format has it
-  --repack            give every GEMV-read matrix in q4_0, q4_1 or iq4_nl an
+  --repack            give every GEMV-read matrix in q4_0, q4_1, iq4_nl or
+                      q4_k an
                       interleaved copy (qins::Repack, docs/gemv.md): `dot`
                       reads it on AVX-512 VNNI, same results, faster; those
                       matrices' memory once more (said on stderr)

@@ -116,10 +116,78 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
   }
 }
 
+// Q4_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
+// block j of a super-block S_j = sum q x (the nibble is q, no bias), then
+// P[j] + (d * dx) * (sc_j * S_j) and P[j] - (dmin * dx) * (m_j * X), the
+// products sc_j * S_j and m_j * X exact integers below 2^24 in f32. Per
+// block and panel: the 4 loads, 12 unpack ops and 8 vpdpbusd of q4_0, the
+// 6-bit scale and min widened and converted (4), 2 converts and 7 f32 ops.
+QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
+                                      const Q8Blocks& x, size_t p0, size_t p1,
+                                      float* HWY_RESTRICT y) {
+  const size_t ns = r.blocks;
+  const __m512i lo4 = _mm512_set1_epi8(0x0F);
+  for (size_t p = p0; p < p1; ++p) {
+    __m512 part[8];
+    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
+    for (size_t sb = 0; sb < ns; ++sb) {
+      const uint8_t* base = r.block(p, sb);
+      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(
+          reinterpret_cast<const __m256i*>(base + kRepackQ4KD)));
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(
+          reinterpret_cast<const __m256i*>(base + kRepackQ4KDmin)));
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; ++j) {
+        const size_t b = 8 * sb + j;
+        const uint8_t* blk = base + j * kRepackCodeBytes;
+        const int8_t* xq = x.q + b * 32;
+        __m512i a = _mm512_setzero_si512();
+        __m512i c = _mm512_setzero_si512();
+#pragma GCC unroll 4
+        for (size_t h = 0; h < 4; ++h) {
+          const __m512i v = _mm512_load_si512(blk + 64 * h);
+          const __m512i lo = _mm512_and_si512(v, lo4);
+          const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
+          int32_t x0, x1;
+          memcpy(&x0, xq + 8 * h, 4);
+          memcpy(&x1, xq + 8 * h + 4, 4);
+          a = _mm512_dpbusd_epi32(a, lo, _mm512_set1_epi32(x0));
+          c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
+        }
+        const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(
+                base + kRepackQ4KScales + 16 * j))));
+        const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
+            _mm_load_si128(reinterpret_cast<const __m128i*>(
+                base + kRepackQ4KMins + 16 * j))));
+        const __m512 dx = _mm512_set1_ps(x.d[b]);
+        const __m512 is =
+            _mm512_mul_ps(sc, _mm512_cvtepi32_ps(_mm512_add_epi32(a, c)));
+        part[j] =
+            _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(d, dx), is));
+        const __m512 ms =
+            _mm512_mul_ps(mn, _mm512_set1_ps(static_cast<float>(x.sum[b])));
+        part[j] =
+            _mm512_sub_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dmin, dx), ms));
+      }
+    }
+    const __m512 v =
+        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(part[0], part[4]),
+                                    _mm512_add_ps(part[2], part[6])),
+                      _mm512_add_ps(_mm512_add_ps(part[1], part[5]),
+                                    _mm512_add_ps(part[3], part[7])));
+    const size_t row0 = p * kRepackRows;
+    const size_t n = r.rows - row0 < kRepackRows ? r.rows - row0 : kRepackRows;
+    _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
+  }
+}
+
 // y rows of panels [p0, p1).
 void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
                      size_t p1, float* y) {
-  if (r.kind == FormatKind::kIQ4_NL) {
+  if (r.kind == FormatKind::kQ4_K) {
+    GemvRepackedQ4K(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kIQ4_NL) {
     GemvRepackedPanels<FormatKind::kIQ4_NL>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_1) {
     GemvRepackedPanels<FormatKind::kQ4_1>(r, x, p0, p1, y);

@@ -6,6 +6,7 @@
 
 #include "dispatch/parallel.h"
 #include "kernels/formats/block_rows.h"
+#include "kernels/formats/kquant_blocks.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemv/repacked_nibbles.h"
 #include "qins/gemv.h"
@@ -46,11 +47,46 @@ void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
   }
 }
 
+// Q4_K: super-block s of each row of panel p: block j's 32 codes (the low
+// nibbles of qs[32 (j / 2) + l] for even j, the high ones for odd j) in
+// the nibble layout of the other formats, its 6-bit scale and min
+// (Q4KScaleMin), d and dmin.
+void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
+                  RepackedNibbles* r) {
+  for (size_t s = 0; s < r->blocks; ++s) {
+    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
+    for (size_t i = 0; i < kRepackRows; ++i) {
+      const size_t row = p * kRepackRows + i;
+      if (row >= d.rows) break;
+      const uint8_t* sb = d.row(row) + s * q4_k::kBytes;
+      for (int j = 0; j < 8; ++j) {
+        const uint8_t* qs = sb + q4_k::kQs + 32 * (j / 2);
+        const int shift = 4 * (j % 2);
+        uint8_t code[32];
+        for (size_t l = 0; l < 32; ++l) code[l] = (qs[l] >> shift) & 0xF;
+        uint8_t* blk = out + j * kRepackCodeBytes;
+        for (size_t h = 0; h < 4; ++h) {
+          for (size_t t = 0; t < 4; ++t) {
+            blk[64 * h + 4 * i + t] = static_cast<uint8_t>(
+                code[8 * h + t] | (code[8 * h + 4 + t] << 4));
+          }
+        }
+        int sc, m;
+        Q4KScaleMin(sb + q4_k::kScales, j, &sc, &m);
+        out[kRepackQ4KScales + 16 * j + i] = static_cast<uint8_t>(sc);
+        out[kRepackQ4KMins + 16 * j + i] = static_cast<uint8_t>(m);
+      }
+      std::memcpy(out + kRepackQ4KD + 2 * i, sb + q4_k::kD, 2);
+      std::memcpy(out + kRepackQ4KDmin + 2 * i, sb + q4_k::kDmin, 2);
+    }
+  }
+}
+
 }  // namespace
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
-         f.kind == FormatKind::kQ4_1;
+         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ4_K;
 }
 
 size_t RepackedBytes(const QuantizedMatrix& w) {
@@ -63,8 +99,8 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (w.empty()) return InvalidArgument("Repack: empty matrix");
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
-                           "' has no interleaved copy (q4_0, q4_1 and "
-                           "iq4_nl do)");
+                           "' has no interleaved copy (q4_0, q4_1, iq4_nl "
+                           "and q4_k do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -73,9 +109,12 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     r->rows = d.rows;
     r->cols = d.cols;
     r->panels = (d.rows + kRepackRows - 1) / kRepackRows;
-    r->blocks = ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
+    const bool q4k = r->kind == FormatKind::kQ4_K;
+    r->blocks = q4k ? d.cols / kSuperBlock
+                    : ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
     r->block_bytes =
-        kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
+        q4k ? kRepackQ4KBytes
+            : kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
     r->bytes = hwy::AllocateAligned<uint8_t>(r->size());
     if (!r->bytes) {
       st = Status(
@@ -86,7 +125,13 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     std::memset(r->bytes.get(), 0, r->size());
     RepackedNibbles* raw = r.get();
     ParallelFor(ctx, r->panels, 4, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) PackPanel(d, p, raw);
+      for (size_t p = p0; p < p1; ++p) {
+        if (q4k) {
+          PackPanelQ4K(d, p, raw);
+        } else {
+          PackPanel(d, p, raw);
+        }
+      }
     });
     d.repack_owner = r;
     d.repack.store(raw, std::memory_order_release);

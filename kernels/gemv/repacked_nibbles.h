@@ -21,14 +21,24 @@ inline constexpr size_t kRepackRows = 16;
 // Bytes per (panel, block): 256 of nibbles, 32 of f16 scales (q4_1: then 32
 // of f16 mins).
 inline constexpr size_t kRepackCodeBytes = 256;
+// Q4_K: per (panel, super-block of 256 columns) 8 blocks of codes as above,
+// then the 16 rows' 6-bit scales (u8, [block][row]), their 6-bit mins
+// (likewise), d and dmin (f16, [row]).
+inline constexpr size_t kRepackQ4KScales = 8 * kRepackCodeBytes;  // 2048
+inline constexpr size_t kRepackQ4KMins = kRepackQ4KScales + 128;  // 2176
+inline constexpr size_t kRepackQ4KD = kRepackQ4KMins + 128;       // 2304
+inline constexpr size_t kRepackQ4KDmin = kRepackQ4KD + 32;        // 2336
+inline constexpr size_t kRepackQ4KBytes = kRepackQ4KDmin + 32;    // 2368
 
 struct RepackedNibbles {
-  FormatKind kind = FormatKind::kQ4_0;  // q4_0, q4_1 or iq4_nl
-  size_t block_bytes = 0;               // per (panel, block): 288 (q4_1: 320)
+  FormatKind kind = FormatKind::kQ4_0;  // q4_0, q4_1, iq4_nl or q4_k
+  // per (panel, block): 288 (q4_1: 320; q4_k: per super-block, 2368)
+  size_t block_bytes = 0;
   size_t rows = 0, cols = 0;
   size_t panels = 0;  // ceil(rows / 16)
   // ceil(cols / 32) rounded up to a multiple of 8 (the `dot` GEMV's x
-  // padding); the blocks past the matrix's hold code 0 and scale 0.
+  // padding); the blocks past the matrix's hold code 0 and scale 0. Q4_K:
+  // the super-blocks, cols / 256.
   size_t blocks = 0;
   // panels * blocks * block_bytes, 64-byte aligned: panel p, block b at
   // (p * blocks + b) * block_bytes; within it byte 64 h + 4 r + t

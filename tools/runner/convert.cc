@@ -18,10 +18,11 @@ Status RepackAndSay(const Context& ctx, const ModelWeights& w,
                     const std::string& policy) {
   StatusOr<size_t> added = RepackWeights(ctx, w);
   if (!added.ok()) return added.status();
-  std::fprintf(
-      stderr, "repack (%s): %.1f MiB of interleaved copies%s\n", policy.c_str(),
-      static_cast<double>(*added) / (1 << 20),
-      *added == 0 ? " (no GEMV-read matrix in q4_0, q4_1 or iq4_nl)" : "");
+  std::fprintf(stderr, "repack (%s): %.1f MiB of interleaved copies%s\n",
+               policy.c_str(), static_cast<double>(*added) / (1 << 20),
+               *added == 0
+                   ? " (no GEMV-read matrix in q4_0, q4_1, iq4_nl or q4_k)"
+                   : "");
   return Status::Ok();
 }
 

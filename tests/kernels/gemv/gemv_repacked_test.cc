@@ -17,6 +17,7 @@
 #include "qins/gemv.h"
 #include "qins/quantize.h"
 #include "tests/support/dot_reference.h"
+#include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
 
@@ -34,11 +35,15 @@ std::vector<float> DotY(const Context& ctx, const QuantizedMatrix& q,
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
+    const bool q4k = f.kind == FormatKind::kQ4_K;
     for (size_t n : {1, 15, 16, 17, 50, 301}) {
-      for (size_t k : {1, 31, 33, 300, 520, 1024}) {
+      for (size_t k_in : {1, 31, 33, 300, 520, 1024}) {
+        // Q4_K: whole super-blocks, k = 256, 768, 1024.
+        const size_t k = testing::FitCols(f, k_in);
+        if (k != k_in && k_in != 1 && k_in != 520) continue;
         SCOPED_TRACE(::testing::Message() << name << " n=" << n << " k=" << k);
         const std::vector<float> w =
             testing::RandomFloats(n * k, 7 + n * 3 + k, 0.02f);
@@ -50,10 +55,12 @@ TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
         EXPECT_EQ(RepackedBytes(*q), 0u);
         ASSERT_TRUE(Repack(ctx, *q).ok());
         // 16-row panels, blocks of 32 padded to 8, 288 bytes each (q4_1:
-        // 320, with the mins).
-        EXPECT_EQ(RepackedBytes(*q),
-                  (n + 15) / 16 * (((k + 31) / 32 + 7) / 8 * 8) *
-                      (f.kind == FormatKind::kQ4_1 ? 320 : 288));
+        // 320, with the mins; q4_k: 2368 per super-block).
+        const size_t per_panel =
+            q4k ? k / 256 * 2368
+                : ((k + 31) / 32 + 7) / 8 * 8 *
+                      (f.kind == FormatKind::kQ4_1 ? 320 : 288);
+        EXPECT_EQ(RepackedBytes(*q), (n + 15) / 16 * per_panel);
         for (int threads : {1, 2, 3}) {
           const std::vector<float> after =
               DotY(testing::MakeContext(target(), threads), *q, x.data());
@@ -71,7 +78,7 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -113,7 +120,7 @@ TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
 TEST_P(GemvRepackedTest, FormatsWithoutIt) {
   const Context ctx = testing::MakeContext(target(), 1);
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
-  for (const char* name : {"f32", "q8_0", "q5_0", "qins4", "q4_k"}) {
+  for (const char* name : {"f32", "q8_0", "q5_0", "qins4", "q6_k"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasRepack(f));
@@ -121,7 +128,8 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1 and iq4_nl"), std::string::npos);
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl and q4_k"),
+              std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }
   EXPECT_EQ(Repack(ctx, QuantizedMatrix()).code(),
