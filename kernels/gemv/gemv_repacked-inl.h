@@ -46,6 +46,21 @@ namespace HWY_NAMESPACE {
 #if HWY_TARGET == HWY_AVX3_DL
 #define QINS_REPACK_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
 
+// y of panel p's rows from the 8 partial sums: ((P0 + P4) + (P2 + P6)) +
+// ((P1 + P5) + (P3 + P7)), lane-wise; the rows past the matrix not stored.
+QINS_REPACK_ATTR HWY_INLINE void StorePanelY(const __m512* part,
+                                             const RepackedNibbles& r, size_t p,
+                                             float* HWY_RESTRICT y) {
+  const __m512 v =
+      _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(part[0], part[4]),
+                                  _mm512_add_ps(part[2], part[6])),
+                    _mm512_add_ps(_mm512_add_ps(part[1], part[5]),
+                                  _mm512_add_ps(part[3], part[7])));
+  const size_t row0 = p * kRepackRows;
+  const size_t n = r.rows - row0 < kRepackRows ? r.rows - row0 : kRepackRows;
+  _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
+}
+
 // kKind: q4_0, iq4_nl or q4_1.
 template <FormatKind kKind>
 QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
@@ -105,14 +120,7 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         }
       }
     }
-    const __m512 v =
-        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(part[0], part[4]),
-                                    _mm512_add_ps(part[2], part[6])),
-                      _mm512_add_ps(_mm512_add_ps(part[1], part[5]),
-                                    _mm512_add_ps(part[3], part[7])));
-    const size_t row0 = p * kRepackRows;
-    const size_t n = r.rows - row0 < kRepackRows ? r.rows - row0 : kRepackRows;
-    _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
+    StorePanelY(part, r, p, y);
   }
 }
 
@@ -171,14 +179,7 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
             _mm512_sub_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dmin, dx), ms));
       }
     }
-    const __m512 v =
-        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(part[0], part[4]),
-                                    _mm512_add_ps(part[2], part[6])),
-                      _mm512_add_ps(_mm512_add_ps(part[1], part[5]),
-                                    _mm512_add_ps(part[3], part[7])));
-    const size_t row0 = p * kRepackRows;
-    const size_t n = r.rows - row0 < kRepackRows ? r.rows - row0 : kRepackRows;
-    _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
+    StorePanelY(part, r, p, y);
   }
 }
 
