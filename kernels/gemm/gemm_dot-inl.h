@@ -308,13 +308,13 @@ HWY_INLINE void DotModeSwitch(DotPanelMode mode, Fn&& fn) {
 
 // The tree of the 8 partial sums, lane-wise.
 QINS_GEMM_DOT_ATTR HWY_INLINE __m512 GemmDotTree(const float* p) {
-  const __m512 p04 = _mm512_add_ps(_mm512_load_ps(p), _mm512_load_ps(p + 64));
+  const __m512 p04 = _mm512_add_ps(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 64));
   const __m512 p26 =
-      _mm512_add_ps(_mm512_load_ps(p + 32), _mm512_load_ps(p + 96));
+      _mm512_add_ps(_mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 96));
   const __m512 p15 =
-      _mm512_add_ps(_mm512_load_ps(p + 16), _mm512_load_ps(p + 80));
+      _mm512_add_ps(_mm512_loadu_ps(p + 16), _mm512_loadu_ps(p + 80));
   const __m512 p37 =
-      _mm512_add_ps(_mm512_load_ps(p + 48), _mm512_load_ps(p + 112));
+      _mm512_add_ps(_mm512_loadu_ps(p + 48), _mm512_loadu_ps(p + 112));
   return _mm512_add_ps(_mm512_add_ps(p04, p26), _mm512_add_ps(p15, p37));
 }
 
@@ -345,7 +345,7 @@ QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
     const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
 #pragma GCC unroll 8
     for (size_t g = 0; g < 8; ++g) {
-      const __m512i w = _mm512_load_si512(wb + g * 64);
+      const __m512i w = _mm512_loadu_si512(wb + g * 64);
 #pragma GCC unroll 8
       for (size_t i = 0; i < kRows; ++i) {
         int32_t xq;
@@ -359,29 +359,29 @@ QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
       }
     }
     const size_t e = b * kDotPanelRows;
-    const __m512 dw = _mm512_load_ps(p.scale + e);
+    const __m512 dw = _mm512_loadu_ps(p.scale + e);
 #pragma GCC unroll 8
     for (size_t i = 0; i < kRows; ++i) {
       const size_t xb = (i0 + i) * nb + b;
       const __m512 dx = _mm512_set1_ps(x.d[xb]);
       const __m512 c = _mm512_mul_ps(dw, dx);
       __m512 sv = _mm512_cvtepi32_ps(acc[i]);
-      if constexpr (kSub) sv = _mm512_mul_ps(_mm512_load_ps(p.sub + e), sv);
+      if constexpr (kSub) sv = _mm512_mul_ps(_mm512_loadu_ps(p.sub + e), sv);
       if constexpr (kHalves) {
-        sv = _mm512_add_ps(sv, _mm512_mul_ps(_mm512_load_ps(p.sub2 + e),
+        sv = _mm512_add_ps(sv, _mm512_mul_ps(_mm512_loadu_ps(p.sub2 + e),
                                              _mm512_cvtepi32_ps(acc2[i])));
       }
-      __m512 s = _mm512_load_ps(part[i][l]);
+      __m512 s = _mm512_loadu_ps(part[i][l]);
       s = _mm512_add_ps(s, _mm512_mul_ps(c, sv));
       if constexpr (kMode == DotPanelMode::kMin ||
                     kMode == DotPanelMode::kSubMin) {
-        const __m512 cm = _mm512_mul_ps(_mm512_load_ps(p.min + e), dx);
+        const __m512 cm = _mm512_mul_ps(_mm512_loadu_ps(p.min + e), dx);
         __m512 xs = _mm512_set1_ps(x.sum[xb]);
         if constexpr (kMode == DotPanelMode::kSubMin)
-          xs = _mm512_mul_ps(_mm512_load_ps(p.msub + e), xs);
+          xs = _mm512_mul_ps(_mm512_loadu_ps(p.msub + e), xs);
         s = _mm512_add_ps(s, _mm512_mul_ps(cm, xs));
       }
-      _mm512_store_ps(part[i][l], s);
+      _mm512_storeu_ps(part[i][l], s);
     }
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1);
@@ -611,7 +611,7 @@ void GemmDotRowsHwy(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 using DotVI = __m512i;
 using DotVF = __m512;
 constexpr size_t kDotX86Rows = 8;
-HWY_INLINE DotVI DotLoadI(const uint8_t* p) { return _mm512_load_si512(p); }
+HWY_INLINE DotVI DotLoadI(const uint8_t* p) { return _mm512_loadu_si512(p); }
 HWY_INLINE DotVI DotSetI(int32_t v) { return _mm512_set1_epi32(v); }
 HWY_INLINE DotVI DotAddI(DotVI a, DotVI b) { return _mm512_add_epi32(a, b); }
 HWY_INLINE DotVI DotMadd(DotVI a, DotVI b) { return _mm512_madd_epi16(a, b); }
@@ -619,18 +619,18 @@ HWY_INLINE DotVI DotEven(DotVI u) {
   return _mm512_and_si512(u, _mm512_set1_epi32(0x00FF00FF));
 }
 HWY_INLINE DotVI DotOdd(DotVI u) { return _mm512_srli_epi16(u, 8); }
-HWY_INLINE DotVF DotLoadF(const float* p) { return _mm512_load_ps(p); }
+HWY_INLINE DotVF DotLoadF(const float* p) { return _mm512_loadu_ps(p); }
 HWY_INLINE DotVF DotSetF(float v) { return _mm512_set1_ps(v); }
 HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm512_mul_ps(a, b); }
 HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm512_add_ps(a, b); }
 HWY_INLINE DotVF DotCvt(DotVI a) { return _mm512_cvtepi32_ps(a); }
-HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm512_store_ps(p, v); }
+HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm512_storeu_ps(p, v); }
 #else
 using DotVI = __m256i;
 using DotVF = __m256;
 constexpr size_t kDotX86Rows = 4;
 HWY_INLINE DotVI DotLoadI(const uint8_t* p) {
-  return _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 HWY_INLINE DotVI DotSetI(int32_t v) { return _mm256_set1_epi32(v); }
 HWY_INLINE DotVI DotAddI(DotVI a, DotVI b) { return _mm256_add_epi32(a, b); }
@@ -639,12 +639,12 @@ HWY_INLINE DotVI DotEven(DotVI u) {
   return _mm256_and_si256(u, _mm256_set1_epi32(0x00FF00FF));
 }
 HWY_INLINE DotVI DotOdd(DotVI u) { return _mm256_srli_epi16(u, 8); }
-HWY_INLINE DotVF DotLoadF(const float* p) { return _mm256_load_ps(p); }
+HWY_INLINE DotVF DotLoadF(const float* p) { return _mm256_loadu_ps(p); }
 HWY_INLINE DotVF DotSetF(float v) { return _mm256_set1_ps(v); }
 HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm256_mul_ps(a, b); }
 HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm256_add_ps(a, b); }
 HWY_INLINE DotVF DotCvt(DotVI a) { return _mm256_cvtepi32_ps(a); }
-HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm256_store_ps(p, v); }
+HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm256_storeu_ps(p, v); }
 #endif
 // Int32 lanes (= panel rows) per vector, vectors per panel.
 constexpr size_t kDotVecLanes = sizeof(DotVI) / 4;

@@ -72,7 +72,7 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
   for (int n = 0; n < 16; ++n)
     values[n] = static_cast<uint8_t>(kIQ4NLValues[n] + 128);
   const __m512i table = _mm512_broadcast_i32x4(
-      _mm_load_si128(reinterpret_cast<const __m128i*>(values)));
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(values)));
   constexpr bool kIQ4 = kKind == FormatKind::kIQ4_NL;
   constexpr bool kMin = kKind == FormatKind::kQ4_1;
   // The codes' bias: q4_0's nibble is w + 8, iq4_nl's looked-up w + 128,
@@ -91,7 +91,7 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         __m512i c = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (size_t h = 0; h < 4; ++h) {
-          const __m512i v = _mm512_load_si512(blk + 64 * h);
+          const __m512i v = _mm512_loadu_si512(blk + 64 * h);
           __m512i lo = _mm512_and_si512(v, lo4);
           __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
           if constexpr (kIQ4) {
@@ -105,14 +105,14 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
           c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
         }
         const __m512i s = _mm512_add_epi32(a, c);
-        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(
+        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(
             reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes)));
         const __m512 dx = _mm512_set1_ps(x.d[b]);
         const __m512 cd = _mm512_mul_ps(dw, dx);
         part[j] =
             _mm512_add_ps(part[j], _mm512_mul_ps(cd, _mm512_cvtepi32_ps(s)));
         if constexpr (kMin) {  // + (m * dx) * X, X x's code sum
-          const __m512 m = _mm512_cvtph_ps(_mm256_load_si256(
+          const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256(
               reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes + 32)));
           const __m512 xs = _mm512_set1_ps(static_cast<float>(x.sum[b]));
           part[j] =
@@ -140,9 +140,9 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
     for (size_t sb = 0; sb < ns; ++sb) {
       const uint8_t* base = r.block(p, sb);
-      const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(
+      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(base + kRepackQ4KD)));
-      const __m512 dmin = _mm512_cvtph_ps(_mm256_load_si256(
+      const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(base + kRepackQ4KDmin)));
 #pragma GCC unroll 8
       for (size_t j = 0; j < 8; ++j) {
@@ -153,7 +153,7 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
         __m512i c = _mm512_setzero_si512();
 #pragma GCC unroll 4
         for (size_t h = 0; h < 4; ++h) {
-          const __m512i v = _mm512_load_si512(blk + 64 * h);
+          const __m512i v = _mm512_loadu_si512(blk + 64 * h);
           const __m512i lo = _mm512_and_si512(v, lo4);
           const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
           int32_t x0, x1;
@@ -163,10 +163,10 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
           c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
         }
         const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
-            _mm_load_si128(reinterpret_cast<const __m128i*>(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KScales + 16 * j))));
         const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
-            _mm_load_si128(reinterpret_cast<const __m128i*>(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KMins + 16 * j))));
         const __m512 dx = _mm512_set1_ps(x.d[b]);
         const __m512 is =

@@ -40,12 +40,14 @@ struct RepackedNibbles {
   // padding); the blocks past the matrix's hold code 0 and scale 0. Q4_K:
   // the super-blocks, cols / 256.
   size_t blocks = 0;
-  // panels * blocks * block_bytes, 64-byte aligned: panel p, block b at
-  // (p * blocks + b) * block_bytes; within it byte 64 h + 4 r + t
-  // (h < 4, r < 16, t < 4) holds the code (nibble) of column 8 h + t of
-  // panel row r in its low 4 bits and that of column 8 h + 4 + t in its
-  // high 4 bits; then the 16 rows' block scales (f16, ggml's d; q4_1: then
-  // the 16 mins m). Rows past `rows` hold code 0 and scale (and min) 0.
+  // panels * blocks * block_bytes, the buffer 64-byte aligned but not the
+  // blocks (288, 320 and 2368 are not multiples of 64: the kernel's loads
+  // are unaligned ones): panel p, block b at (p * blocks + b) * block_bytes;
+  // within it byte 64 h + 4 r + t (h < 4, r < 16, t < 4) holds the code
+  // (nibble) of column 8 h + t of panel row r in its low 4 bits and that of
+  // column 8 h + 4 + t in its high 4 bits; then the 16 rows' block scales (f16,
+  // ggml's d; q4_1: then the 16 mins m). Rows past `rows` hold code 0 and scale
+  // (and min) 0.
   hwy::AlignedFreeUniquePtr<uint8_t[]> bytes;
   size_t size() const { return panels * blocks * block_bytes; }
   const uint8_t* block(size_t p, size_t b) const {
