@@ -2,6 +2,7 @@
 #include "kernels/gemm/dot_panel.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "kernels/formats/block_rows.h"
@@ -15,168 +16,58 @@ namespace {
 
 size_t Round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-float HalfAt(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return F16ToF32(h);
+// u's 32 codes (+ 128) of row r, block b into the interleaved layout: 4
+// bytes per group of 4 codes, 64 bytes apart.
+void StoreInterleaved(const uint8_t* u, size_t b, size_t r, DotPanel* p) {
+  uint8_t* dst = p->codes + b * kDotPanelBlockBytes + r * 4;
+  for (size_t g = 0; g < 8; ++g) std::memcpy(dst + g * 64, u + 4 * g, 4);
 }
 
-// One block of a format: its 32 codes as w + 128 (u8), its scale and min.
-template <FormatKind kKind>
-struct BlockCodes;
-
-template <>
-struct BlockCodes<FormatKind::kQ8_0> {
-  static constexpr size_t kBytes = kQ8_0BlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    for (size_t j = 0; j < 32; ++j) u[j] = blk[2 + j] ^ 0x80;
-    *dw = HalfAt(blk);
-    *mw = 0;
-  }
-};
-
-template <>
-struct BlockCodes<FormatKind::kI8Row> {
-  static constexpr size_t kBytes = kWeightBlock;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    for (size_t j = 0; j < 32; ++j) u[j] = blk[j] ^ 0x80;
-    *dw = 1.0f;
-    *mw = 0;
-  }
-};
-
-// The 16 nibble bytes at q: weight j < 16 the low nibble of byte j, weight
-// j >= 16 the high nibble of byte j - 16; u[j] = table[nibble] (+ the fifth
-// bit's 16 where qh is given).
-inline void Nibbles(const uint8_t* q, const uint8_t* table, uint8_t* u) {
-  for (size_t j = 0; j < 16; ++j) {
-    u[j] = table[q[j] & 0xF];
-    u[j + 16] = table[q[j] >> 4];
-  }
-}
-
-// table[n] = code(n) + 128 for codes given by a function of the nibble.
-struct NibbleTable {
-  uint8_t v[32];
-};
-template <class F>
-constexpr NibbleTable MakeTable(F code) {
-  NibbleTable t{};
-  for (int n = 0; n < 32; ++n) t.v[n] = static_cast<uint8_t>(code(n) + 128);
-  return t;
-}
-constexpr NibbleTable kQ4_0Table = MakeTable([](int n) { return n - 8; });
-constexpr NibbleTable kPlainTable = MakeTable([](int n) { return n; });
-constexpr NibbleTable kQ5_0Table = MakeTable([](int n) { return n - 16; });
-constexpr NibbleTable kIQ4NLTable =
-    MakeTable([](int n) { return n < 16 ? int{kIQ4NLValues[n]} : 0; });
-
-template <>
-struct BlockCodes<FormatKind::kQ4_0> {
-  static constexpr size_t kBytes = kNibbleBlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    Nibbles(blk + 2, kQ4_0Table.v, u);
-    *dw = HalfAt(blk);
-    *mw = 0;
-  }
-};
-
-template <>
-struct BlockCodes<FormatKind::kIQ4_NL> {
-  static constexpr size_t kBytes = kNibbleBlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    Nibbles(blk + 2, kIQ4NLTable.v, u);
-    *dw = HalfAt(blk);
-    *mw = 0;
-  }
-};
-
-template <>
-struct BlockCodes<FormatKind::kQins4> {
-  static constexpr size_t kBytes = kNibbleBlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    uint16_t h;
-    std::memcpy(&h, blk, 2);
-    uint8_t table[16];
-    for (size_t n = 0; n < 16; ++n)
-      table[n] = static_cast<uint8_t>(kQins4I8Values.v[h & 0xF][n] + 128);
-    Nibbles(blk + 2, table, u);
-    *dw = F16ToF32(static_cast<uint16_t>((h >> 4) << 3)) * (1.0f / 127);
-    *mw = 0;
-  }
-};
-
-template <>
-struct BlockCodes<FormatKind::kQ4_1> {
-  static constexpr size_t kBytes = kQ4_1BlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    Nibbles(blk + 4, kPlainTable.v, u);
-    *dw = HalfAt(blk);
-    *mw = HalfAt(blk + 2);
-  }
-};
-
-// The fifth bits: bit j of ggml's little-endian qh adds 16 to weight j.
-inline void FifthBits(const uint8_t* qh, uint8_t* u) {
-  const uint32_t bits = LoadLE32(qh);
-  for (size_t j = 0; j < 32; ++j)
-    u[j] = static_cast<uint8_t>(u[j] + ((bits >> j) & 1) * 16);
-}
-
-template <>
-struct BlockCodes<FormatKind::kQ5_0> {
-  static constexpr size_t kBytes = kQ5_0BlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    Nibbles(blk + 6, kQ5_0Table.v, u);
-    FifthBits(blk + 2, u);
-    *dw = HalfAt(blk);
-    *mw = 0;
-  }
-};
-
-template <>
-struct BlockCodes<FormatKind::kQ5_1> {
-  static constexpr size_t kBytes = kQ5_1BlockBytes;
-  static void Get(const uint8_t* blk, uint8_t* u, float* dw, float* mw) {
-    Nibbles(blk + 8, kPlainTable.v, u);
-    FifthBits(blk + 4, u);
-    *dw = HalfAt(blk);
-    *mw = HalfAt(blk + 2);
-  }
-};
-
-template <FormatKind kKind>
+// Rows [n0, n0 + cols) of a 32-block format: per block and row its 32
+// codes + 128 (a table lookup per nibble, or an xor), the fifth bits, 8
+// 4-byte copies into the interleaved layout, the scale and min.
 void PackRows(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
               DotPanel* p) {
-  using B = BlockCodes<kKind>;
+  const DotBlockLayout f = DotBlockLayoutOf(d.format.kind);
   for (size_t r = 0; r < cols; ++r) {
     const uint8_t* row = d.row(n0 + r);
     for (size_t b = 0; b < p->blocks; ++b) {
+      const uint8_t* blk = row + b * f.bytes;
+      const uint8_t* q = blk + f.codes;
       uint8_t u[32];
-      float dw, mw;
-      B::Get(row + b * B::kBytes, u, &dw, &mw);
-      uint8_t* dst = p->codes + b * kDotPanelBlockBytes + r * 4;
-      for (size_t g = 0; g < 8; ++g) std::memcpy(dst + g * 64, u + 4 * g, 4);
-      p->scale[b * kDotPanelRows + r] = dw;
-      p->min[b * kDotPanelRows + r] = mw;
+      if (const uint8_t* table = DotBlockTable(f, blk)) {
+        for (size_t j = 0; j < 16; ++j) {
+          u[j] = table[q[j] & 0xF];
+          u[j + 16] = table[q[j] >> 4];
+        }
+      } else {
+        for (size_t j = 0; j < 32; ++j) u[j] = q[j] ^ 0x80;
+      }
+      if (f.qh != 0) {  // bit j of ggml's little-endian qh adds 16
+        const uint32_t bits = LoadLE32(blk + f.qh);
+        for (size_t j = 0; j < 32; ++j)
+          u[j] = static_cast<uint8_t>(u[j] + ((bits >> j) & 1) * 16);
+      }
+      StoreInterleaved(u, b, r, p);
+      p->scale[b * kDotPanelRows + r] = DotBlockScale(f, blk);
+      p->min[b * kDotPanelRows + r] = DotBlockMin(f, blk);
     }
   }
 }
 
 // The K-quants: super-block s holds blocks 8 s .. 8 s + 7.
-template <size_t kSuperBytes>
 void PackKRows(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
                DotPanel* p) {
+  const size_t super = KQuantSuperBytes(d.format.kind);
   for (size_t r = 0; r < cols; ++r) {
     const uint8_t* row = d.row(n0 + r);
     for (size_t b = 0; b < p->blocks; ++b) {
       uint8_t u[32];
       const size_t e = b * kDotPanelRows + r;
-      KQuantDotBlock(d.format.kind, row + (b / 8) * kSuperBytes,
+      KQuantDotBlock(d.format.kind, row + (b / 8) * super,
                      static_cast<int>(b % 8), u, &p->scale[e], &p->sub[e],
                      &p->sub2[e], &p->min[e], &p->msub[e]);
-      uint8_t* dst = p->codes + b * kDotPanelBlockBytes + r * 4;
-      for (size_t g = 0; g < 8; ++g) std::memcpy(dst + g * 64, u + 4 * g, 4);
+      StoreInterleaved(u, b, r, p);
     }
   }
 }
@@ -272,14 +163,6 @@ size_t DotPanelBytes(size_t k) {
          5 * Round64(blocks * kDotPanelRows * sizeof(float));
 }
 
-Qins4U8Tables MakeQins4U8Tables() {
-  Qins4U8Tables t{};
-  for (size_t i = 0; i < 16; ++i)
-    for (size_t n = 0; n < 16; ++n)
-      t.v[i][n] = static_cast<uint8_t>(kQins4I8Values.v[i][n] + 128);
-  return t;
-}
-
 void PrepareDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
                      uint8_t* buffer, DotPanel* p) {
   const FormatKind kind = d.format.kind;
@@ -307,31 +190,10 @@ void PrepareDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
 void PackDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
                   uint8_t* buffer, DotPanel* p) {
   PrepareDotPanel(d, n0, cols, buffer, p);
-  switch (d.format.kind) {
-#define QINS_DOT_PANEL_CASE(K)               \
-  case FormatKind::K:                        \
-    PackRows<FormatKind::K>(d, n0, cols, p); \
-    break;
-    QINS_DOT_PANEL_CASE(kQ8_0)
-    QINS_DOT_PANEL_CASE(kI8Row)
-    QINS_DOT_PANEL_CASE(kQ4_0)
-    QINS_DOT_PANEL_CASE(kQ4_1)
-    QINS_DOT_PANEL_CASE(kQ5_0)
-    QINS_DOT_PANEL_CASE(kQ5_1)
-    QINS_DOT_PANEL_CASE(kIQ4_NL)
-    QINS_DOT_PANEL_CASE(kQins4)
-#undef QINS_DOT_PANEL_CASE
-    case FormatKind::kQ4_K:
-      PackKRows<q4_k::kBytes>(d, n0, cols, p);
-      break;
-    case FormatKind::kQ5_K:
-      PackKRows<q5_k::kBytes>(d, n0, cols, p);
-      break;
-    case FormatKind::kQ6_K:
-      PackKRows<q6_k::kBytes>(d, n0, cols, p);
-      break;
-    default:
-      break;
+  if (KQuantSuperBytes(d.format.kind) != 0) {
+    PackKRows(d, n0, cols, p);
+  } else {
+    PackRows(d, n0, cols, p);
   }
 }
 

@@ -15,10 +15,17 @@
 #ifndef QINS_KERNELS_GEMM_DOT_PANEL_H_
 #define QINS_KERNELS_GEMM_DOT_PANEL_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
+#include "kernels/formats/block_rows.h"
+#include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
+#include "kernels/formats/kquant_blocks.h"
 #include "kernels/formats/matrix_data.h"
+#include "kernels/formats/qins4_tables.h"
 #include "qins/format.h"
 
 namespace qins {
@@ -101,11 +108,110 @@ void PrepareDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
 void PackDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
                   uint8_t* buffer, DotPanel* p);
 
-// The 16 codes of each qins4 table as w + 128 (kQins4I8Values + 128).
-struct Qins4U8Tables {
-  uint8_t v[16][16];
+// Where a block of a 32-block format keeps what the packers read (both,
+// the scalar PackDotPanel and the SIMD GemmDotPack, from this one
+// description): its codes, either int8 (stored as code ^ 0x80 = w + 128) or
+// nibbles turned into w + 128 by a 16-entry table; ggml's qh (a fifth bit
+// adding 16 to weight j); its f16 scale at byte 0 (qins4: Qins4DotScale of
+// its header; i8row: 1, its row scale applies to y) and f16 min.
+struct DotBlockLayout {
+  size_t bytes = 0;                // per block
+  size_t codes = 0;                // offset of the codes or nibbles
+  size_t qh = 0;                   // offset of qh; 0: none
+  size_t min = 0;                  // offset of the f16 min; 0: none
+  const uint8_t* table = nullptr;  // nibbles: their 16 w + 128; null: int8
+  bool qins4 = false;              // table and scale from the header
+  bool unit_scale = false;         // i8row: dw = 1
 };
-Qins4U8Tables MakeQins4U8Tables();
+
+// The nibble formats' 16 codes + 128: q4_0 nibble - 8, q4_1 / q5_1 the
+// nibble (their fifth bit adds 16), q5_0 nibble - 16 (likewise); iq4_nl's
+// is kIQ4NLBiased (kernels/formats/iq4_nl_values.h).
+template <class F>
+constexpr std::array<uint8_t, 16> DotCodeTable(F code) {
+  std::array<uint8_t, 16> t{};
+  for (int n = 0; n < 16; ++n) t[n] = static_cast<uint8_t>(code(n) + 128);
+  return t;
+}
+alignas(16) inline constexpr auto kDotQ4_0Codes = DotCodeTable([](int n) {
+  return n - 8;
+});
+alignas(16) inline constexpr auto kDotPlainCodes = DotCodeTable([](int n) {
+  return n;
+});
+alignas(16) inline constexpr auto kDotQ5_0Codes = DotCodeTable([](int n) {
+  return n - 16;
+});
+
+// Precondition: HasDotPanel(kind) and not a K-quant. Inline: the packers
+// call these per block and row.
+inline DotBlockLayout DotBlockLayoutOf(FormatKind kind) {
+  DotBlockLayout f;
+  switch (kind) {
+    case FormatKind::kQ8_0:
+      f.bytes = kQ8_0BlockBytes, f.codes = 2;
+      break;
+    case FormatKind::kI8Row:
+      f.bytes = kWeightBlock, f.unit_scale = true;
+      break;
+    case FormatKind::kQ4_0:
+      f.bytes = kNibbleBlockBytes, f.codes = 2, f.table = kDotQ4_0Codes.data();
+      break;
+    case FormatKind::kIQ4_NL:
+      f.bytes = kNibbleBlockBytes, f.codes = 2, f.table = kIQ4NLBiased.v;
+      break;
+    case FormatKind::kQins4:
+      f.bytes = kNibbleBlockBytes, f.codes = 2, f.qins4 = true;
+      break;
+    case FormatKind::kQ4_1:
+      f.bytes = kQ4_1BlockBytes, f.codes = 4, f.min = 2;
+      f.table = kDotPlainCodes.data();
+      break;
+    case FormatKind::kQ5_0:
+      f.bytes = kQ5_0BlockBytes, f.codes = 6, f.qh = 2;
+      f.table = kDotQ5_0Codes.data();
+      break;
+    case FormatKind::kQ5_1:
+      f.bytes = kQ5_1BlockBytes, f.codes = 8, f.qh = 4, f.min = 2;
+      f.table = kDotPlainCodes.data();
+      break;
+    default:
+      break;
+  }
+  return f;
+}
+
+inline  // The block's 16-entry table (qins4: its header's kQins4Biased table;
+        // null for int8 codes), scale dw and min.
+    const uint8_t*
+    DotBlockTable(const DotBlockLayout& f, const uint8_t* blk) {
+  return f.qins4 ? kQins4Biased.v[blk[0] & 0xF] : f.table;
+}
+
+inline float DotBlockScale(const DotBlockLayout& f, const uint8_t* blk) {
+  if (f.unit_scale) return 1.0f;
+  uint16_t h;
+  std::memcpy(&h, blk, 2);
+  return f.qins4 ? Qins4DotScale(h) : F16ToF32(h);
+}
+
+inline float DotBlockMin(const DotBlockLayout& f, const uint8_t* blk) {
+  return f.min == 0 ? 0.0f : KQuantHalf(blk, f.min);
+}
+
+// Q4_K, Q5_K, Q6_K: bytes per super-block (8 blocks of 32); 0 otherwise.
+inline size_t KQuantSuperBytes(FormatKind kind) {
+  switch (kind) {
+    case FormatKind::kQ4_K:
+      return q4_k::kBytes;
+    case FormatKind::kQ5_K:
+      return q5_k::kBytes;
+    case FormatKind::kQ6_K:
+      return q6_k::kBytes;
+    default:
+      return 0;
+  }
+}
 
 }  // namespace qins
 

@@ -68,13 +68,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // formats a load, an and, a shift and 2 TableLookupBytes (vpshufb) from
 // the format's 16 codes + 128 (qins4: its block's table); q5_0 / q5_1 then
 // 2 LoadMaskBits and 2 masked adds of 16 for the fifth bits.
-struct DotPackBlock {
-  const uint8_t* table;  // nibble formats: 16 codes + 128 (null: int8 codes)
-  size_t codes;          // offset of the codes (nibbles) in the block
-  size_t qh;             // offset of ggml's qh (0: none)
-};
-
-HWY_INLINE void DotBlockU8(const uint8_t* blk, const DotPackBlock& f,
+HWY_INLINE void DotBlockU8(const uint8_t* blk, const DotBlockLayout& f,
                            const uint8_t* table, uint8_t* HWY_RESTRICT u) {
   const hn::CappedTag<uint8_t, 16> d8;
   if (table == nullptr) {
@@ -163,63 +157,10 @@ HWY_NOINLINE void GemmDotPack(const QuantizedMatrix::Data& d, size_t n0,
                               size_t cols, uint8_t* buffer, DotPanel* p) {
   PrepareDotPanel(d, n0, cols, buffer, p);
   const FormatKind kind = d.format.kind;
-  static const Qins4U8Tables kQins4 = MakeQins4U8Tables();
-  HWY_ALIGN static constexpr uint8_t kQ4_0[16] = {120, 121, 122, 123, 124, 125,
-                                                  126, 127, 128, 129, 130, 131,
-                                                  132, 133, 134, 135};
-  HWY_ALIGN static constexpr uint8_t kPlain[16] = {128, 129, 130, 131, 132, 133,
-                                                   134, 135, 136, 137, 138, 139,
-                                                   140, 141, 142, 143};
-  HWY_ALIGN static constexpr uint8_t kQ5_0[16] = {112, 113, 114, 115, 116, 117,
-                                                  118, 119, 120, 121, 122, 123,
-                                                  124, 125, 126, 127};
-  static const uint8_t* const kIQ4 = [] {
-    static uint8_t t[16];
-    for (int n = 0; n < 16; ++n)
-      t[n] = static_cast<uint8_t>(kIQ4NLValues[n] + 128);
-    return t;
-  }();
-  DotPackBlock f{nullptr, 0, 0};
-  size_t bytes = 0;
-  size_t super = 0;  // K-quants: bytes per super-block (8 blocks)
-  bool qins4 = false, has_min = false;
-  switch (kind) {
-    case FormatKind::kQ8_0:
-      f = {nullptr, 2, 0}, bytes = kQ8_0BlockBytes;
-      break;
-    case FormatKind::kI8Row:
-      f = {nullptr, 0, 0}, bytes = kWeightBlock;
-      break;
-    case FormatKind::kQ4_0:
-      f = {kQ4_0, 2, 0}, bytes = kNibbleBlockBytes;
-      break;
-    case FormatKind::kIQ4_NL:
-      f = {kIQ4, 2, 0}, bytes = kNibbleBlockBytes;
-      break;
-    case FormatKind::kQins4:
-      f = {nullptr, 2, 0}, bytes = kNibbleBlockBytes, qins4 = true;
-      break;
-    case FormatKind::kQ4_1:
-      f = {kPlain, 4, 0}, bytes = kQ4_1BlockBytes, has_min = true;
-      break;
-    case FormatKind::kQ5_0:
-      f = {kQ5_0, 6, 2}, bytes = kQ5_0BlockBytes;
-      break;
-    case FormatKind::kQ5_1:
-      f = {kPlain, 8, 4}, bytes = kQ5_1BlockBytes, has_min = true;
-      break;
-    case FormatKind::kQ4_K:
-      super = q4_k::kBytes;
-      break;
-    case FormatKind::kQ5_K:
-      super = q5_k::kBytes;
-      break;
-    case FormatKind::kQ6_K:
-      super = q6_k::kBytes;
-      break;
-    default:
-      HWY_ASSERT(false);
-  }
+  // K-quants: bytes per super-block (8 blocks); the others: their layout.
+  const size_t super = KQuantSuperBytes(kind);
+  const DotBlockLayout f =
+      super != 0 ? DotBlockLayout{} : DotBlockLayoutOf(kind);
   const hn::CappedTag<uint32_t, 8> d32;
   const size_t N = hn::Lanes(d32);
   HWY_ALIGN uint8_t stage[kDotPanelRows][32];
@@ -239,22 +180,10 @@ HWY_NOINLINE void GemmDotPack(const QuantizedMatrix::Data& d, size_t n0,
                       &p->sub[e], &p->sub2[e], &p->min[e], &p->msub[e]);
     }
     for (size_t r = 0; r < cols && super == 0; ++r) {
-      const uint8_t* blk = d.row(n0 + r) + b * bytes;
-      uint16_t h;
-      memcpy(&h, blk, 2);
-      float dw;
-      if (qins4) {
-        dw = F16ToF32(static_cast<uint16_t>((h >> 4) << 3)) * (1.0f / 127);
-        DotBlockU8(blk, f, kQins4.v[h & 0xF], stage[r]);
-      } else {
-        dw = f.codes == 0 ? 1.0f : F16ToF32(h);
-        DotBlockU8(blk, f, f.table, stage[r]);
-      }
-      p->scale[b * kDotPanelRows + r] = dw;
-      if (has_min) {
-        memcpy(&h, blk + 2, 2);
-        p->min[b * kDotPanelRows + r] = F16ToF32(h);
-      }
+      const uint8_t* blk = d.row(n0 + r) + b * f.bytes;
+      DotBlockU8(blk, f, DotBlockTable(f, blk), stage[r]);
+      p->scale[b * kDotPanelRows + r] = DotBlockScale(f, blk);
+      p->min[b * kDotPanelRows + r] = DotBlockMin(f, blk);
     }
     uint8_t* out = p->codes + b * kDotPanelBlockBytes;
     for (size_t q4 = 0; q4 < groups4; ++q4) {

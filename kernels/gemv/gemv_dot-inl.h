@@ -328,21 +328,8 @@ QINS_DOT_ATTR HWY_INLINE __m256 GroupQins4Scales(const uint8_t* grp,
 }
 
 #if HWY_TARGET == HWY_AVX3_DL
-// qins4's int8 values + 128 (1..255: vpdpbusd's unsigned operand), per table.
-struct Qins4BiasedTables {
-  alignas(16) uint8_t v[16][16];
-};
-constexpr Qins4BiasedTables MakeQins4BiasedTables() {
-  Qins4BiasedTables t{};
-  for (int s = 0; s < 16; ++s) {
-    for (int n = 0; n < 16; ++n)
-      t.v[s][n] = static_cast<uint8_t>(kQins4I8Values.v[s][n] + 128);
-  }
-  return t;
-}
-inline constexpr Qins4BiasedTables kQins4Biased = MakeQins4BiasedTables();
-
-// The biased table of the qins4 block at `blk` (its header's low 4 bits).
+// The biased table (kQins4Biased, kernels/formats/qins4_tables.h) of the qins4
+// block at `blk` (its header's low 4 bits).
 QINS_DOT_ATTR HWY_INLINE __m128i Qins4BiasedTable(const uint8_t* blk) {
   return _mm_load_si128(
       reinterpret_cast<const __m128i*>(kQins4Biased.v[blk[0] & 0xF]));

@@ -61,18 +61,44 @@ QINS_REPACK_ATTR HWY_INLINE void StorePanelY(const __m512* part,
   _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
 }
 
+// The int32 sums of one block (32 columns) of a 16-row panel: 4 loads, per
+// load an and, a shift and an and (kLookup: + 2 vpshufb through `table`),
+// 2 vpdpbusd with x's broadcast dwords, in two chains (one from `init`, the
+// bias) added at the end.
+template <bool kLookup>
+QINS_REPACK_ATTR HWY_INLINE __m512i NibbleBlockDot(const uint8_t* blk,
+                                                   const int8_t* xq,
+                                                   __m512i init,
+                                                   __m512i table) {
+  const __m512i lo4 = _mm512_set1_epi8(0x0F);
+  __m512i a = init;
+  __m512i c = _mm512_setzero_si512();
+#pragma GCC unroll 4
+  for (size_t h = 0; h < 4; ++h) {
+    const __m512i v = _mm512_loadu_si512(blk + 64 * h);
+    __m512i lo = _mm512_and_si512(v, lo4);
+    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
+    if constexpr (kLookup) {
+      lo = _mm512_shuffle_epi8(table, lo);
+      hi = _mm512_shuffle_epi8(table, hi);
+    }
+    int32_t x0, x1;
+    memcpy(&x0, xq + 8 * h, 4);
+    memcpy(&x1, xq + 8 * h + 4, 4);
+    a = _mm512_dpbusd_epi32(a, lo, _mm512_set1_epi32(x0));
+    c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
+  }
+  return _mm512_add_epi32(a, c);
+}
+
 // kKind: q4_0, iq4_nl or q4_1.
 template <FormatKind kKind>
 QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
                                          const Q8Blocks& x, size_t p0,
                                          size_t p1, float* HWY_RESTRICT y) {
   const size_t nb = r.blocks;
-  const __m512i lo4 = _mm512_set1_epi8(0x0F);
-  alignas(16) uint8_t values[16];
-  for (int n = 0; n < 16; ++n)
-    values[n] = static_cast<uint8_t>(kIQ4NLValues[n] + 128);
   const __m512i table = _mm512_broadcast_i32x4(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(values)));
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
   constexpr bool kIQ4 = kKind == FormatKind::kIQ4_NL;
   constexpr bool kMin = kKind == FormatKind::kQ4_1;
   // The codes' bias: q4_0's nibble is w + 8, iq4_nl's looked-up w + 128,
@@ -87,24 +113,8 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         const size_t b = b0 + j;
         const uint8_t* blk = r.block(p, b);
         const int8_t* xq = x.q + b * 32;
-        __m512i a = _mm512_set1_epi32(bias * x.sum[b]);
-        __m512i c = _mm512_setzero_si512();
-#pragma GCC unroll 4
-        for (size_t h = 0; h < 4; ++h) {
-          const __m512i v = _mm512_loadu_si512(blk + 64 * h);
-          __m512i lo = _mm512_and_si512(v, lo4);
-          __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
-          if constexpr (kIQ4) {
-            lo = _mm512_shuffle_epi8(table, lo);
-            hi = _mm512_shuffle_epi8(table, hi);
-          }
-          int32_t x0, x1;
-          memcpy(&x0, xq + 8 * h, 4);
-          memcpy(&x1, xq + 8 * h + 4, 4);
-          a = _mm512_dpbusd_epi32(a, lo, _mm512_set1_epi32(x0));
-          c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
-        }
-        const __m512i s = _mm512_add_epi32(a, c);
+        const __m512i s = NibbleBlockDot<kIQ4>(
+            blk, xq, _mm512_set1_epi32(bias * x.sum[b]), table);
         const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(
             reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes)));
         const __m512 dx = _mm512_set1_ps(x.d[b]);
@@ -134,7 +144,6 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
                                       const Q8Blocks& x, size_t p0, size_t p1,
                                       float* HWY_RESTRICT y) {
   const size_t ns = r.blocks;
-  const __m512i lo4 = _mm512_set1_epi8(0x0F);
   for (size_t p = p0; p < p1; ++p) {
     __m512 part[8];
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
@@ -149,19 +158,8 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
         const size_t b = 8 * sb + j;
         const uint8_t* blk = base + j * kRepackCodeBytes;
         const int8_t* xq = x.q + b * 32;
-        __m512i a = _mm512_setzero_si512();
-        __m512i c = _mm512_setzero_si512();
-#pragma GCC unroll 4
-        for (size_t h = 0; h < 4; ++h) {
-          const __m512i v = _mm512_loadu_si512(blk + 64 * h);
-          const __m512i lo = _mm512_and_si512(v, lo4);
-          const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
-          int32_t x0, x1;
-          memcpy(&x0, xq + 8 * h, 4);
-          memcpy(&x1, xq + 8 * h + 4, 4);
-          a = _mm512_dpbusd_epi32(a, lo, _mm512_set1_epi32(x0));
-          c = _mm512_dpbusd_epi32(c, hi, _mm512_set1_epi32(x1));
-        }
+        const __m512i s = NibbleBlockDot<false>(blk, xq, _mm512_setzero_si512(),
+                                                _mm512_setzero_si512());
         const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KScales + 16 * j))));
@@ -169,8 +167,7 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KMins + 16 * j))));
         const __m512 dx = _mm512_set1_ps(x.d[b]);
-        const __m512 is =
-            _mm512_mul_ps(sc, _mm512_cvtepi32_ps(_mm512_add_epi32(a, c)));
+        const __m512 is = _mm512_mul_ps(sc, _mm512_cvtepi32_ps(s));
         part[j] =
             _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(d, dx), is));
         const __m512 ms =

@@ -15,6 +15,17 @@
 namespace qins {
 namespace {
 
+// The 32 codes (nibbles) of panel row i of one block into its 256 bytes:
+// byte 64 h + 4 i + t holds column 8 h + t low, 8 h + 4 + t high.
+void PutCodes(const uint8_t* code, size_t i, uint8_t* out) {
+  for (size_t h = 0; h < 4; ++h) {
+    for (size_t t = 0; t < 4; ++t) {
+      out[64 * h + 4 * i + t] =
+          static_cast<uint8_t>(code[8 * h + t] | (code[8 * h + 4 + t] << 4));
+    }
+  }
+}
+
 // Panel p of W into the copy: for each block, each row's 16 nibble bytes
 // (ggml's order: column j < 16 the low nibble of byte j, j >= 16 the high
 // nibble of byte j - 16) regrouped by columns 8 h + t and 8 h + 4 + t, and
@@ -35,12 +46,7 @@ void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
         code[j] = qs[j] & 0xF;
         code[j + 16] = qs[j] >> 4;
       }
-      for (size_t h = 0; h < 4; ++h) {
-        for (size_t t = 0; t < 4; ++t) {
-          out[64 * h + 4 * i + t] = static_cast<uint8_t>(
-              code[8 * h + t] | (code[8 * h + 4 + t] << 4));
-        }
-      }
+      PutCodes(code, i, out);
       std::memcpy(out + kRepackCodeBytes + 2 * i, blk, 2);
       if (q4_1) std::memcpy(out + kRepackCodeBytes + 32 + 2 * i, blk + 2, 2);
     }
@@ -65,12 +71,7 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
         uint8_t code[32];
         for (size_t l = 0; l < 32; ++l) code[l] = (qs[l] >> shift) & 0xF;
         uint8_t* blk = out + j * kRepackCodeBytes;
-        for (size_t h = 0; h < 4; ++h) {
-          for (size_t t = 0; t < 4; ++t) {
-            blk[64 * h + 4 * i + t] = static_cast<uint8_t>(
-                code[8 * h + t] | (code[8 * h + 4 + t] << 4));
-          }
-        }
+        PutCodes(code, i, blk);
         int sc, m;
         Q4KScaleMin(sb + q4_k::kScales, j, &sc, &m);
         out[kRepackQ4KScales + 16 * j + i] = static_cast<uint8_t>(sc);
