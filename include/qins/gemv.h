@@ -120,9 +120,9 @@ struct GemvOptions {
 // Gemv's kDot then reads instead of the rows on the targets with a kernel
 // for it (AVX3_DL; the others ignore it): the same bits, fewer instructions
 // per weight (docs/gemv.md). It costs RepackedBytes(w) of memory, about
-// the size of w's codes; nothing else changes. Formats: q4_0, q4_1, iq4_nl
-// and q4_k (HasRepack); another format is an error. Thread-safe and idempotent:
-// a second call returns Ok at once.
+// the size of w's codes; nothing else changes. Formats: q4_0, q4_1,
+// iq4_nl, q4_k and qins4 (HasRepack); another format is an error.
+// Thread-safe and idempotent: a second call returns Ok at once.
 QINS_API Status Repack(const Context& ctx, const QuantizedMatrix& w);
 QINS_API bool HasRepack(const Format& f);
 // Bytes of w's interleaved copy; 0 if it has none.

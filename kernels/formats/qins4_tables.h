@@ -93,6 +93,36 @@ constexpr Qins4BiasedTables MakeQins4BiasedTables() {
 }
 inline constexpr Qins4BiasedTables kQins4Biased = MakeQins4BiasedTables();
 
+// The positive halves of all 16 tables in one 128-entry table, + 128:
+// kQins4BiasedPositive.v[t << 3 | m] = 128 + kQins4I8Values[t][m], m < 8.
+// A 7-bit index (table, magnitude) then reaches every value with one
+// two-register byte permute (vpermi2b, the repacked GEMV); the sign half
+// is its negation mod 256: 128 - v = 256 - (128 + v), also for m = 0.
+struct Qins4BiasedPositiveTable {
+  alignas(64) uint8_t v[128];
+};
+constexpr Qins4BiasedPositiveTable MakeQins4BiasedPositive() {
+  Qins4BiasedPositiveTable t{};
+  for (int s = 0; s < 16; ++s) {
+    for (int m = 0; m < 8; ++m) t.v[s * 8 + m] = kQins4Biased.v[s][m];
+  }
+  return t;
+}
+inline constexpr Qins4BiasedPositiveTable kQins4BiasedPositive =
+    MakeQins4BiasedPositive();
+constexpr bool Qins4TablesAreSignSymmetric() {
+  for (int s = 0; s < 16; ++s) {
+    for (int m = 0; m < 8; ++m) {
+      if (static_cast<uint8_t>(256 - kQins4Biased.v[s][m]) !=
+          kQins4Biased.v[s][8 + m])
+        return false;
+    }
+  }
+  return true;
+}
+static_assert(Qins4TablesAreSignSymmetric(),
+              "the repacked GEMV negates the positive half for sign 1");
+
 // The `dot` block weight of a qins4 block with header h (above):
 // fl(F16ToF32((h >> 4) << 3) * fl(1.0f / 127)).
 inline float Qins4DotScale(uint16_t h) {

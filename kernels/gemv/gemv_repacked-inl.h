@@ -1,26 +1,29 @@
 // Per-target `dot` GEMV kernel over qins::Repack's interleaved copy of a
-// q4_0, q4_1 or iq4_nl matrix (kernels/gemv/repacked_nibbles.h). Included once
-// per target by dispatch/gemv_dispatch.cc; only AVX3_DL has one (the table's
-// entry is null elsewhere, and Gemv then reads the rows as usual).
+// q4_0, q4_1, iq4_nl, q4_k or qins4 matrix (kernels/gemv/repacked_nibbles.h).
+// Included once per target by dispatch/gemv_dispatch.cc; only AVX3_DL has
+// one (the table's entry is null elsewhere, and Gemv then reads the rows as
+// usual).
 //
 // Numerics: those of the `dot` GEMV (kernels/gemv/gemv_dot-inl.h), bit for
 // bit: per block the exact int32 S = sum w_j q_j, then P[b % 8] = P[b % 8] +
 // (dw * dx) * (float)S (q4_1: then P[b % 8] + (m * dx) * (float)X, X x's
-// code sum), y = ((P0 + P4) + (P2 + P6)) + ((P1 + P5) + (P3 +
-// P7)); the blocks past the matrix (padding to 8) hold scale 0 and add +0.
-// tests/kernels/gemv/gemv_repacked_test.cc checks equality with the
-// row kernel on every target.
+// code sum; qins4: dw = Qins4DotScale of the header), y = ((P0 + P4) + (P2
+// + P6)) + ((P1 + P5) + (P3 + P7)); the blocks past the matrix (padding to
+// 8) hold scale 0 and add +0. tests/kernels/gemv/gemv_repacked_test.cc
+// checks equality with the row kernel on every target.
 //
 // AVX3_DL, one int32 lane per row of a 16-row panel. Per block of 32
-// columns and 16 rows (512 weights): 4 aligned 64-byte loads; per load an
-// and, a 16-bit shift and an and (iq4_nl: + 2 vpshufb from its 16 values
-// + 128), giving 2 groups of 4 codes per row, each into a vpdpbusd with x's
-// broadcast dword (q4_0's nibble is w + 8: the int32 sum starts at -8 times
-// x's code sum; iq4_nl's w + 128 at -128 times it); then an add of the two
-// sums, the 16 f16 scales converted (vcvtph2ps), 2 multiplies, a convert
-// and the add into P: ~27 ops per 512 weights (iq4_nl ~35, q4_1 ~32),
-// against the
-// row kernel's ~6 per 32 weights and row (~96 per 512).
+// columns and 16 rows (512 weights): 4 64-byte loads (unaligned: the blocks
+// are 288 or 320 bytes); per load an and, a 16-bit shift and an and
+// (iq4_nl: + 2 vpshufb from its 16 values + 128; qins4: + 2 x 5 ops of
+// Qins4Lookup, each row's table through one vpermi2b), giving 2 groups of 4
+// codes per row, each into a vpdpbusd with x's broadcast dword (q4_0's
+// nibble is w + 8: the int32 sum starts at -8 times x's code sum; iq4_nl's
+// and qins4's w + 128 at -128 times it); then an add of the two sums, the
+// 16 f16 scales converted (vcvtph2ps), 2 multiplies, a convert and the add
+// into P: ~27 ops per 512 weights (iq4_nl ~35, q4_1 ~32, qins4 ~72 with its
+// per-block table and scale unpack of ~8), against the row kernel's ~6 per
+// 32 weights and row (~96 per 512; qins4's ~8, ~128).
 
 #if defined(QINS_KERNELS_GEMV_GEMV_REPACKED_INL_H_) == \
     defined(HWY_TARGET_TOGGLE)
@@ -36,6 +39,7 @@
 
 #include "hwy/highway.h"
 #include "kernels/formats/iq4_nl_values.h"
+#include "kernels/formats/qins4_tables.h"
 #include "kernels/gemv/quantize_x.h"
 #include "kernels/gemv/repacked_nibbles.h"
 
@@ -61,15 +65,39 @@ QINS_REPACK_ATTR HWY_INLINE void StorePanelY(const __m512* part,
   _mm512_mask_storeu_ps(y + row0, static_cast<__mmask16>((1u << n) - 1), v);
 }
 
+// How a repacked nibble becomes vpdpbusd's unsigned operand.
+enum class NibbleLookup {
+  kNone,     // q4_0, q4_1, q4_k: the nibble itself
+  kShuffle,  // iq4_nl: one 16-entry table for all rows (vpshufb)
+  kQins4,    // qins4: each row's block has its own table (vpermi2b)
+};
+
+// qins4's lookup of 64 nibbles (n, in the low 4 bits of each byte, sign <<
+// 3 | m) for the 16 rows of a panel: index (table << 3 | m) into
+// kQins4BiasedPositive (pos_lo, pos_hi: its two 64-byte halves), tsh
+// holding each row's table << 3 in its 4 bytes; then 128 + v negated mod
+// 256 where the sign bit is set (the table is sign-symmetric,
+// qins4_tables.h): and, or, vpermi2b, vptestmb, masked subtract.
+QINS_REPACK_ATTR HWY_INLINE __m512i Qins4Lookup(__m512i n, __m512i tsh,
+                                                __m512i pos_lo,
+                                                __m512i pos_hi) {
+  const __m512i idx =
+      _mm512_or_si512(_mm512_and_si512(n, _mm512_set1_epi8(7)), tsh);
+  const __m512i v = _mm512_permutex2var_epi8(pos_lo, idx, pos_hi);
+  const __mmask64 neg = _mm512_test_epi8_mask(n, _mm512_set1_epi8(8));
+  return _mm512_mask_sub_epi8(v, neg, _mm512_setzero_si512(), v);
+}
+
 // The int32 sums of one block (32 columns) of a 16-row panel: 4 loads, per
-// load an and, a shift and an and (kLookup: + 2 vpshufb through `table`),
-// 2 vpdpbusd with x's broadcast dwords, in two chains (one from `init`, the
-// bias) added at the end.
-template <bool kLookup>
+// load an and, a shift and an and (kShuffle: + 2 vpshufb through t0;
+// kQins4: + 2 Qins4Lookup through t0, t1 and tsh), 2 vpdpbusd with x's
+// broadcast dwords, in two chains (one from `init`, the bias) added at the
+// end.
+template <NibbleLookup kLookup>
 QINS_REPACK_ATTR HWY_INLINE __m512i NibbleBlockDot(const uint8_t* blk,
                                                    const int8_t* xq,
-                                                   __m512i init,
-                                                   __m512i table) {
+                                                   __m512i init, __m512i t0,
+                                                   __m512i t1, __m512i tsh) {
   const __m512i lo4 = _mm512_set1_epi8(0x0F);
   __m512i a = init;
   __m512i c = _mm512_setzero_si512();
@@ -78,9 +106,12 @@ QINS_REPACK_ATTR HWY_INLINE __m512i NibbleBlockDot(const uint8_t* blk,
     const __m512i v = _mm512_loadu_si512(blk + 64 * h);
     __m512i lo = _mm512_and_si512(v, lo4);
     __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
-    if constexpr (kLookup) {
-      lo = _mm512_shuffle_epi8(table, lo);
-      hi = _mm512_shuffle_epi8(table, hi);
+    if constexpr (kLookup == NibbleLookup::kShuffle) {
+      lo = _mm512_shuffle_epi8(t0, lo);
+      hi = _mm512_shuffle_epi8(t0, hi);
+    } else if constexpr (kLookup == NibbleLookup::kQins4) {
+      lo = Qins4Lookup(lo, tsh, t0, t1);
+      hi = Qins4Lookup(hi, tsh, t0, t1);
     }
     int32_t x0, x1;
     memcpy(&x0, xq + 8 * h, 4);
@@ -91,19 +122,26 @@ QINS_REPACK_ATTR HWY_INLINE __m512i NibbleBlockDot(const uint8_t* blk,
   return _mm512_add_epi32(a, c);
 }
 
-// kKind: q4_0, iq4_nl or q4_1.
+// kKind: q4_0, iq4_nl, q4_1 or qins4.
 template <FormatKind kKind>
 QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
                                          const Q8Blocks& x, size_t p0,
                                          size_t p1, float* HWY_RESTRICT y) {
   const size_t nb = r.blocks;
-  const __m512i table = _mm512_broadcast_i32x4(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
   constexpr bool kIQ4 = kKind == FormatKind::kIQ4_NL;
+  constexpr bool kQins4 = kKind == FormatKind::kQins4;
   constexpr bool kMin = kKind == FormatKind::kQ4_1;
-  // The codes' bias: q4_0's nibble is w + 8, iq4_nl's looked-up w + 128,
-  // q4_1's nibble is w.
-  const int32_t bias = kIQ4 ? -128 : kMin ? 0 : -8;
+  constexpr NibbleLookup kLookup = kIQ4     ? NibbleLookup::kShuffle
+                                   : kQins4 ? NibbleLookup::kQins4
+                                            : NibbleLookup::kNone;
+  const __m512i t0 =
+      kQins4 ? _mm512_loadu_si512(kQins4BiasedPositive.v)
+             : _mm512_broadcast_i32x4(_mm_loadu_si128(
+                   reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
+  const __m512i t1 = _mm512_loadu_si512(kQins4BiasedPositive.v + 64);
+  // The codes' bias: q4_0's nibble is w + 8, iq4_nl's and qins4's
+  // looked-up w + 128, q4_1's nibble is w.
+  const int32_t bias = kIQ4 || kQins4 ? -128 : kMin ? 0 : -8;
   for (size_t p = p0; p < p1; ++p) {
     __m512 part[8];
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
@@ -113,10 +151,30 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         const size_t b = b0 + j;
         const uint8_t* blk = r.block(p, b);
         const int8_t* xq = x.q + b * 32;
-        const __m512i s = NibbleBlockDot<kIQ4>(
-            blk, xq, _mm512_set1_epi32(bias * x.sum[b]), table);
-        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes)));
+        const __m256i h16 = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes));
+        __m512i tsh = _mm512_setzero_si512();
+        __m512 dw;
+        if constexpr (kQins4) {
+          // Row r's table << 3 in the 4 bytes of dword r (the table < 16,
+          // so times 0x01010101 never carries); its 12-bit scale as the f16
+          // bits (h & 0xFFF0) >> 1, times fl(1/127): Qins4DotScale.
+          const __m512i t =
+              _mm512_slli_epi32(_mm512_and_si512(_mm512_cvtepu16_epi32(h16),
+                                                 _mm512_set1_epi32(0xF)),
+                                3);
+          tsh = _mm512_mullo_epi32(t, _mm512_set1_epi32(0x01010101));
+          dw = _mm512_mul_ps(
+              _mm512_cvtph_ps(_mm256_srli_epi16(
+                  _mm256_and_si256(
+                      h16, _mm256_set1_epi16(static_cast<int16_t>(0xFFF0))),
+                  1)),
+              _mm512_set1_ps(1.0f / 127));
+        } else {
+          dw = _mm512_cvtph_ps(h16);
+        }
+        const __m512i s = NibbleBlockDot<kLookup>(
+            blk, xq, _mm512_set1_epi32(bias * x.sum[b]), t0, t1, tsh);
         const __m512 dx = _mm512_set1_ps(x.d[b]);
         const __m512 cd = _mm512_mul_ps(dw, dx);
         part[j] =
@@ -158,8 +216,9 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
         const size_t b = 8 * sb + j;
         const uint8_t* blk = base + j * kRepackCodeBytes;
         const int8_t* xq = x.q + b * 32;
-        const __m512i s = NibbleBlockDot<false>(blk, xq, _mm512_setzero_si512(),
-                                                _mm512_setzero_si512());
+        const __m512i zero = _mm512_setzero_si512();
+        const __m512i s = NibbleBlockDot<NibbleLookup::kNone>(blk, xq, zero,
+                                                              zero, zero, zero);
         const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KScales + 16 * j))));
@@ -189,6 +248,8 @@ void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
     GemvRepackedPanels<FormatKind::kIQ4_NL>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_1) {
     GemvRepackedPanels<FormatKind::kQ4_1>(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kQins4) {
+    GemvRepackedPanels<FormatKind::kQins4>(r, x, p0, p1, y);
   } else {
     GemvRepackedPanels<FormatKind::kQ4_0>(r, x, p0, p1, y);
   }

@@ -29,7 +29,8 @@ void PutCodes(const uint8_t* code, size_t i, uint8_t* out) {
 // Panel p of W into the copy: for each block, each row's 16 nibble bytes
 // (ggml's order: column j < 16 the low nibble of byte j, j >= 16 the high
 // nibble of byte j - 16) regrouped by columns 8 h + t and 8 h + 4 + t, and
-// its f16 scale. Scalar: ~64 byte ops per block and row, once per matrix.
+// its f16 scale (qins4: its 16-bit header, 12-bit scale and table).
+// Scalar: ~64 byte ops per block and row, once per matrix.
 void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
   const size_t data_blocks = (d.cols + kWeightBlock - 1) / kWeightBlock;
   for (size_t b = 0; b < data_blocks; ++b) {
@@ -87,7 +88,8 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
-         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ4_K;
+         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ4_K ||
+         f.kind == FormatKind::kQins4;
 }
 
 size_t RepackedBytes(const QuantizedMatrix& w) {
@@ -100,8 +102,8 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (w.empty()) return InvalidArgument("Repack: empty matrix");
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
-                           "' has no interleaved copy (q4_0, q4_1, iq4_nl "
-                           "and q4_k do)");
+                           "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
+                           "q4_k and qins4 do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {

@@ -2,7 +2,7 @@
 // "repack"): 16 rows per panel, per block of 32 columns the 16 rows' nibbles
 // arranged so that one 64-byte load holds 8 codes of each row (two groups
 // of 4: the low nibbles one group, the high nibbles the next), then the 16
-// rows' f16 block scales. A vpdpbusd then multiplies 16 rows by one
+// rows' f16 block scales (qins4: 16-bit headers). A vpdpbusd then multiplies 16 rows by one
 // broadcast dword of x, with no per-row horizontal sums
 // (kernels/gemv/gemv_repacked-inl.h). Built once per matrix by qins::Repack
 // (qins/gemv.h) and shared by its copies.
@@ -19,7 +19,7 @@ namespace qins {
 
 inline constexpr size_t kRepackRows = 16;
 // Bytes per (panel, block): 256 of nibbles, 32 of f16 scales (q4_1: then 32
-// of f16 mins).
+// of f16 mins; qins4: 32 of headers).
 inline constexpr size_t kRepackCodeBytes = 256;
 // Q4_K: per (panel, super-block of 256 columns) 8 blocks of codes as above,
 // then the 16 rows' 6-bit scales (u8, [block][row]), their 6-bit mins
@@ -31,7 +31,7 @@ inline constexpr size_t kRepackQ4KDmin = kRepackQ4KD + 32;        // 2336
 inline constexpr size_t kRepackQ4KBytes = kRepackQ4KDmin + 32;    // 2368
 
 struct RepackedNibbles {
-  FormatKind kind = FormatKind::kQ4_0;  // q4_0, q4_1, iq4_nl or q4_k
+  FormatKind kind = FormatKind::kQ4_0;  // q4_0, q4_1, iq4_nl, q4_k or qins4
   // per (panel, block): 288 (q4_1: 320; q4_k: per super-block, 2368)
   size_t block_bytes = 0;
   size_t rows = 0, cols = 0;
@@ -46,8 +46,9 @@ struct RepackedNibbles {
   // within it byte 64 h + 4 r + t (h < 4, r < 16, t < 4) holds the code
   // (nibble) of column 8 h + t of panel row r in its low 4 bits and that of
   // column 8 h + 4 + t in its high 4 bits; then the 16 rows' block scales (f16,
-  // ggml's d; q4_1: then the 16 mins m). Rows past `rows` hold code 0 and scale
-  // (and min) 0.
+  // ggml's d; q4_1: then the 16 mins m; qins4: the 16 headers, scale12 << 4
+  // | table). Rows past `rows` hold code 0 and scale (and min) 0 (qins4:
+  // header 0, scale 0 with table 0).
   hwy::AlignedFreeUniquePtr<uint8_t[]> bytes;
   size_t size() const { return panels * blocks * block_bytes; }
   const uint8_t* block(size_t p, size_t b) const {

@@ -35,7 +35,7 @@ std::vector<float> DotY(const Context& ctx, const QuantizedMatrix& q,
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
     const bool q4k = f.kind == FormatKind::kQ4_K;
@@ -78,7 +78,7 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -87,6 +87,57 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
     ASSERT_TRUE(Repack(ctx, *q).ok());
     EXPECT_EQ(
         0, std::memcmp(before.data(), DotY(ctx, *q, x.data()).data(), n * 4));
+  }
+}
+
+// qins4 from raw bytes: random nibbles and headers, so every block picks
+// one of the 16 tables at random (a row's table applied to another row, or
+// a sign not negated, changes y) with random 12-bit scales (zero, subnormal
+// and the largest finite included); row 0 all ones (table 15, scale 0xF7F,
+// -127 everywhere), row 1 all zero.
+TEST_P(GemvRepackedTest, Qins4EveryTableAndScale) {
+  const Format f = *ParseFormat("qins4");
+  for (size_t rows : {2, 17, 40}) {
+    for (size_t cols : {32, 100, 520}) {
+      SCOPED_TRACE(::testing::Message() << rows << "x" << cols);
+      const size_t blocks = (cols + 31) / 32;
+      std::vector<uint8_t> payload(rows * blocks * 18);
+      uint32_t state = 77 + static_cast<uint32_t>(rows * cols);
+      for (uint8_t& v : payload) {
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<uint8_t>(state >> 24);
+      }
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t b = 0; b < blocks; ++b) {
+          uint8_t* blk = payload.data() + (r * blocks + b) * 18;
+          if (r < 2) std::memset(blk, r == 0 ? 0xFF : 0x00, 18);
+          uint16_t h;
+          std::memcpy(&h, blk, 2);
+          uint16_t scale12 = static_cast<uint16_t>((h >> 4) % 0xF80);
+          if (r == 0) scale12 = 0xF7F;
+          if (r == 1) scale12 = 0;
+          h = static_cast<uint16_t>(scale12 << 4 | (h & 0xF));
+          std::memcpy(blk, &h, 2);
+        }
+      }
+      StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+          f, rows, cols, payload.data(), payload.size(), {}, {});
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      for (int xi = 0; xi < 2; ++xi) {
+        std::vector<float> x = testing::MixedX(cols, 9 + cols);
+        if (xi == 1) {  // codes +-127
+          for (size_t j = 0; j < cols; ++j) x[j] = j % 3 ? 1.0f : -1.0f;
+        }
+        const QuantizedMatrix fresh = q->Clone();
+        const Context ctx = testing::MakeContext(target(), 2);
+        const std::vector<float> before = DotY(ctx, fresh, x.data());
+        const QuantizedMatrix packed = q->Clone();
+        ASSERT_TRUE(Repack(ctx, packed).ok());
+        const std::vector<float> after = DotY(ctx, packed, x.data());
+        EXPECT_EQ(0, std::memcmp(before.data(), after.data(), rows * 4))
+            << "x set " << xi;
+      }
+    }
   }
 }
 
@@ -120,7 +171,7 @@ TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
 TEST_P(GemvRepackedTest, FormatsWithoutIt) {
   const Context ctx = testing::MakeContext(target(), 1);
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
-  for (const char* name : {"f32", "q8_0", "q5_0", "qins4", "q6_k"}) {
+  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "q6_k", "qins8"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasRepack(f));
@@ -128,7 +179,7 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl and q4_k"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q4_k and qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }

@@ -279,7 +279,7 @@ TEST(EvalTest, TokenByTokenRunsAutosDot) {
   EXPECT_NE(tbt->rows[0].nll, prefill->rows[0].nll);
 }
 
-// --repack (qins::Repack on every q4_0, q4_1, iq4_nl matrix) changes no
+// --repack (qins::Repack on every q4_0, q4_1, iq4_nl, qins4 matrix) changes no
 // figure: `dot` reads the interleaved copy on AVX3_DL with the same bits as
 // the rows (elsewhere it is ignored). Token by token, so that every product
 // is a GEMV.
@@ -287,8 +287,8 @@ TEST(EvalTest, RepackGivesTheSameFigures) {
   auto src = OpenLlama2cSource(kKjv);
   ASSERT_TRUE(src.ok());
   EvalOptions opt;
-  opt.policies = {Policy("q4_0@dot"), Policy("q4_1@dot"),
-                  Policy("iq4_nl@dot")};
+  opt.policies = {Policy("q4_0@dot"), Policy("q4_1@dot"), Policy("iq4_nl@dot"),
+                  Policy("qins4@dot")};
   opt.tokens = KjvIds(200);
   opt.ctx = 64;
   opt.greedy_tokens = 4;
@@ -299,7 +299,8 @@ TEST(EvalTest, RepackGivesTheSameFigures) {
   opt.repack = true;
   auto repacked = RunEval(MakeContext(2), **src, opt);
   ASSERT_TRUE(repacked.ok()) << repacked.status().ToString();
-  for (size_t i = 0; i < 3; ++i) {
+  ASSERT_EQ(plain->rows.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
     SCOPED_TRACE(plain->rows[i].name);
     EXPECT_EQ(repacked->rows[i].nll, plain->rows[i].nll);
     EXPECT_EQ(repacked->rows[i].kl_mean, plain->rows[i].kl_mean);
