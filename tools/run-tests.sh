@@ -5,7 +5,8 @@
 #   3. asan preset (AddressSanitizer + UBSan) build + ctest
 #   4. tsan preset (ThreadSanitizer) build + the concurrency tests
 #   5. arm64 cross build + ctest under qemu-aarch64 (NEON, SVE, SVE2_128,
-#      SVE_256 CPUs), all but the runner's tests
+#      SVE_256 CPUs), all but the runner's tests; then the NEON dotprod
+#      kernels' tests built for armv8.2-a+dotprod (arm64-dotprod preset)
 #   6. the libFuzzer targets (fuzz preset, clang-14 + ASan/UBSan), each
 #      for a bounded time on its committed seed corpus (tools/run-fuzzers.sh)
 #   7. the consumer project against the installed library (CMake + pkg-config),
@@ -118,7 +119,12 @@ qemu_threads_work() {
 # AMD EPYC Zen 4 host). `ctest --preset arm64` still runs them.
 arm64_step() {
   if qemu_threads_work; then
-    build_and_test arm64 -LE runner
+    build_and_test arm64 -LE runner || return 1
+    # The NEON sdot kernels (gemv_dot-inl.h, gemv_kquant_dot-inl.h) exist
+    # only where the compiler targets dotprod, which the baseline arm64
+    # build does not: build their tests for armv8.2-a+dotprod and run them
+    # on an emulated Neoverse N1 (~70 s).
+    build_and_test arm64-dotprod
     return
   fi
   echo "run-tests: qemu-aarch64 cannot start a thread on this host" \
