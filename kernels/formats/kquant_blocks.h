@@ -99,6 +99,21 @@ inline int IQ4XSScale(const uint8_t* sb, int ib) {
   return (lo | (hi << 4)) - 32;
 }
 
+// Q6_K: the 6-bit codes q (0..63; the weight is d sc (q - 32)) of weights
+// 32 j .. 32 j + 31 (j < 8) of a super-block: h = j / 4, quarter = j % 4;
+// the low 4 bits in ql[64 h + 32 (quarter % 2) + l] at bit 4 (quarter / 2),
+// the high 2 in qh[32 h + l] at bit 2 quarter (ggml's dequantize_row_q6_K).
+inline void Q6KBlockCodes(const uint8_t* sb, int j, uint8_t q[32]) {
+  const int h = j / 4, quarter = j % 4;
+  const uint8_t* ql = sb + q6_k::kQl + 64 * h + 32 * (quarter % 2);
+  const uint8_t* qh = sb + q6_k::kQh + 32 * h;
+  const int lshift = 4 * (quarter / 2), hshift = 2 * quarter;
+  for (int l = 0; l < 32; ++l) {
+    q[l] = static_cast<uint8_t>(((ql[l] >> lshift) & 0xF) |
+                                (((qh[l] >> hshift) & 3) << 4));
+  }
+}
+
 }  // namespace qins
 
 #endif  // QINS_KERNELS_FORMATS_KQUANT_BLOCKS_H_

@@ -134,17 +134,9 @@ void KQuantDotBlock(FormatKind kind, const uint8_t* sb, int j, uint8_t* u,
                     float* msub) {
   KQuantDotScales(kind, sb, j, dw, sub, sub2, min, msub);
   if (kind == FormatKind::kQ6_K) {
-    // Weight 32 j + l: h = j / 4, quarter = j % 4; the low 4 bits in
-    // ql[64 h + 32 (quarter % 2) + l] at bit 4 (quarter / 2), the high 2 in
-    // qh[32 h + l] at bit 2 quarter (ggml's dequantize_row_q6_K).
-    const int h = j / 4, quarter = j % 4;
-    const uint8_t* ql = sb + q6_k::kQl + 64 * h + 32 * (quarter % 2);
-    const uint8_t* qh = sb + q6_k::kQh + 32 * h;
-    const int lshift = 4 * (quarter / 2), hshift = 2 * quarter;
-    for (int l = 0; l < 32; ++l) {
-      const int q = ((ql[l] >> lshift) & 0xF) | (((qh[l] >> hshift) & 3) << 4);
-      u[l] = static_cast<uint8_t>(q - 32 + 128);
-    }
+    uint8_t q[32];
+    Q6KBlockCodes(sb, j, q);
+    for (int l = 0; l < 32; ++l) u[l] = static_cast<uint8_t>(q[l] - 32 + 128);
     return;
   }
   const bool q5 = kind == FormatKind::kQ5_K;

@@ -33,12 +33,13 @@ inline constexpr size_t kDotBlock = 32;
 
 // Quantized x as the dot kernels read it.
 struct Q8Blocks {
-  const int8_t* q = nullptr;     // blocks_padded * 32 codes in [-127, 127]
-  const float* d = nullptr;      // blocks_padded scales: x ~ d * q
-  const int32_t* sum = nullptr;  // blocks_padded sums of the block's codes
-  size_t blocks = 0;             // ceil(cols / 32): blocks with data
-  size_t blocks_padded = 0;      // blocks rounded up to kDotGroup; the rest
-                                 // have zero codes, d = 0 and sum = 0
+  const int8_t* q = nullptr;        // blocks_padded * 32 codes in [-127, 127]
+  const float* d = nullptr;         // blocks_padded scales: x ~ d * q
+  const int32_t* sum = nullptr;     // blocks_padded sums of the block's codes
+  const int32_t* sum_lo = nullptr;  // the same over its first 16 codes
+  size_t blocks = 0;                // ceil(cols / 32): blocks with data
+  size_t blocks_padded = 0;         // blocks rounded up to kDotGroup; the rest
+                                    // have zero codes, d = 0 and sum = 0
 };
 
 // Owns the storage of one call's quantized x (64-byte aligned codes).
@@ -56,6 +57,7 @@ class Q8X {
   hwy::AlignedFreeUniquePtr<int8_t[]> q_;
   hwy::AlignedFreeUniquePtr<float[]> d_;
   hwy::AlignedFreeUniquePtr<int32_t[]> sum_;
+  hwy::AlignedFreeUniquePtr<int32_t[]> sum_lo_;
   Q8Blocks view_;
 };
 

@@ -84,12 +84,49 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
   }
 }
 
+// Q6_K: super-block s of each row of panel p: d, the two int8 scales of
+// each block's halves, and block j's 32 codes' low 4 bits in the nibble
+// layout of the other formats followed by their high 2 bits
+// (repacked_nibbles.h).
+void PackPanelQ6K(const QuantizedMatrix::Data& d, size_t p,
+                  RepackedNibbles* r) {
+  for (size_t s = 0; s < r->blocks; ++s) {
+    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
+    for (size_t i = 0; i < kRepackRows; ++i) {
+      const size_t row = p * kRepackRows + i;
+      if (row >= d.rows) break;
+      const uint8_t* sb = d.row(row) + s * q6_k::kBytes;
+      for (int j = 0; j < 8; ++j) {
+        uint8_t q[32], low[32];
+        Q6KBlockCodes(sb, j, q);
+        for (size_t l = 0; l < 32; ++l) low[l] = q[l] & 0xF;
+        uint8_t* blk = out + kRepackQ6KBlock + j * kRepackQ6KBlockBytes;
+        PutCodes(low, i, blk);
+        uint8_t* high = blk + kRepackQ6KHigh;
+        for (size_t h = 0; h < 4; ++h) {
+          const int shift = 4 * static_cast<int>(h % 2);
+          for (size_t t = 0; t < 4; ++t) {
+            high[64 * (h / 2) + 4 * i + t] |=
+                static_cast<uint8_t>((q[8 * h + t] >> 4) << shift |
+                                     (q[8 * h + 4 + t] >> 4) << (shift + 2));
+          }
+        }
+        for (size_t half = 0; half < 2; ++half) {
+          out[kRepackQ6KScales + 32 * j + 16 * half + i] =
+              sb[q6_k::kScales + 2 * j + half];
+        }
+      }
+      std::memcpy(out + kRepackQ6KD + 2 * i, sb + q6_k::kD, 2);
+    }
+  }
+}
+
 }  // namespace
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
          f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ4_K ||
-         f.kind == FormatKind::kQins4;
+         f.kind == FormatKind::kQ6_K || f.kind == FormatKind::kQins4;
 }
 
 size_t RepackedBytes(const QuantizedMatrix& w) {
@@ -103,7 +140,7 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
                            "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
-                           "q4_k and qins4 do)");
+                           "q4_k, q6_k and qins4 do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -113,11 +150,14 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     r->cols = d.cols;
     r->panels = (d.rows + kRepackRows - 1) / kRepackRows;
     const bool q4k = r->kind == FormatKind::kQ4_K;
-    r->blocks = q4k ? d.cols / kSuperBlock
+    const bool q6k = r->kind == FormatKind::kQ6_K;
+    r->blocks = q4k || q6k
+                    ? d.cols / kSuperBlock
                     : ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
     r->block_bytes =
-        q4k ? kRepackQ4KBytes
-            : kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
+        q4k   ? kRepackQ4KBytes
+        : q6k ? kRepackQ6KBytes
+              : kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
     r->bytes = hwy::AllocateAligned<uint8_t>(r->size());
     if (!r->bytes) {
       st = Status(
@@ -131,6 +171,8 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
       for (size_t p = p0; p < p1; ++p) {
         if (q4k) {
           PackPanelQ4K(d, p, raw);
+        } else if (q6k) {
+          PackPanelQ6K(d, p, raw);
         } else {
           PackPanel(d, p, raw);
         }

@@ -35,13 +35,14 @@ std::vector<float> DotY(const Context& ctx, const QuantizedMatrix& q,
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "q6_k", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
     const bool q4k = f.kind == FormatKind::kQ4_K;
+    const bool q6k = f.kind == FormatKind::kQ6_K;
     for (size_t n : {1, 15, 16, 17, 50, 301}) {
       for (size_t k_in : {1, 31, 33, 300, 520, 1024}) {
-        // Q4_K: whole super-blocks, k = 256, 768, 1024.
+        // Q4_K, Q6_K: whole super-blocks, k = 256, 768, 1024.
         const size_t k = testing::FitCols(f, k_in);
         if (k != k_in && k_in != 1 && k_in != 520) continue;
         SCOPED_TRACE(::testing::Message() << name << " n=" << n << " k=" << k);
@@ -55,11 +56,12 @@ TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
         EXPECT_EQ(RepackedBytes(*q), 0u);
         ASSERT_TRUE(Repack(ctx, *q).ok());
         // 16-row panels, blocks of 32 padded to 8, 288 bytes each (q4_1:
-        // 320, with the mins; q4_k: 2368 per super-block).
+        // 320, with the mins; q4_k: 2368 per super-block, q6_k 3360).
         const size_t per_panel =
-            q4k ? k / 256 * 2368
-                : ((k + 31) / 32 + 7) / 8 * 8 *
-                      (f.kind == FormatKind::kQ4_1 ? 320 : 288);
+            q4k   ? k / 256 * 2368
+            : q6k ? k / 256 * 3360
+                  : ((k + 31) / 32 + 7) / 8 * 8 *
+                        (f.kind == FormatKind::kQ4_1 ? 320 : 288);
         EXPECT_EQ(RepackedBytes(*q), (n + 15) / 16 * per_panel);
         for (int threads : {1, 2, 3}) {
           const std::vector<float> after =
@@ -78,7 +80,7 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "q6_k", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -141,6 +143,56 @@ TEST_P(GemvRepackedTest, Qins4EveryTableAndScale) {
   }
 }
 
+// q6_k from raw bytes: random codes (low and high bits), random int8
+// scales (-128 and 127 included) and finite f16 d (normal, subnormal,
+// zero, negative) per super-block; row 0 all 0xFF (q = 63, scales -1, d =
+// NaN bits replaced by a finite one), row 1 all zero. A high-bit pair or a
+// half's scale taken from the wrong place changes y.
+TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
+  const Format f = *ParseFormat("q6_k");
+  const uint16_t kHalves[] = {0x3C00, 0x2E66, 0xB800, 0x0200, 0x0000, 0xC900};
+  for (size_t rows : {2, 17, 40}) {
+    for (size_t cols : {256, 768}) {
+      SCOPED_TRACE(::testing::Message() << rows << "x" << cols);
+      const size_t sbs = cols / 256;
+      std::vector<uint8_t> payload(rows * sbs * 210);
+      uint32_t state = 99 + static_cast<uint32_t>(rows * cols);
+      for (uint8_t& v : payload) {
+        state = state * 1664525u + 1013904223u;
+        v = static_cast<uint8_t>(state >> 24);
+      }
+      for (size_t r = 0; r < rows; ++r) {
+        for (size_t s = 0; s < sbs; ++s) {
+          uint8_t* sb = payload.data() + (r * sbs + s) * 210;
+          if (r < 2) std::memset(sb, r == 0 ? 0xFF : 0x00, 210);
+          if (r == 2 && s == 0) {
+            sb[192] = 0x80;  // scale -128
+            sb[193] = 0x7F;  // scale 127
+          }
+          std::memcpy(sb + 208, &kHalves[(r + 2 * s) % 6], 2);
+        }
+      }
+      StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+          f, rows, cols, payload.data(), payload.size(), {}, {});
+      ASSERT_TRUE(q.ok()) << q.status().ToString();
+      for (int xi = 0; xi < 2; ++xi) {
+        std::vector<float> x = testing::MixedX(cols, 21 + cols);
+        if (xi == 1) {  // codes +-127
+          for (size_t j = 0; j < cols; ++j) x[j] = j % 5 ? 1.0f : -1.0f;
+        }
+        const Context ctx = testing::MakeContext(target(), 2);
+        const QuantizedMatrix fresh = q->Clone();
+        const std::vector<float> before = DotY(ctx, fresh, x.data());
+        const QuantizedMatrix packed = q->Clone();
+        ASSERT_TRUE(Repack(ctx, packed).ok());
+        const std::vector<float> after = DotY(ctx, packed, x.data());
+        EXPECT_EQ(0, std::memcmp(before.data(), after.data(), rows * 4))
+            << "x set " << xi;
+      }
+    }
+  }
+}
+
 // The copy belongs to the matrix's shared data: a copy of the
 // QuantizedMatrix sees it, a Clone does not; concurrent Repack calls build
 // it once; Inf in x still runs the f32-activation strategy.
@@ -171,7 +223,7 @@ TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
 TEST_P(GemvRepackedTest, FormatsWithoutIt) {
   const Context ctx = testing::MakeContext(target(), 1);
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
-  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "q6_k", "qins8"}) {
+  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "q5_k", "qins8"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasRepack(f));
@@ -179,7 +231,7 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q4_k and qins4"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q4_k, q6_k and qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }
