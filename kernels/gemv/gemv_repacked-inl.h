@@ -51,6 +51,12 @@ namespace HWY_NAMESPACE {
 #if HWY_TARGET == HWY_AVX3_DL
 #define QINS_REPACK_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
 
+// 16 f16 at p (unaligned), as f32.
+QINS_REPACK_ATTR HWY_INLINE __m512 LoadHalves16(const uint8_t* p) {
+  return _mm512_cvtph_ps(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+
 // y of panel p's rows from the 8 partial sums: ((P0 + P4) + (P2 + P6)) +
 // ((P1 + P5) + (P3 + P7)), lane-wise; the rows past the matrix not stored.
 QINS_REPACK_ATTR HWY_INLINE void StorePanelY(const __m512* part,
@@ -181,8 +187,7 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         part[j] =
             _mm512_add_ps(part[j], _mm512_mul_ps(cd, _mm512_cvtepi32_ps(s)));
         if constexpr (kMin) {  // + (m * dx) * X, X x's code sum
-          const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256(
-              reinterpret_cast<const __m256i*>(blk + kRepackCodeBytes + 32)));
+          const __m512 m = LoadHalves16(blk + kRepackCodeBytes + 32);
           const __m512 xs = _mm512_set1_ps(static_cast<float>(x.sum[b]));
           part[j] =
               _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(m, dx), xs));
@@ -208,10 +213,8 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
     for (size_t sb = 0; sb < ns; ++sb) {
       const uint8_t* base = r.block(p, sb);
-      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(base + kRepackQ4KD)));
-      const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(base + kRepackQ4KDmin)));
+      const __m512 d = LoadHalves16(base + kRepackQ4KD);
+      const __m512 dmin = LoadHalves16(base + kRepackQ4KDmin);
 #pragma GCC unroll 8
       for (size_t j = 0; j < 8; ++j) {
         const size_t b = 8 * sb + j;
@@ -261,8 +264,7 @@ QINS_REPACK_ATTR void GemvRepackedQ6K(const RepackedNibbles& r,
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
     for (size_t sb = 0; sb < ns; ++sb) {
       const uint8_t* base = r.block(p, sb);
-      const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(base + kRepackQ6KD)));
+      const __m512 d = LoadHalves16(base + kRepackQ6KD);
 #pragma GCC unroll 8
       for (size_t j = 0; j < 8; ++j) {
         const size_t b = 8 * sb + j;

@@ -54,34 +54,44 @@ void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
   }
 }
 
+// fn(out, i, sb) for each super-block s of panel p and each of its rows i
+// in the matrix: out the copy's super-block, sb the row's (sb_bytes each).
+template <class Fn>
+void ForEachSuperBlockRow(const QuantizedMatrix::Data& d, size_t p,
+                          size_t sb_bytes, RepackedNibbles* r, Fn fn) {
+  for (size_t s = 0; s < r->blocks; ++s) {
+    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
+    for (size_t i = 0; i < kRepackRows; ++i) {
+      const size_t row = p * kRepackRows + i;
+      if (row >= d.rows) break;
+      fn(out, i, d.row(row) + s * sb_bytes);
+    }
+  }
+}
+
 // Q4_K: super-block s of each row of panel p: block j's 32 codes (the low
 // nibbles of qs[32 (j / 2) + l] for even j, the high ones for odd j) in
 // the nibble layout of the other formats, its 6-bit scale and min
 // (Q4KScaleMin), d and dmin.
 void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
                   RepackedNibbles* r) {
-  for (size_t s = 0; s < r->blocks; ++s) {
-    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
-    for (size_t i = 0; i < kRepackRows; ++i) {
-      const size_t row = p * kRepackRows + i;
-      if (row >= d.rows) break;
-      const uint8_t* sb = d.row(row) + s * q4_k::kBytes;
-      for (int j = 0; j < 8; ++j) {
-        const uint8_t* qs = sb + q4_k::kQs + 32 * (j / 2);
-        const int shift = 4 * (j % 2);
-        uint8_t code[32];
-        for (size_t l = 0; l < 32; ++l) code[l] = (qs[l] >> shift) & 0xF;
-        uint8_t* blk = out + j * kRepackCodeBytes;
-        PutCodes(code, i, blk);
-        int sc, m;
-        Q4KScaleMin(sb + q4_k::kScales, j, &sc, &m);
-        out[kRepackQ4KScales + 16 * j + i] = static_cast<uint8_t>(sc);
-        out[kRepackQ4KMins + 16 * j + i] = static_cast<uint8_t>(m);
-      }
-      std::memcpy(out + kRepackQ4KD + 2 * i, sb + q4_k::kD, 2);
-      std::memcpy(out + kRepackQ4KDmin + 2 * i, sb + q4_k::kDmin, 2);
-    }
-  }
+  ForEachSuperBlockRow(
+      d, p, q4_k::kBytes, r, [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* qs = sb + q4_k::kQs + 32 * (j / 2);
+          const int shift = 4 * (j % 2);
+          uint8_t code[32];
+          for (size_t l = 0; l < 32; ++l) code[l] = (qs[l] >> shift) & 0xF;
+          uint8_t* blk = out + j * kRepackCodeBytes;
+          PutCodes(code, i, blk);
+          int sc, m;
+          Q4KScaleMin(sb + q4_k::kScales, j, &sc, &m);
+          out[kRepackQ4KScales + 16 * j + i] = static_cast<uint8_t>(sc);
+          out[kRepackQ4KMins + 16 * j + i] = static_cast<uint8_t>(m);
+        }
+        std::memcpy(out + kRepackQ4KD + 2 * i, sb + q4_k::kD, 2);
+        std::memcpy(out + kRepackQ4KDmin + 2 * i, sb + q4_k::kDmin, 2);
+      });
 }
 
 // Q6_K: super-block s of each row of panel p: d, the two int8 scales of
@@ -90,35 +100,30 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
 // (repacked_nibbles.h).
 void PackPanelQ6K(const QuantizedMatrix::Data& d, size_t p,
                   RepackedNibbles* r) {
-  for (size_t s = 0; s < r->blocks; ++s) {
-    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
-    for (size_t i = 0; i < kRepackRows; ++i) {
-      const size_t row = p * kRepackRows + i;
-      if (row >= d.rows) break;
-      const uint8_t* sb = d.row(row) + s * q6_k::kBytes;
-      for (int j = 0; j < 8; ++j) {
-        uint8_t q[32], low[32];
-        Q6KBlockCodes(sb, j, q);
-        for (size_t l = 0; l < 32; ++l) low[l] = q[l] & 0xF;
-        uint8_t* blk = out + kRepackQ6KBlock + j * kRepackQ6KBlockBytes;
-        PutCodes(low, i, blk);
-        uint8_t* high = blk + kRepackQ6KHigh;
-        for (size_t h = 0; h < 4; ++h) {
-          const int shift = 4 * static_cast<int>(h % 2);
-          for (size_t t = 0; t < 4; ++t) {
-            high[64 * (h / 2) + 4 * i + t] |=
-                static_cast<uint8_t>((q[8 * h + t] >> 4) << shift |
-                                     (q[8 * h + 4 + t] >> 4) << (shift + 2));
+  ForEachSuperBlockRow(
+      d, p, q6_k::kBytes, r, [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          uint8_t q[32], low[32];
+          Q6KBlockCodes(sb, j, q);
+          for (size_t l = 0; l < 32; ++l) low[l] = q[l] & 0xF;
+          uint8_t* blk = out + kRepackQ6KBlock + j * kRepackQ6KBlockBytes;
+          PutCodes(low, i, blk);
+          uint8_t* high = blk + kRepackQ6KHigh;
+          for (size_t h = 0; h < 4; ++h) {
+            const int shift = 4 * static_cast<int>(h % 2);
+            for (size_t t = 0; t < 4; ++t) {
+              high[64 * (h / 2) + 4 * i + t] |=
+                  static_cast<uint8_t>((q[8 * h + t] >> 4) << shift |
+                                       (q[8 * h + 4 + t] >> 4) << (shift + 2));
+            }
+          }
+          for (size_t half = 0; half < 2; ++half) {
+            out[kRepackQ6KScales + 32 * j + 16 * half + i] =
+                sb[q6_k::kScales + 2 * j + half];
           }
         }
-        for (size_t half = 0; half < 2; ++half) {
-          out[kRepackQ6KScales + 32 * j + 16 * half + i] =
-              sb[q6_k::kScales + 2 * j + half];
-        }
-      }
-      std::memcpy(out + kRepackQ6KD + 2 * i, sb + q6_k::kD, 2);
-    }
-  }
+        std::memcpy(out + kRepackQ6KD + 2 * i, sb + q6_k::kD, 2);
+      });
 }
 
 }  // namespace

@@ -34,6 +34,37 @@ std::vector<float> DotY(const Context& ctx, const QuantizedMatrix& q,
   return y;
 }
 
+// Gemv(kDot) on two clones of q, the second after Repack, bit for bit: x
+// mixed, then x at codes +-127 (every `period`-th column negative).
+void ExpectRepackedSameBits(Target t, const QuantizedMatrix& q, uint64_t seed,
+                            size_t period) {
+  const size_t rows = q.rows(), cols = q.cols();
+  for (int xi = 0; xi < 2; ++xi) {
+    std::vector<float> x = testing::MixedX(cols, seed);
+    if (xi == 1) {
+      for (size_t j = 0; j < cols; ++j) x[j] = j % period ? 1.0f : -1.0f;
+    }
+    const Context ctx = testing::MakeContext(t, 2);
+    const QuantizedMatrix fresh = q.Clone();
+    const std::vector<float> before = DotY(ctx, fresh, x.data());
+    const QuantizedMatrix packed = q.Clone();
+    ASSERT_TRUE(Repack(ctx, packed).ok());
+    const std::vector<float> after = DotY(ctx, packed, x.data());
+    EXPECT_EQ(0, std::memcmp(before.data(), after.data(), rows * 4))
+        << "x set " << xi;
+  }
+}
+
+// n pseudo-random bytes (a 32-bit LCG's top byte).
+std::vector<uint8_t> RandomBytes(size_t n, uint32_t state) {
+  std::vector<uint8_t> v(n);
+  for (uint8_t& b : v) {
+    state = state * 1664525u + 1013904223u;
+    b = static_cast<uint8_t>(state >> 24);
+  }
+  return v;
+}
+
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
   for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "q6_k", "qins4"}) {
     const Format f = *ParseFormat(name);
@@ -103,12 +134,8 @@ TEST_P(GemvRepackedTest, Qins4EveryTableAndScale) {
     for (size_t cols : {32, 100, 520}) {
       SCOPED_TRACE(::testing::Message() << rows << "x" << cols);
       const size_t blocks = (cols + 31) / 32;
-      std::vector<uint8_t> payload(rows * blocks * 18);
-      uint32_t state = 77 + static_cast<uint32_t>(rows * cols);
-      for (uint8_t& v : payload) {
-        state = state * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(state >> 24);
-      }
+      std::vector<uint8_t> payload = RandomBytes(
+          rows * blocks * 18, 77 + static_cast<uint32_t>(rows * cols));
       for (size_t r = 0; r < rows; ++r) {
         for (size_t b = 0; b < blocks; ++b) {
           uint8_t* blk = payload.data() + (r * blocks + b) * 18;
@@ -125,20 +152,7 @@ TEST_P(GemvRepackedTest, Qins4EveryTableAndScale) {
       StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
           f, rows, cols, payload.data(), payload.size(), {}, {});
       ASSERT_TRUE(q.ok()) << q.status().ToString();
-      for (int xi = 0; xi < 2; ++xi) {
-        std::vector<float> x = testing::MixedX(cols, 9 + cols);
-        if (xi == 1) {  // codes +-127
-          for (size_t j = 0; j < cols; ++j) x[j] = j % 3 ? 1.0f : -1.0f;
-        }
-        const QuantizedMatrix fresh = q->Clone();
-        const Context ctx = testing::MakeContext(target(), 2);
-        const std::vector<float> before = DotY(ctx, fresh, x.data());
-        const QuantizedMatrix packed = q->Clone();
-        ASSERT_TRUE(Repack(ctx, packed).ok());
-        const std::vector<float> after = DotY(ctx, packed, x.data());
-        EXPECT_EQ(0, std::memcmp(before.data(), after.data(), rows * 4))
-            << "x set " << xi;
-      }
+      ExpectRepackedSameBits(target(), *q, 9 + cols, 3);
     }
   }
 }
@@ -155,12 +169,8 @@ TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
     for (size_t cols : {256, 768}) {
       SCOPED_TRACE(::testing::Message() << rows << "x" << cols);
       const size_t sbs = cols / 256;
-      std::vector<uint8_t> payload(rows * sbs * 210);
-      uint32_t state = 99 + static_cast<uint32_t>(rows * cols);
-      for (uint8_t& v : payload) {
-        state = state * 1664525u + 1013904223u;
-        v = static_cast<uint8_t>(state >> 24);
-      }
+      std::vector<uint8_t> payload = RandomBytes(
+          rows * sbs * 210, 99 + static_cast<uint32_t>(rows * cols));
       for (size_t r = 0; r < rows; ++r) {
         for (size_t s = 0; s < sbs; ++s) {
           uint8_t* sb = payload.data() + (r * sbs + s) * 210;
@@ -175,20 +185,7 @@ TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
       StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
           f, rows, cols, payload.data(), payload.size(), {}, {});
       ASSERT_TRUE(q.ok()) << q.status().ToString();
-      for (int xi = 0; xi < 2; ++xi) {
-        std::vector<float> x = testing::MixedX(cols, 21 + cols);
-        if (xi == 1) {  // codes +-127
-          for (size_t j = 0; j < cols; ++j) x[j] = j % 5 ? 1.0f : -1.0f;
-        }
-        const Context ctx = testing::MakeContext(target(), 2);
-        const QuantizedMatrix fresh = q->Clone();
-        const std::vector<float> before = DotY(ctx, fresh, x.data());
-        const QuantizedMatrix packed = q->Clone();
-        ASSERT_TRUE(Repack(ctx, packed).ok());
-        const std::vector<float> after = DotY(ctx, packed, x.data());
-        EXPECT_EQ(0, std::memcmp(before.data(), after.data(), rows * 4))
-            << "x set " << xi;
-      }
+      ExpectRepackedSameBits(target(), *q, 21 + cols, 5);
     }
   }
 }
