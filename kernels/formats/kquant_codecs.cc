@@ -605,17 +605,14 @@ void DecodeQ6K(const QuantizedMatrix::Data& m, size_t r, float* out) {
     const float d = KQuantHalf(sb, q6_k::kD);
     const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
     float* y = out + b * kSuperBlock;
-    for (int k = 0; k < 16; ++k) {
-      // Weight 16 k + l = 128 h + 32 quarter + p (p = 16 (k % 2) + l).
-      const int h = k / 8, quarter = k / 2 % 4, p = 16 * (k % 2);
-      const uint8_t* ql = sb + q6_k::kQl + 64 * h + 32 * (quarter % 2) + p;
-      const uint8_t* qh = sb + q6_k::kQh + 32 * h + p;
-      const int lshift = 4 * (quarter / 2), hshift = 2 * quarter;
-      const float dl = d * sc[k];
-      for (int l = 0; l < 16; ++l) {
-        const int q =
-            (((ql[l] >> lshift) & 0xF) | (((qh[l] >> hshift) & 3) << 4)) - 32;
-        y[16 * k + l] = dl * q;
+    for (int j = 0; j < 8; ++j) {
+      uint8_t q[32];
+      Q6KBlockCodes(sb, j, q);
+      // Weights 32 j + 16 half + l, scale sc[2 j + half].
+      for (int half = 0; half < 2; ++half) {
+        const float dl = d * sc[2 * j + half];
+        for (int l = 0; l < 16; ++l)
+          y[32 * j + 16 * half + l] = dl * (q[16 * half + l] - 32);
       }
     }
   }

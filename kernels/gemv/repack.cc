@@ -26,47 +26,44 @@ void PutCodes(const uint8_t* code, size_t i, uint8_t* out) {
   }
 }
 
+// fn(out, i, src) for each of the first `count` blocks (K-quants: super-
+// blocks) b of panel p and each of its rows i in the matrix: out the
+// copy's block, src the row's (src_bytes each).
+template <class Fn>
+void ForEachBlockRow(const QuantizedMatrix::Data& d, size_t p, size_t count,
+                     size_t src_bytes, RepackedNibbles* r, Fn fn) {
+  for (size_t b = 0; b < count; ++b) {
+    uint8_t* out = r->bytes.get() + (p * r->blocks + b) * r->block_bytes;
+    for (size_t i = 0; i < kRepackRows; ++i) {
+      const size_t row = p * kRepackRows + i;
+      if (row >= d.rows) break;
+      fn(out, i, d.row(row) + b * src_bytes);
+    }
+  }
+}
+
 // Panel p of W into the copy: for each block, each row's 16 nibble bytes
 // (ggml's order: column j < 16 the low nibble of byte j, j >= 16 the high
 // nibble of byte j - 16) regrouped by columns 8 h + t and 8 h + 4 + t, and
 // its f16 scale (qins4: its 16-bit header, 12-bit scale and table).
 // Scalar: ~64 byte ops per block and row, once per matrix.
 void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
-  const size_t data_blocks = (d.cols + kWeightBlock - 1) / kWeightBlock;
-  for (size_t b = 0; b < data_blocks; ++b) {
-    uint8_t* out = r->bytes.get() + (p * r->blocks + b) * r->block_bytes;
-    for (size_t i = 0; i < kRepackRows; ++i) {
-      const size_t row = p * kRepackRows + i;
-      if (row >= d.rows) break;
-      const bool q4_1 = r->kind == FormatKind::kQ4_1;
-      const uint8_t* blk =
-          d.row(row) + b * (q4_1 ? kQ4_1BlockBytes : kNibbleBlockBytes);
-      const uint8_t* qs = blk + (q4_1 ? 4 : 2);
-      uint8_t code[32];
-      for (size_t j = 0; j < 16; ++j) {
-        code[j] = qs[j] & 0xF;
-        code[j + 16] = qs[j] >> 4;
-      }
-      PutCodes(code, i, out);
-      std::memcpy(out + kRepackCodeBytes + 2 * i, blk, 2);
-      if (q4_1) std::memcpy(out + kRepackCodeBytes + 32 + 2 * i, blk + 2, 2);
-    }
-  }
-}
-
-// fn(out, i, sb) for each super-block s of panel p and each of its rows i
-// in the matrix: out the copy's super-block, sb the row's (sb_bytes each).
-template <class Fn>
-void ForEachSuperBlockRow(const QuantizedMatrix::Data& d, size_t p,
-                          size_t sb_bytes, RepackedNibbles* r, Fn fn) {
-  for (size_t s = 0; s < r->blocks; ++s) {
-    uint8_t* out = r->bytes.get() + (p * r->blocks + s) * r->block_bytes;
-    for (size_t i = 0; i < kRepackRows; ++i) {
-      const size_t row = p * kRepackRows + i;
-      if (row >= d.rows) break;
-      fn(out, i, d.row(row) + s * sb_bytes);
-    }
-  }
+  const bool q4_1 = r->kind == FormatKind::kQ4_1;
+  ForEachBlockRow(d, p, (d.cols + kWeightBlock - 1) / kWeightBlock,
+                  q4_1 ? kQ4_1BlockBytes : kNibbleBlockBytes, r,
+                  [q4_1](uint8_t* out, size_t i, const uint8_t* blk) {
+                    const uint8_t* qs = blk + (q4_1 ? 4 : 2);
+                    uint8_t code[32];
+                    for (size_t j = 0; j < 16; ++j) {
+                      code[j] = qs[j] & 0xF;
+                      code[j + 16] = qs[j] >> 4;
+                    }
+                    PutCodes(code, i, out);
+                    std::memcpy(out + kRepackCodeBytes + 2 * i, blk, 2);
+                    if (q4_1)
+                      std::memcpy(out + kRepackCodeBytes + 32 + 2 * i, blk + 2,
+                                  2);
+                  });
 }
 
 // Q4_K: super-block s of each row of panel p: block j's 32 codes (the low
@@ -75,8 +72,9 @@ void ForEachSuperBlockRow(const QuantizedMatrix::Data& d, size_t p,
 // (Q4KScaleMin), d and dmin.
 void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
                   RepackedNibbles* r) {
-  ForEachSuperBlockRow(
-      d, p, q4_k::kBytes, r, [](uint8_t* out, size_t i, const uint8_t* sb) {
+  ForEachBlockRow(
+      d, p, r->blocks, q4_k::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
         for (int j = 0; j < 8; ++j) {
           const uint8_t* qs = sb + q4_k::kQs + 32 * (j / 2);
           const int shift = 4 * (j % 2);
@@ -100,8 +98,9 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
 // (repacked_nibbles.h).
 void PackPanelQ6K(const QuantizedMatrix::Data& d, size_t p,
                   RepackedNibbles* r) {
-  ForEachSuperBlockRow(
-      d, p, q6_k::kBytes, r, [](uint8_t* out, size_t i, const uint8_t* sb) {
+  ForEachBlockRow(
+      d, p, r->blocks, q6_k::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
         for (int j = 0; j < 8; ++j) {
           uint8_t q[32], low[32];
           Q6KBlockCodes(sb, j, q);
