@@ -17,13 +17,13 @@ bool Q8X::Init(size_t cols) {
   const size_t padded = (blocks + kDotGroup - 1) / kDotGroup * kDotGroup;
   q_ = hwy::AllocateAligned<int8_t>(padded * kDotBlock);
   d_ = hwy::AllocateAligned<float>(padded);
-  sum_ = hwy::AllocateAligned<int32_t>(padded);
-  sum_lo_ = hwy::AllocateAligned<int32_t>(padded);
-  if (!q_ || !d_ || !sum_ || !sum_lo_) return false;
+  // The block sums, then the first-half sums: one allocation.
+  sum_ = hwy::AllocateAligned<int32_t>(2 * padded);
+  if (!q_ || !d_ || !sum_) return false;
   view_.q = q_.get();
   view_.d = d_.get();
   view_.sum = sum_.get();
-  view_.sum_lo = sum_lo_.get();
+  view_.sum_lo = sum_.get() + padded;
   view_.blocks = blocks;
   view_.blocks_padded = padded;
   return true;
@@ -60,7 +60,7 @@ bool Q8X::Quantize(const float* x, size_t cols) {
     memcpy(&amax, &abs_max, 4);
     float d = amax / 127.0f;
     int8_t* q = q_.get() + b * kDotBlock;
-    int32_t sum = 0, sum_lo = 0;
+    int32_t sum_lo = 0, sum_hi = 0;
     if (!(d >= FLT_MIN) || abs_max >= 0x7F800000u) {
       d = 0.0f;  // below the floor, or non-finite (the call falls back)
       memset(q, 0, kDotBlock);
@@ -70,21 +70,19 @@ bool Q8X::Quantize(const float* x, size_t cols) {
       for (size_t j = 0; j < kDotBlock; ++j) {
         c[j] = static_cast<int32_t>((v[j] * id + kRound) - kRound);
       }
-      for (size_t j = 0; j < kDotBlock; ++j) {
-        q[j] = static_cast<int8_t>(c[j]);
-        sum += c[j];
-        if (j == kDotBlock / 2 - 1) sum_lo = sum;
-      }
+      for (size_t j = 0; j < kDotBlock; ++j) q[j] = static_cast<int8_t>(c[j]);
+      for (size_t j = 0; j < kDotBlock / 2; ++j) sum_lo += c[j];
+      for (size_t j = kDotBlock / 2; j < kDotBlock; ++j) sum_hi += c[j];
     }
     d_[b] = d;
-    sum_[b] = sum;
-    sum_lo_[b] = sum_lo;
+    sum_[b] = sum_lo + sum_hi;
+    sum_[view_.blocks_padded + b] = sum_lo;
   }
   for (size_t b = blocks; b < view_.blocks_padded; ++b) {
     memset(q_.get() + b * kDotBlock, 0, kDotBlock);
     d_[b] = 0.0f;
     sum_[b] = 0;
-    sum_lo_[b] = 0;
+    sum_[view_.blocks_padded + b] = 0;
   }
   return max_bits < 0x7F800000u;
 }

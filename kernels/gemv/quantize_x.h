@@ -56,8 +56,7 @@ class Q8X {
  private:
   hwy::AlignedFreeUniquePtr<int8_t[]> q_;
   hwy::AlignedFreeUniquePtr<float[]> d_;
-  hwy::AlignedFreeUniquePtr<int32_t[]> sum_;
-  hwy::AlignedFreeUniquePtr<int32_t[]> sum_lo_;
+  hwy::AlignedFreeUniquePtr<int32_t[]> sum_;  // sum, then sum_lo
   Q8Blocks view_;
 };
 
