@@ -181,10 +181,10 @@ inline DotBlockLayout DotBlockLayoutOf(FormatKind kind) {
   return f;
 }
 
-inline  // The block's 16-entry table (qins4: its header's kQins4Biased table;
-        // null for int8 codes), scale dw and min.
-    const uint8_t*
-    DotBlockTable(const DotBlockLayout& f, const uint8_t* blk) {
+// The block's 16-entry table (qins4: its header's kQins4Biased table; null
+// for int8 codes), scale dw and min.
+inline const uint8_t* DotBlockTable(const DotBlockLayout& f,
+                                    const uint8_t* blk) {
   return f.qins4 ? kQins4Biased.v[blk[0] & 0xF] : f.table;
 }
 

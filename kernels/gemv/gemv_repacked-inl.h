@@ -145,7 +145,8 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
       kQins4 ? _mm512_loadu_si512(kQins4BiasedPositive.v)
              : _mm512_broadcast_i32x4(_mm_loadu_si128(
                    reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
-  const __m512i t1 = _mm512_loadu_si512(kQins4BiasedPositive.v + 64);
+  const __m512i t1 = kQins4 ? _mm512_loadu_si512(kQins4BiasedPositive.v + 64)
+                            : _mm512_setzero_si512();
   // The codes' bias: q4_0's nibble is w + 8, iq4_nl's and qins4's
   // looked-up w + 128, q4_1's nibble is w.
   const int32_t bias = kIQ4 || kQins4 ? -128 : kMin ? 0 : -8;
