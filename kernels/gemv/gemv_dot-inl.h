@@ -61,7 +61,10 @@
 // - NEON with dotprod (__ARM_FEATURE_DOTPROD, i.e. built for armv8.2-a+
 //   dotprod; the default arm64 build is not): sdot, signed x signed (q5_0
 //   and q5_1 decode their codes to int8 first, as the portable path).
-// - Every other target (SSSE3, SSE4, NEON without dotprod, SVE, EMU128,
+// - SVE, SVE2, SVE_256, SVE2_128: the codes decoded to int8 (as the
+//   portable path), then SVE's sdot (svdot_s32, base SVE) over the block,
+//   predicated to its 32 bytes, and svaddv.
+// - Every other target (SSSE3, SSE4, NEON without dotprod, EMU128,
 //   SCALAR): Highway, codes promoted to int16 and ReorderWidenMulAccumulate
 //   (int16 x int16 -> int32 pairs), then SumOfLanes: exact in any order.
 //
@@ -143,6 +146,13 @@ namespace hn = hwy::HWY_NAMESPACE;
 #endif
 constexpr bool kDotX86 = QINS_DOT_X86;
 
+#if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || \
+    HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
+#define QINS_DOT_SVE 1
+#else
+#define QINS_DOT_SVE 0
+#endif
+
 // Highway 1.0.3's AVX3_DL attributes name AVX-VNNI (the VEX form, which Zen
 // 4 lacks), not AVX512-VNNI; its run-time check for AVX3_DL does require
 // AVX512-VNNI, so the kernels add that feature for the EVEX vpdpbusd.
@@ -153,9 +163,11 @@ constexpr bool kDotX86 = QINS_DOT_X86;
 #endif
 
 // The int32 sum of n int8 products (n a multiple of 16), exact in any order:
-// NEON with dotprod sdot (signed x signed, 4 products per lane); elsewhere
-// Highway's int16 ReorderWidenMulAccumulate. The dot kernels' path on every
-// target without x86 intrinsics (DotInt8::DotPortable, the K-quants').
+// NEON with dotprod sdot (signed x signed, 4 products per lane); SVE (every
+// SVE target: sdot is in base SVE) svdot over whole vectors, the last one
+// predicated (inactive lanes load 0); elsewhere Highway's int16
+// ReorderWidenMulAccumulate. The dot kernels' path on every target without
+// x86 intrinsics (DotInt8::DotPortable, the K-quants').
 #if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
 template <size_t n>
 HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
@@ -163,6 +175,21 @@ HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
   for (size_t k = 0; k < n; k += 16)
     acc = vdotq_s32(acc, vld1q_s8(w + k), vld1q_s8(xq + k));
   return vaddvq_s32(acc);
+}
+#elif QINS_DOT_SVE
+// Per 32 products: 1 sdot on 256-bit and longer vectors (one predicated
+// load pair), 2 on 128-bit; then one svaddv.
+template <size_t n>
+HWY_INLINE int32_t DotI8Portable(const int8_t* w, const int8_t* xq) {
+  svint32_t acc = svdup_n_s32(0);
+  const size_t vl = svcntb();
+  for (size_t k = 0; k < n; k += vl) {
+    const svbool_t pg = svwhilelt_b8_u64(k, n);
+    acc = svdot_s32(acc, svld1_s8(pg, w + k), svld1_s8(pg, xq + k));
+  }
+  // |sum| <= n * 128 * 127: the int64 total fits int32 for every n used
+  // (<= 256).
+  return static_cast<int32_t>(svaddv_s32(svptrue_b32(), acc));
 }
 #else
 template <size_t n>
@@ -870,6 +897,7 @@ struct GemvKernelOf<FormatKind::kQins4, GemvStrategy::kDot>
 #undef QINS_DOT_KERNEL
 
 #undef QINS_DOT_X86
+#undef QINS_DOT_SVE
 #undef QINS_DOT_ATTR
 
 }  // namespace HWY_NAMESPACE

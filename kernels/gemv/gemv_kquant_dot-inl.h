@@ -60,9 +60,10 @@
 // - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
 //   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
 //   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
-//   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD) does the
-//   block dots with sdot instead (tested under qemu by the arm64-dotprod
-//   preset, as gemv_dot-inl.h's).
+//   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD; tested under
+//   qemu by the arm64-dotprod preset) and the SVE targets (svdot; the arm64
+//   preset's SVE runs) do the block dots with sdot instead, as
+//   gemv_dot-inl.h's.
 //
 // Ops per 32 weights and row (x86; x loaded once per group for 4 rows):
 // - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw = 3 per 32. Plus
