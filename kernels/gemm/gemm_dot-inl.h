@@ -24,9 +24,10 @@
 // multiply-adds, against the f32 GEMM's 32 FMA for the same work (16 per
 // 256 on AVX-512). q4_1 and q5_1 add 2 multiplies and an add.
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
-// int16 pairs (GemmDotTileX86). Other SIMD targets: the same arithmetic with
-// Highway int32 multiplies (GemmDotTileHwy: about half of the f32 GEMM's
-// speed or less); SCALAR: plain C++.
+// int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
+// (GemmDotTileSdot). Other SIMD targets (SSSE3, SSE4, NEON without dotprod,
+// SVE): the same arithmetic with Highway int32 multiplies (GemmDotTileHwy:
+// about half of the f32 GEMM's speed or less); SCALAR: plain C++.
 // The panel packer (GemmDotPack) is SIMD on every target but SCALAR.
 
 #if defined(QINS_KERNELS_GEMM_GEMM_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -50,6 +51,10 @@
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemm/dot_panel.h"
 #include "kernels/gemm/dot_x_rows.h"
+
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+#include <arm_neon.h>
+#endif
 
 HWY_BEFORE_NAMESPACE();
 namespace qins {
@@ -358,7 +363,7 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 
 #elif HWY_TARGET != HWY_SCALAR
 // The other SIMD targets (SSE4, SSSE3, NEON, SVE; AVX2 and AVX3 have
-// GemmDotTileX86 below):
+// GemmDotTileX86 below, NEON with dotprod GemmDotTileSdot):
 // Highway, one int32 lane per row of the panel as on AVX3_DL, in chunks of
 // N lanes; each code extracted from its row's dword (shift, and; shared by
 // the rows of X) and multiplied by the broadcast x code (Mul + Add on int32:
@@ -723,11 +728,129 @@ void GemmDotRowsX86(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 }
 #endif  // HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
 
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+// NEON with dotprod (built for armv8.2-a+dotprod; the arm64-dotprod preset
+// tests it under qemu): sdot by lane. A 16-byte load of a panel group holds
+// 4 codes of 4 panel rows (u = w + 128), made signed with one eor of 0x80
+// (shared by the tile's rows of X); vdotq_laneq_s32(acc, w, xq, lane) adds
+// w . (x's dword `lane`) per panel row, x's 16 bytes loaded once per 4
+// groups. So the sums start at 0 (not x.neg_bias: the codes are w, not
+// w + 128) and reach the same int32 S as on AVX3_DL. Per block, row of X
+// and 16 panel rows: 32 sdot (512 multiply-adds), against the Highway
+// path's 4 broadcasts, 4 multiplies and 4 adds per 4 codes and 4 rows.
+// Tiles: 4 rows of X (16 int32x4 accumulators), Q6_K's halves 2 (their
+// second halves 8 more). The f32 steps are GemmDotTileHwy's, in its order
+// (vmulq + vaddq, never fused: -ffp-contract=off).
+template <int kLane, size_t kRows, bool kSecond>
+HWY_INLINE void GemmSdotGroup(const uint8_t* wg, const int8x16_t* xv,
+                              int32x4_t (*a)[4], int32x4_t (*h)[4]) {
+  const uint8x16_t flip = vdupq_n_u8(0x80);
+  int8x16_t w[4];
+  for (int c = 0; c < 4; ++c)
+    w[c] = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(wg + 16 * c), flip));
+  for (size_t i = 0; i < kRows; ++i) {
+    for (int c = 0; c < 4; ++c) {
+      if constexpr (kSecond) {
+        h[i][c] = vdotq_laneq_s32(h[i][c], w[c], xv[i], kLane);
+      } else {
+        a[i][c] = vdotq_laneq_s32(a[i][c], w[c], xv[i], kLane);
+      }
+    }
+  }
+}
+
+template <size_t kRows, DotPanelMode kMode>
+HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
+                                float* HWY_RESTRICT y, size_t ldy,
+                                size_t cols) {
+  constexpr bool kHalves = kMode == DotPanelMode::kHalves;
+  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
+  const size_t nb = x.blocks;
+  HWY_ALIGN float part[kRows][8][kDotPanelRows];
+  memset(part, 0, sizeof(part));
+  for (size_t b = 0; b < nb; ++b) {
+    const size_t l = b & 7;
+    int32x4_t a[kRows][4], h[kHalves ? kRows : 1][4];
+    for (size_t i = 0; i < kRows; ++i) {
+      for (int c = 0; c < 4; ++c) {
+        a[i][c] = vdupq_n_s32(0);
+        if constexpr (kHalves) h[i][c] = vdupq_n_s32(0);
+      }
+    }
+    const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
+    int8x16_t xv[kRows];
+    for (size_t i = 0; i < kRows; ++i)
+      xv[i] = vld1q_s8(x.q + ((i0 + i) * nb + b) * 32);
+    GemmSdotGroup<0, kRows, false>(wb, xv, a, h);
+    GemmSdotGroup<1, kRows, false>(wb + 64, xv, a, h);
+    GemmSdotGroup<2, kRows, false>(wb + 128, xv, a, h);
+    GemmSdotGroup<3, kRows, false>(wb + 192, xv, a, h);
+    for (size_t i = 0; i < kRows; ++i)
+      xv[i] = vld1q_s8(x.q + ((i0 + i) * nb + b) * 32 + 16);
+    GemmSdotGroup<0, kRows, kHalves>(wb + 256, xv, a, h);
+    GemmSdotGroup<1, kRows, kHalves>(wb + 320, xv, a, h);
+    GemmSdotGroup<2, kRows, kHalves>(wb + 384, xv, a, h);
+    GemmSdotGroup<3, kRows, kHalves>(wb + 448, xv, a, h);
+    const size_t e = b * kDotPanelRows;
+    for (size_t i = 0; i < kRows; ++i) {
+      const size_t xb = (i0 + i) * nb + b;
+      const float32x4_t dx = vdupq_n_f32(x.d[xb]);
+      for (int c = 0; c < 4; ++c) {
+        const size_t ec = e + 4 * c;
+        float32x4_t sv = vcvtq_f32_s32(a[i][c]);
+        if constexpr (kSub) sv = vmulq_f32(vld1q_f32(p.sub + ec), sv);
+        if constexpr (kHalves) {
+          sv = vaddq_f32(
+              sv, vmulq_f32(vld1q_f32(p.sub2 + ec), vcvtq_f32_s32(h[i][c])));
+        }
+        const float32x4_t cw = vmulq_f32(vld1q_f32(p.scale + ec), dx);
+        float32x4_t sp = vld1q_f32(part[i][l] + 4 * c);
+        sp = vaddq_f32(sp, vmulq_f32(cw, sv));
+        if constexpr (kMode == DotPanelMode::kMin ||
+                      kMode == DotPanelMode::kSubMin) {
+          const float32x4_t cm = vmulq_f32(vld1q_f32(p.min + ec), dx);
+          float32x4_t xs = vdupq_n_f32(x.sum[xb]);
+          if constexpr (kMode == DotPanelMode::kSubMin)
+            xs = vmulq_f32(vld1q_f32(p.msub + ec), xs);
+          sp = vaddq_f32(sp, vmulq_f32(cm, xs));
+        }
+        vst1q_f32(part[i][l] + 4 * c, sp);
+      }
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i) {
+    HWY_ALIGN float out[kDotPanelRows];
+    for (int c = 0; c < 4; ++c) {
+      auto at = [&](size_t l) { return vld1q_f32(part[i][l] + 4 * c); };
+      float32x4_t v = vaddq_f32(
+          vaddq_f32(vaddq_f32(at(0), at(4)), vaddq_f32(at(2), at(6))),
+          vaddq_f32(vaddq_f32(at(1), at(5)), vaddq_f32(at(3), at(7))));
+      if (p.has_row_scale) v = vmulq_f32(v, vld1q_f32(p.row_scale + 4 * c));
+      vst1q_f32(out + 4 * c, v);
+    }
+    memcpy(y + i * ldy, out, cols * sizeof(float));
+  }
+}
+
+template <DotPanelMode kMode>
+void GemmDotRowsSdot(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
+                     float* y, size_t ldy, size_t cols) {
+  constexpr size_t kTile = kMode == DotPanelMode::kHalves ? 2 : 4;
+  size_t i = 0;
+  for (; i + kTile <= m; i += kTile)
+    GemmDotTileSdot<kTile, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+  for (; i < m; ++i)
+    GemmDotTileSdot<1, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+}
+#endif  // HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+
 void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
                  float* y, size_t ldy, size_t cols) {
   DotModeSwitch(p.mode, [&]<DotPanelMode kMode>() {
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3
     GemmDotRowsX86<kMode>(p, x, i0, m, y, ldy, cols);
+#elif HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+    GemmDotRowsSdot<kMode>(p, x, i0, m, y, ldy, cols);
 #else
     GemmDotRowsHwy<kMode>(p, x, i0, m, y, ldy, cols);
 #endif
