@@ -129,6 +129,35 @@ void KQuantDotScales(FormatKind kind, const uint8_t* sb, int j, float* dw,
   *sub2 = 0;
 }
 
+void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
+                          float* dw, float* sub, float* sub2, float* min,
+                          float* msub) {
+  if (kind == FormatKind::kQ6_K) {
+    const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
+    const float d = KQuantHalf(sb, q6_k::kD);
+    for (size_t j = 0; j < 8; ++j) {
+      dw[j * stride] = d;
+      sub[j * stride] = sc[2 * j];
+      sub2[j * stride] = sc[2 * j + 1];
+      min[j * stride] = msub[j * stride] = 0;
+    }
+    return;
+  }
+  const size_t scales =
+      kind == FormatKind::kQ5_K ? q5_k::kScales : q4_k::kScales;
+  const float d = KQuantHalf(sb, q4_k::kD);  // q5_k's at the same bytes
+  const float neg_dmin = -KQuantHalf(sb, q4_k::kDmin);
+  for (size_t j = 0; j < 8; ++j) {
+    int sc, m;
+    Q4KScaleMin(sb + scales, static_cast<int>(j), &sc, &m);
+    dw[j * stride] = d;
+    min[j * stride] = neg_dmin;
+    sub[j * stride] = static_cast<float>(sc);
+    msub[j * stride] = static_cast<float>(m);
+    sub2[j * stride] = 0;
+  }
+}
+
 void KQuantDotBlock(FormatKind kind, const uint8_t* sb, int j, uint8_t* u,
                     float* dw, float* sub, float* sub2, float* min,
                     float* msub) {

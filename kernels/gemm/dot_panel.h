@@ -85,6 +85,13 @@ DotPanelMode DotPanelModeOf(FormatKind kind);
 void KQuantDotScales(FormatKind kind, const uint8_t* sb, int j, float* dw,
                      float* sub, float* sub2, float* min, float* msub);
 
+// KQuantDotScales of the super-block's 8 blocks at once: block j's at
+// dw[j * stride], sub[j * stride], ... (the panel's layout: stride
+// kDotPanelRows).
+void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
+                          float* dw, float* sub, float* sub2, float* min,
+                          float* msub);
+
 // KQuantDotScales, and the block's 32 codes + 128 in u.
 void KQuantDotBlock(FormatKind kind, const uint8_t* sb, int j, uint8_t* u,
                     float* dw, float* sub, float* sub2, float* min,
