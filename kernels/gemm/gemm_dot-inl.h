@@ -25,9 +25,10 @@
 // 256 on AVX-512). q4_1 and q5_1 add 2 multiplies and an add.
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
 // int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
-// (GemmDotTileSdot). Other SIMD targets (SSSE3, SSE4, NEON without dotprod,
-// SVE): the same arithmetic with Highway int32 multiplies (GemmDotTileHwy:
-// about half of the f32 GEMM's speed or less); SCALAR: plain C++.
+// (GemmDotTileSdot). SVE: GemmDotTileHwy with SVE's sdot by lane for the
+// integer part. Other SIMD targets (SSSE3, SSE4, NEON without dotprod): the
+// same arithmetic with Highway int32 multiplies (GemmDotTileHwy: about half
+// of the f32 GEMM's speed or less); SCALAR: plain C++.
 // The panel packer (GemmDotPack) is SIMD on every target but SCALAR.
 
 #if defined(QINS_KERNELS_GEMM_GEMM_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -394,6 +395,34 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 // ~3 ops per N multiply-adds, against the f32 GEMM's 1 FMA: this keeps the
 // `dot` arithmetic (GEMM == GEMV) on these targets at about half of the
 // f32 GEMM's speed, not a fast path (docs/gemm.md).
+// On the SVE targets the integer part is SVE's sdot by lane instead: per
+// group, row of X and N panel rows one svdot_lane_s32 (the codes made signed
+// by one eor per group, shared by the rows of X; x's 16 bytes replicated per
+// 128-bit segment by svld1rq), the sums starting at 0: the same int32 S.
+
+#if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || \
+    HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
+#define QINS_GEMM_DOT_SVE 1
+// acc + SVE sdot by lane: per int32 lane (panel row) the 4 bytes of w times
+// the dword `lane` of x's 16 bytes, which svld1rq replicated into every
+// 128-bit segment. (The lane is an immediate: the group loop is unrolled,
+// so the switch folds.)
+HWY_INLINE svint32_t GemmSveDotLane(svint32_t acc, svint8_t w, svint8_t x,
+                                    size_t lane) {
+  switch (lane) {
+    case 0:
+      return svdot_lane_s32(acc, w, x, 0);
+    case 1:
+      return svdot_lane_s32(acc, w, x, 1);
+    case 2:
+      return svdot_lane_s32(acc, w, x, 2);
+    default:
+      return svdot_lane_s32(acc, w, x, 3);
+  }
+}
+#else
+#define QINS_GEMM_DOT_SVE 0
+#endif
 
 template <size_t kRows, DotPanelMode kMode>
 HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
@@ -422,20 +451,48 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
          h3 = hn::Zero(di);
 #define QINS_DOT_ROWS(OP) \
   OP(0, a0, h0) OP(1, a1, h1) OP(2, a2, h2) OP(3, a3, h3)
-#define QINS_DOT_INIT(i, a, h)                   \
-  if constexpr (kRows > i) {                     \
-    const size_t xb = (i0 + i) * nb + b;         \
-    xq[i] = x.q + xb * 32;                       \
-    if constexpr (kHalves) {                     \
-      a = hn::Set(di, x.neg_bias16[2 * xb]);     \
-      h = hn::Set(di, x.neg_bias16[2 * xb + 1]); \
-    } else {                                     \
-      a = hn::Set(di, x.neg_bias[xb]);           \
-    }                                            \
+#define QINS_DOT_INIT(i, a, h)                        \
+  if constexpr (kRows > i) {                          \
+    const size_t xb = (i0 + i) * nb + b;              \
+    xq[i] = x.q + xb * 32;                            \
+    if constexpr (QINS_GEMM_DOT_SVE) {                \
+      /* signed codes (below): the sums start at 0 */ \
+    } else if constexpr (kHalves) {                   \
+      a = hn::Set(di, x.neg_bias16[2 * xb]);          \
+      h = hn::Set(di, x.neg_bias16[2 * xb + 1]);      \
+    } else {                                          \
+      a = hn::Set(di, x.neg_bias[xb]);                \
+    }                                                 \
   }
       QINS_DOT_ROWS(QINS_DOT_INIT)
 #undef QINS_DOT_INIT
       const uint8_t* wb = p.codes + b * kDotPanelBlockBytes + c0 * 4;
+#if QINS_GEMM_DOT_SVE
+      // SVE: one sdot per group, row of X and N panel rows (the codes made
+      // signed by one eor of 0x80 per byte), against the Highway path's 4
+      // broadcasts, 4 multiplies and 4 adds below.
+      const svbool_t all8 = svptrue_b8();
+#pragma GCC unroll 8
+      for (size_t g = 0; g < 8; ++g) {
+        const auto v =
+            hn::Load(du, reinterpret_cast<const uint32_t*>(wb + g * 64));
+        const svint8_t w = svreinterpret_s8_u8(
+            sveor_n_u8_x(all8, svreinterpret_u8_u32(v), 0x80));
+        const bool second = kHalves && g >= 4;
+#define QINS_DOT_MAC(i, a, h)                                   \
+  if constexpr (kRows > i) {                                    \
+    const svint8_t xr = svld1rq_s8(all8, xq[i] + 16 * (g / 4)); \
+    if (second) {                                               \
+      h = GemmSveDotLane(h, w, xr, g % 4);                      \
+    } else {                                                    \
+      a = GemmSveDotLane(a, w, xr, g % 4);                      \
+    }                                                           \
+  }
+        QINS_DOT_ROWS(QINS_DOT_MAC)
+#undef QINS_DOT_MAC
+      }
+      (void)mask;
+#else
       for (size_t g = 0; g < 8; ++g) {
         const auto v =
             hn::Load(du, reinterpret_cast<const uint32_t*>(wb + g * 64));
@@ -460,6 +517,7 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
         QINS_DOT_ROWS(QINS_DOT_MAC)
 #undef QINS_DOT_MAC
       }
+#endif  // QINS_GEMM_DOT_SVE
       const size_t e = b * kDotPanelRows + c0;
       const VF dw = hn::Load(df, p.scale + e);
 #define QINS_DOT_SCALE(i, a, h)                                              \
@@ -922,6 +980,8 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 }
 
 #endif  // HWY_TARGET == HWY_AVX3_DL
+
+#undef QINS_GEMM_DOT_SVE
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins
