@@ -400,6 +400,33 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 // by one eor per group, shared by the rows of X; x's 16 bytes replicated per
 // 128-bit segment by svld1rq), the sums starting at 0: the same int32 S.
 
+// One block's f32 step for a vector of panel rows (lanes from e of the
+// panel's arrays) and one row of X (its block scale dx and code sum xsum):
+// part += (dw * dx) * S, S = a (Q4_K/Q5_K: sub * a; Q6_K: sub * a + sub2
+// * h), then the min term, each step rounded as DotPanelMode states. The
+// Highway and SVE tile (GemmDotTileHwy) and NEON's sdot tile share it.
+template <DotPanelMode kMode, class DF, class VI>
+HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
+                             float dx, float xsum, float* HWY_RESTRICT part) {
+  constexpr bool kHalves = kMode == DotPanelMode::kHalves;
+  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
+  const auto vdx = hn::Set(df, dx);
+  auto sv = hn::ConvertTo(df, a);
+  if constexpr (kSub) sv = hn::Mul(hn::LoadU(df, p.sub + e), sv);
+  if constexpr (kHalves)
+    sv = hn::Add(sv, hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
+  auto s = hn::LoadU(df, part);
+  s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(df, p.scale + e), vdx), sv));
+  if constexpr (kMode == DotPanelMode::kMin || kMode == DotPanelMode::kSubMin) {
+    const auto cm = hn::Mul(hn::LoadU(df, p.min + e), vdx);
+    auto xs = hn::Set(df, xsum);
+    if constexpr (kMode == DotPanelMode::kSubMin)
+      xs = hn::Mul(hn::LoadU(df, p.msub + e), xs);
+    s = hn::Add(s, hn::Mul(cm, xs));
+  }
+  hn::StoreU(s, df, part);
+}
+
 #if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || \
     HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
 #define QINS_GEMM_DOT_SVE 1
@@ -429,7 +456,6 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
                                float* HWY_RESTRICT y, size_t ldy, size_t cols) {
   static_assert(kRows >= 1 && kRows <= 4, "tile rows");
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
   const hn::CappedTag<int32_t, kDotPanelRows> di;
   const hn::RebindToUnsigned<decltype(di)> du;
   const hn::RebindToFloat<decltype(di)> df;
@@ -519,27 +545,10 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
       }
 #endif  // QINS_GEMM_DOT_SVE
       const size_t e = b * kDotPanelRows + c0;
-      const VF dw = hn::Load(df, p.scale + e);
-#define QINS_DOT_SCALE(i, a, h)                                              \
-  if constexpr (kRows > i) {                                                 \
-    const size_t xb = (i0 + i) * nb + b;                                     \
-    const VF dx = hn::Set(df, x.d[xb]);                                      \
-    VF sv = hn::ConvertTo(df, a);                                            \
-    if constexpr (kSub) sv = hn::Mul(hn::Load(df, p.sub + e), sv);           \
-    if constexpr (kHalves)                                                   \
-      sv = hn::Add(sv,                                                       \
-                   hn::Mul(hn::Load(df, p.sub2 + e), hn::ConvertTo(df, h))); \
-    VF s = hn::Load(df, part[i][l] + c0);                                    \
-    s = hn::Add(s, hn::Mul(hn::Mul(dw, dx), sv));                            \
-    if constexpr (kMode == DotPanelMode::kMin ||                             \
-                  kMode == DotPanelMode::kSubMin) {                          \
-      const VF cm = hn::Mul(hn::Load(df, p.min + e), dx);                    \
-      VF xs = hn::Set(df, x.sum[xb]);                                        \
-      if constexpr (kMode == DotPanelMode::kSubMin)                          \
-        xs = hn::Mul(hn::Load(df, p.msub + e), xs);                          \
-      s = hn::Add(s, hn::Mul(cm, xs));                                       \
-    }                                                                        \
-    hn::Store(s, df, part[i][l] + c0);                                       \
+#define QINS_DOT_SCALE(i, a, h)                                               \
+  if constexpr (kRows > i) {                                                  \
+    const size_t xb = (i0 + i) * nb + b;                                      \
+    DotBlockStep<kMode>(df, a, h, p, e, x.d[xb], x.sum[xb], part[i][l] + c0); \
   }
       QINS_DOT_ROWS(QINS_DOT_SCALE)
 #undef QINS_DOT_SCALE
@@ -845,7 +854,6 @@ HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
                                 float* HWY_RESTRICT y, size_t ldy,
                                 size_t cols) {
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
   const size_t nb = x.blocks;
   HWY_ALIGN float part[kRows][8][kDotPanelRows];
   memset(part, 0, sizeof(part));
@@ -873,29 +881,13 @@ HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
     GemmSdotGroup<2, kRows, kHalves>(wb + 384, xv, a, h);
     GemmSdotGroup<3, kRows, kHalves>(wb + 448, xv, a, h);
     const size_t e = b * kDotPanelRows;
+    const hn::Full128<float> df;
     for (size_t i = 0; i < kRows; ++i) {
       const size_t xb = (i0 + i) * nb + b;
-      const float32x4_t dx = vdupq_n_f32(x.d[xb]);
       for (int c = 0; c < 4; ++c) {
-        const size_t ec = e + 4 * c;
-        float32x4_t sv = vcvtq_f32_s32(a[i][c]);
-        if constexpr (kSub) sv = vmulq_f32(vld1q_f32(p.sub + ec), sv);
-        if constexpr (kHalves) {
-          sv = vaddq_f32(
-              sv, vmulq_f32(vld1q_f32(p.sub2 + ec), vcvtq_f32_s32(h[i][c])));
-        }
-        const float32x4_t cw = vmulq_f32(vld1q_f32(p.scale + ec), dx);
-        float32x4_t sp = vld1q_f32(part[i][l] + 4 * c);
-        sp = vaddq_f32(sp, vmulq_f32(cw, sv));
-        if constexpr (kMode == DotPanelMode::kMin ||
-                      kMode == DotPanelMode::kSubMin) {
-          const float32x4_t cm = vmulq_f32(vld1q_f32(p.min + ec), dx);
-          float32x4_t xs = vdupq_n_f32(x.sum[xb]);
-          if constexpr (kMode == DotPanelMode::kSubMin)
-            xs = vmulq_f32(vld1q_f32(p.msub + ec), xs);
-          sp = vaddq_f32(sp, vmulq_f32(cm, xs));
-        }
-        vst1q_f32(part[i][l] + 4 * c, sp);
+        DotBlockStep<kMode>(df, hn::Vec128<int32_t>(a[i][c]),
+                            hn::Vec128<int32_t>(kHalves ? h[i][c] : a[i][c]), p,
+                            e + 4 * c, x.d[xb], x.sum[xb], part[i][l] + 4 * c);
       }
     }
   }
