@@ -62,11 +62,14 @@ void PackKRows(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
   for (size_t r = 0; r < cols; ++r) {
     const uint8_t* row = d.row(n0 + r);
     for (size_t b = 0; b < p->blocks; ++b) {
+      const uint8_t* sb = row + (b / 8) * super;
+      if (b % 8 == 0) {
+        const size_t e = b * kDotPanelRows + r;
+        KQuantDotSuperScales(d.format.kind, sb, kDotPanelRows, &p->scale[e],
+                             &p->sub[e], &p->sub2[e], &p->min[e], &p->msub[e]);
+      }
       uint8_t u[32];
-      const size_t e = b * kDotPanelRows + r;
-      KQuantDotBlock(d.format.kind, row + (b / 8) * super,
-                     static_cast<int>(b % 8), u, &p->scale[e], &p->sub[e],
-                     &p->sub2[e], &p->min[e], &p->msub[e]);
+      KQuantDotCodes(d.format.kind, sb, static_cast<int>(b % 8), u);
       StoreInterleaved(u, b, r, p);
     }
   }
@@ -108,27 +111,6 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
   }
 }
 
-void KQuantDotScales(FormatKind kind, const uint8_t* sb, int j, float* dw,
-                     float* sub, float* sub2, float* min, float* msub) {
-  if (kind == FormatKind::kQ6_K) {
-    const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
-    *dw = KQuantHalf(sb, q6_k::kD);
-    *sub = sc[2 * j];
-    *sub2 = sc[2 * j + 1];
-    *min = *msub = 0;
-    return;
-  }
-  const size_t scales =
-      kind == FormatKind::kQ5_K ? q5_k::kScales : q4_k::kScales;
-  int sc, m;
-  Q4KScaleMin(sb + scales, j, &sc, &m);
-  *dw = KQuantHalf(sb, q4_k::kD);  // q5_k's d and dmin sit at the same bytes
-  *min = -KQuantHalf(sb, q4_k::kDmin);
-  *sub = static_cast<float>(sc);
-  *msub = static_cast<float>(m);
-  *sub2 = 0;
-}
-
 void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
                           float* dw, float* sub, float* sub2, float* min,
                           float* msub) {
@@ -158,10 +140,7 @@ void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
   }
 }
 
-void KQuantDotBlock(FormatKind kind, const uint8_t* sb, int j, uint8_t* u,
-                    float* dw, float* sub, float* sub2, float* min,
-                    float* msub) {
-  KQuantDotScales(kind, sb, j, dw, sub, sub2, min, msub);
+void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
   if (kind == FormatKind::kQ6_K) {
     uint8_t q[32];
     Q6KBlockCodes(sb, j, q);

@@ -80,22 +80,17 @@ struct DotPanel {
 // The mode of a format (precondition: HasDotPanel).
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
-// Q4_K / Q5_K / Q6_K: the scales of block j (0..7) of super-block sb for
-// DotPanelMode kSubMin / kHalves.
-void KQuantDotScales(FormatKind kind, const uint8_t* sb, int j, float* dw,
-                     float* sub, float* sub2, float* min, float* msub);
-
-// KQuantDotScales of the super-block's 8 blocks at once: block j's at
-// dw[j * stride], sub[j * stride], ... (the panel's layout: stride
-// kDotPanelRows).
+// Q4_K / Q5_K / Q6_K: the scales of the 8 blocks of super-block sb for
+// DotPanelMode kSubMin / kHalves, block j's at dw[j * stride], sub[j *
+// stride], ... (the panel's layout: stride kDotPanelRows). Both packers
+// (PackDotPanel and the SIMD GemmDotPack) take them from here.
 void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
                           float* dw, float* sub, float* sub2, float* min,
                           float* msub);
 
-// KQuantDotScales, and the block's 32 codes + 128 in u.
-void KQuantDotBlock(FormatKind kind, const uint8_t* sb, int j, uint8_t* u,
-                    float* dw, float* sub, float* sub2, float* min,
-                    float* msub);
+// Block j's (0..7) 32 codes + 128 of super-block sb in u, in plain C++ (the
+// scalar packer's; GemmDotPack's KQuantCodesU8 gives the same bytes).
+void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u);
 
 // Bytes DotPanel needs for k columns: codes and the five f32 arrays (64-byte
 // multiples; pass a 64-byte aligned buffer of this size to PackDotPanel).

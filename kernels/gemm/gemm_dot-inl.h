@@ -102,7 +102,7 @@ HWY_INLINE void DotBlockU8(const uint8_t* blk, const DotBlockLayout& f,
 // A K-quant super-block's 8 blocks of codes + 128 into u[8][32] (16 lanes
 // at a time): Q4_K per 32 bytes of nibbles a load, and/shift, 2 or; Q5_K
 // + per block a test of its qh bit and an or of 16; Q6_K per 16 weights of
-// 4 blocks 3 loads and ~14 shifts/ands/ors. KQuantDotBlock (dot_panel.cc)
+// 4 blocks 3 loads and ~14 shifts/ands/ors. KQuantDotCodes (dot_panel.cc)
 // states the same codes in scalar C++.
 HWY_INLINE void KQuantCodesU8(FormatKind kind, const uint8_t* sb,
                               uint8_t (*HWY_RESTRICT u)[32]) {
