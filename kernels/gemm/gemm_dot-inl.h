@@ -427,6 +427,25 @@ HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
   hn::StoreU(s, df, part);
 }
 
+// y[0 .. cols) of one row of X from its 8 partial sums part[l][r]: ((P0 +
+// P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)) per panel row r (i8row: times
+// its row scale), Lanes(df) rows at a time. GemmDotTileHwy's and
+// GemmDotTileSdot's last step.
+template <class DF>
+HWY_INLINE void StoreDotTree(DF df, const float (*part)[kDotPanelRows],
+                             const DotPanel& p, size_t cols, float* y) {
+  const size_t N = hn::Lanes(df);
+  for (size_t c0 = 0; c0 < cols; c0 += N) {
+    auto at = [&](size_t l) { return hn::LoadU(df, part[l] + c0); };
+    auto v = hn::Add(hn::Add(hn::Add(at(0), at(4)), hn::Add(at(2), at(6))),
+                     hn::Add(hn::Add(at(1), at(5)), hn::Add(at(3), at(7))));
+    if (p.has_row_scale) v = hn::Mul(v, hn::LoadU(df, p.row_scale + c0));
+    HWY_ALIGN float out[kDotPanelRows];
+    hn::Store(v, df, out);
+    memcpy(y + c0, out, std::min(N, cols - c0) * sizeof(float));
+  }
+}
+
 #if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || \
     HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
 #define QINS_GEMM_DOT_SVE 1
@@ -460,12 +479,10 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
   const hn::RebindToUnsigned<decltype(di)> du;
   const hn::RebindToFloat<decltype(di)> df;
   using VI = hn::Vec<decltype(di)>;
-  using VF = hn::Vec<decltype(df)>;
   const size_t N = hn::Lanes(di);
   const size_t nb = x.blocks;
   HWY_ALIGN float part[kRows][8][kDotPanelRows];
   memset(part, 0, sizeof(part));
-  const auto mask = hn::Set(du, 0xFF);
   for (size_t c0 = 0; c0 < cols; c0 += N) {
     for (size_t b = 0; b < nb; ++b) {
       const size_t l = b & 7;
@@ -517,8 +534,8 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
         QINS_DOT_ROWS(QINS_DOT_MAC)
 #undef QINS_DOT_MAC
       }
-      (void)mask;
 #else
+      const auto mask = hn::Set(du, 0xFF);
       for (size_t g = 0; g < 8; ++g) {
         const auto v =
             hn::Load(du, reinterpret_cast<const uint32_t*>(wb + g * 64));
@@ -555,17 +572,8 @@ HWY_INLINE void GemmDotTileHwy(const DotPanel& p, const DotXRows& x, size_t i0,
 #undef QINS_DOT_ROWS
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    for (size_t c0 = 0; c0 < cols; c0 += N) {
-      auto at = [&](size_t l) { return hn::Load(df, part[i][l] + c0); };
-      VF v = hn::Add(hn::Add(hn::Add(at(0), at(4)), hn::Add(at(2), at(6))),
-                     hn::Add(hn::Add(at(1), at(5)), hn::Add(at(3), at(7))));
-      if (p.has_row_scale) v = hn::Mul(v, hn::LoadU(df, p.row_scale + c0));
-      HWY_ALIGN float out[kDotPanelRows];
-      hn::Store(v, df, out);
-      memcpy(y + i * ldy + c0, out, std::min(N, cols - c0) * sizeof(float));
-    }
-  }
+  for (size_t i = 0; i < kRows; ++i)
+    StoreDotTree(df, part[i], p, cols, y + i * ldy);
 }
 
 template <DotPanelMode kMode>
@@ -854,6 +862,7 @@ HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
                                 float* HWY_RESTRICT y, size_t ldy,
                                 size_t cols) {
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
+  const hn::Full128<float> df;
   const size_t nb = x.blocks;
   HWY_ALIGN float part[kRows][8][kDotPanelRows];
   memset(part, 0, sizeof(part));
@@ -881,7 +890,6 @@ HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
     GemmSdotGroup<2, kRows, kHalves>(wb + 384, xv, a, h);
     GemmSdotGroup<3, kRows, kHalves>(wb + 448, xv, a, h);
     const size_t e = b * kDotPanelRows;
-    const hn::Full128<float> df;
     for (size_t i = 0; i < kRows; ++i) {
       const size_t xb = (i0 + i) * nb + b;
       for (int c = 0; c < 4; ++c) {
@@ -891,18 +899,8 @@ HWY_INLINE void GemmDotTileSdot(const DotPanel& p, const DotXRows& x, size_t i0,
       }
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    HWY_ALIGN float out[kDotPanelRows];
-    for (int c = 0; c < 4; ++c) {
-      auto at = [&](size_t l) { return vld1q_f32(part[i][l] + 4 * c); };
-      float32x4_t v = vaddq_f32(
-          vaddq_f32(vaddq_f32(at(0), at(4)), vaddq_f32(at(2), at(6))),
-          vaddq_f32(vaddq_f32(at(1), at(5)), vaddq_f32(at(3), at(7))));
-      if (p.has_row_scale) v = vmulq_f32(v, vld1q_f32(p.row_scale + 4 * c));
-      vst1q_f32(out + 4 * c, v);
-    }
-    memcpy(y + i * ldy, out, cols * sizeof(float));
-  }
+  for (size_t i = 0; i < kRows; ++i)
+    StoreDotTree(df, part[i], p, cols, y + i * ldy);
 }
 
 template <DotPanelMode kMode>
