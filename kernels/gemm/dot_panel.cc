@@ -66,7 +66,7 @@ void PackKRows(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
       if (b % 8 == 0) {
         const size_t e = b * kDotPanelRows + r;
         KQuantDotSuperScales(d.format.kind, sb, kDotPanelRows, &p->scale[e],
-                             &p->sub[e], &p->sub2[e], &p->min[e], &p->msub[e]);
+                             &p->min[e], &p->sub[e], &p->sub2[e]);
       }
       uint8_t u[32];
       KQuantDotCodes(d.format.kind, sb, static_cast<int>(b % 8), u);
@@ -100,10 +100,9 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ4_1:
     case FormatKind::kQ5_1:
-      return DotPanelMode::kMin;
     case FormatKind::kQ4_K:
     case FormatKind::kQ5_K:
-      return DotPanelMode::kSubMin;
+      return DotPanelMode::kMin;
     case FormatKind::kQ6_K:
       return DotPanelMode::kHalves;
     default:
@@ -112,8 +111,7 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
 }
 
 void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
-                          float* dw, float* sub, float* sub2, float* min,
-                          float* msub) {
+                          float* dw, float* min, float* sub, float* sub2) {
   if (kind == FormatKind::kQ6_K) {
     const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
     const float d = KQuantHalf(sb, q6_k::kD);
@@ -121,22 +119,21 @@ void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
       dw[j * stride] = d;
       sub[j * stride] = sc[2 * j];
       sub2[j * stride] = sc[2 * j + 1];
-      min[j * stride] = msub[j * stride] = 0;
+      min[j * stride] = 0;
     }
     return;
   }
   const size_t scales =
       kind == FormatKind::kQ5_K ? q5_k::kScales : q4_k::kScales;
   const float d = KQuantHalf(sb, q4_k::kD);  // q5_k's at the same bytes
-  const float neg_dmin = -KQuantHalf(sb, q4_k::kDmin);
+  const float dmin = KQuantHalf(sb, q4_k::kDmin);
   for (size_t j = 0; j < 8; ++j) {
     int sc, m;
     Q4KScaleMin(sb + scales, static_cast<int>(j), &sc, &m);
-    dw[j * stride] = d;
-    min[j * stride] = neg_dmin;
-    sub[j * stride] = static_cast<float>(sc);
-    msub[j * stride] = static_cast<float>(m);
-    sub2[j * stride] = 0;
+    // Exact: an f16 (11 significant bits) times a 6-bit integer.
+    dw[j * stride] = d * static_cast<float>(sc);
+    min[j * stride] = -(dmin * static_cast<float>(m));
+    sub[j * stride] = sub2[j * stride] = 0;
   }
 }
 
@@ -160,7 +157,7 @@ void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
 size_t DotPanelBytes(size_t k) {
   const size_t blocks = (k + 31) / 32;
   return Round64(blocks * kDotPanelBlockBytes) +
-         5 * Round64(blocks * kDotPanelRows * sizeof(float));
+         4 * Round64(blocks * kDotPanelRows * sizeof(float));
 }
 
 void PrepareDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
@@ -175,12 +172,11 @@ void PrepareDotPanel(const QuantizedMatrix::Data& d, size_t n0, size_t cols,
   p->min = p->scale + floats;
   p->sub = p->min + floats;
   p->sub2 = p->sub + floats;
-  p->msub = p->sub2 + floats;
   p->mode = DotPanelModeOf(kind);
   p->has_row_scale = kind == FormatKind::kI8Row;
   if (cols < kDotPanelRows) {  // absent rows: w = 0, zero scales
     std::memset(p->codes, 0x80, p->blocks * kDotPanelBlockBytes);
-    std::fill(p->scale, p->scale + 5 * floats, 0.0f);
+    std::fill(p->scale, p->scale + 4 * floats, 0.0f);
   }
   for (size_t r = 0; r < kDotPanelRows; ++r)
     p->row_scale[r] =

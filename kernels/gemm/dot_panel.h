@@ -47,12 +47,10 @@ enum class DotPanelMode {
   // q8_0, i8row, q4_0, q5_0, iq4_nl, qins4: P += (dw * dx) * S.
   kPlain,
   // q4_1, q5_1: P += (dw * dx) * S, then P += (min * dx) * X.
+  // Q4_K, Q5_K the same, with dw = d * sc and min = -(dmin * m) (both
+  // exact: an f16 times a 6-bit integer), sc and m the block's 6-bit scale
+  // and min: the `dot` GEMV's P - ((dmin * m) * dx) * X bit for bit.
   kMin,
-  // Q4_K, Q5_K: P += (dw * dx) * (sub * S) (exact), then
-  // P += (min * dx) * (msub * X) (exact); dw = d, sub = the 6-bit scale,
-  // min = -dmin, msub = the 6-bit min: the `dot` GEMV's
-  // P - (dmin * dx) * (m * X) bit for bit.
-  kSubMin,
   // Q6_K: P += (dw * dx) * (sub * S_lo + sub2 * S_hi) (all exact).
   kHalves,
 };
@@ -67,12 +65,11 @@ struct DotPanel {
   // `cols` hold w = 0 and zero scales.
   uint8_t* codes = nullptr;
   // blocks * 16 each, row r of block b at [b * 16 + r] (those the mode
-  // uses): the block scale dw, the min, the sub-scales.
+  // uses): the block scale dw, the min, Q6_K's two sub-scales.
   float* scale = nullptr;
   float* min = nullptr;
   float* sub = nullptr;
   float* sub2 = nullptr;
-  float* msub = nullptr;
   float row_scale[kDotPanelRows] = {};  // i8row's row scale (has_row_scale)
   bool has_row_scale = false;
 };
@@ -81,18 +78,17 @@ struct DotPanel {
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
 // Q4_K / Q5_K / Q6_K: the scales of the 8 blocks of super-block sb for
-// DotPanelMode kSubMin / kHalves, block j's at dw[j * stride], sub[j *
+// DotPanelMode kMin / kHalves, block j's at dw[j * stride], min[j *
 // stride], ... (the panel's layout: stride kDotPanelRows). Both packers
 // (PackDotPanel and the SIMD GemmDotPack) take them from here.
 void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
-                          float* dw, float* sub, float* sub2, float* min,
-                          float* msub);
+                          float* dw, float* min, float* sub, float* sub2);
 
 // Block j's (0..7) 32 codes + 128 of super-block sb in u, in plain C++ (the
 // scalar packer's; GemmDotPack's KQuantCodesU8 gives the same bytes).
 void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u);
 
-// Bytes DotPanel needs for k columns: codes and the five f32 arrays (64-byte
+// Bytes DotPanel needs for k columns: codes and the four f32 arrays (64-byte
 // multiples; pass a 64-byte aligned buffer of this size to PackDotPanel).
 size_t DotPanelBytes(size_t k);
 

@@ -18,11 +18,13 @@
 // AVX3_DL (AVX-512 VNNI): one int32 lane per row of the panel. Per block and
 // tile of kDotTileRows = 8 rows of X: 8 aligned 64-byte loads of the codes
 // (shared by the 8 rows of X), and per row of X 8 vpdpbusd (the x codes'
-// dword broadcast from memory into each) starting from -128 * sum (the
-// codes' bias), then convert, 2 multiplies and the add into P (P lives in an
-// L1 scratch: one load and one store): 12 vector ops and 8 vpdpbusd = 512
-// multiply-adds, against the f32 GEMM's 32 FMA for the same work (16 per
-// 256 on AVX-512). q4_1 and q5_1 add 2 multiplies and an add.
+// dword an embedded {1to16} broadcast of each) starting from -128 * sum (the
+// codes' bias, one broadcast), then the scale broadcast, convert, 2
+// multiplies and the add into P (in a register): 6 vector ops and 8
+// vpdpbusd = 512 multiply-adds, against the f32 GEMM's 32 FMA for the same
+// work (16 per 256 on AVX-512). q4_1, q5_1, Q4_K and Q5_K add 2 multiplies
+// (one with a broadcast operand) and an add; Q6_K a convert, 2 multiplies
+// and an add.
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
 // int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
 // (GemmDotTileSdot). SVE: GemmDotTileHwy with SVE's sdot by lane for the
@@ -200,8 +202,8 @@ HWY_NOINLINE void GemmDotPack(const QuantizedMatrix::Data& d, size_t n0,
         }
         KQuantCodesU8(kind, sb, kstage[r]);
         const size_t e = b * kDotPanelRows + r;
-        KQuantDotSuperScales(kind, sb, kDotPanelRows, &p->scale[e], &p->sub[e],
-                             &p->sub2[e], &p->min[e], &p->msub[e]);
+        KQuantDotSuperScales(kind, sb, kDotPanelRows, &p->scale[e], &p->min[e],
+                             &p->sub[e], &p->sub2[e]);
       }
     }
     for (size_t r = 0; r < cols && super != 0; ++r) src[r] = kstage[r][b % 8];
@@ -250,9 +252,6 @@ HWY_INLINE void DotModeSwitch(DotPanelMode mode, Fn&& fn) {
     case DotPanelMode::kMin:
       fn.template operator()<DotPanelMode::kMin>();
       break;
-    case DotPanelMode::kSubMin:
-      fn.template operator()<DotPanelMode::kSubMin>();
-      break;
     case DotPanelMode::kHalves:
       fn.template operator()<DotPanelMode::kHalves>();
       break;
@@ -276,71 +275,85 @@ QINS_GEMM_DOT_ATTR HWY_INLINE __m512 GemmDotTree(const float* p) {
   return _mm512_add_ps(_mm512_add_ps(p04, p26), _mm512_add_ps(p15, p37));
 }
 
+// acc + vpdpbusd(w, the 4 x codes at xq broadcast to every dword), the
+// broadcast as vpdpbusd's embedded {1to16} memory operand: GCC 12 emits
+// _mm512_set1_epi32 of a loaded dword as a separate vpbroadcastd, one more
+// instruction per vpdpbusd (64 per block and tile of 8 rows of X).
+QINS_GEMM_DOT_ATTR HWY_INLINE __m512i DpbusdBroadcast(__m512i acc, __m512i w,
+                                                      const int8_t* xq) {
+  asm("vpdpbusd %2%{1to16%}, %1, %0"
+      : "+v"(acc)
+      : "v"(w), "m"(*reinterpret_cast<const int32_t*>(xq)));
+  return acc;
+}
+
 template <size_t kRows, DotPanelMode kMode>
 QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
                                     size_t i0, float* HWY_RESTRICT y,
                                     size_t ldy, size_t cols) {
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
   // part[i][l][r]: partial sum l (blocks b with b % 8 = l) of row i of X and
-  // panel row r.
+  // panel row r. The blocks run l by l (b = l, l + 8, ...), so that the
+  // partial sums of the tile's rows stay in registers, against a load and a
+  // store per block and row (and a memset) when b runs in order. Best of 3
+  // alternating runs, `bench_gemm --benchmark_filter='@dot/3072x8192/m:128/
+  // threads:1'`, AMD EPYC Zen 4, 2026-12-07 01:30 UTC, GFLOP/s: q4_k 227 ->
+  // 236, q5_k 221 -> 229, q6_k 212 -> 233, q4_0 264 -> 275.
   alignas(64) float part[kRows][8][16];
-  memset(part, 0, sizeof(part));
   const size_t nb = x.blocks;
-  for (size_t b = 0; b < nb; ++b) {
-    __m512i acc[kRows], acc2[kRows];
-    const size_t l = b & 7;
+  for (size_t l = 0; l < 8; ++l) {
+    __m512 sum[kRows];
 #pragma GCC unroll 8
-    for (size_t i = 0; i < kRows; ++i) {
-      const size_t xb = (i0 + i) * nb + b;
-      if constexpr (kHalves) {
-        acc[i] = _mm512_set1_epi32(x.neg_bias16[2 * xb]);
-        acc2[i] = _mm512_set1_epi32(x.neg_bias16[2 * xb + 1]);
-      } else {
-        acc[i] = _mm512_set1_epi32(x.neg_bias[xb]);
-      }
-    }
-    const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
-#pragma GCC unroll 8
-    for (size_t g = 0; g < 8; ++g) {
-      const __m512i w = _mm512_loadu_si512(wb + g * 64);
+    for (size_t i = 0; i < kRows; ++i) sum[i] = _mm512_setzero_ps();
+    for (size_t b = l; b < nb; b += 8) {
+      __m512i acc[kRows], acc2[kRows];
 #pragma GCC unroll 8
       for (size_t i = 0; i < kRows; ++i) {
-        int32_t xq;
-        memcpy(&xq, x.q + ((i0 + i) * nb + b) * 32 + 4 * g, 4);
-        const __m512i xv = _mm512_set1_epi32(xq);
-        if (kHalves && g >= 4) {
-          acc2[i] = _mm512_dpbusd_epi32(acc2[i], w, xv);
+        const size_t xb = (i0 + i) * nb + b;
+        if constexpr (kHalves) {
+          acc[i] = _mm512_set1_epi32(x.neg_bias16[2 * xb]);
+          acc2[i] = _mm512_set1_epi32(x.neg_bias16[2 * xb + 1]);
         } else {
-          acc[i] = _mm512_dpbusd_epi32(acc[i], w, xv);
+          acc[i] = _mm512_set1_epi32(x.neg_bias[xb]);
+        }
+      }
+      const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
+#pragma GCC unroll 8
+      for (size_t g = 0; g < 8; ++g) {
+        const __m512i w = _mm512_loadu_si512(wb + g * 64);
+#pragma GCC unroll 8
+        for (size_t i = 0; i < kRows; ++i) {
+          const int8_t* xq = x.q + ((i0 + i) * nb + b) * 32 + 4 * g;
+          if (kHalves && g >= 4) {
+            acc2[i] = DpbusdBroadcast(acc2[i], w, xq);
+          } else {
+            acc[i] = DpbusdBroadcast(acc[i], w, xq);
+          }
+        }
+      }
+      const size_t e = b * kDotPanelRows;
+      const __m512 dw = _mm512_loadu_ps(p.scale + e);
+#pragma GCC unroll 8
+      for (size_t i = 0; i < kRows; ++i) {
+        const size_t xb = (i0 + i) * nb + b;
+        const __m512 dx = _mm512_set1_ps(x.d[xb]);
+        const __m512 c = _mm512_mul_ps(dw, dx);
+        __m512 sv = _mm512_cvtepi32_ps(acc[i]);
+        if constexpr (kHalves) {
+          sv = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(p.sub + e), sv),
+                             _mm512_mul_ps(_mm512_loadu_ps(p.sub2 + e),
+                                           _mm512_cvtepi32_ps(acc2[i])));
+        }
+        sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(c, sv));
+        if constexpr (kMode == DotPanelMode::kMin) {
+          const __m512 cm = _mm512_mul_ps(_mm512_loadu_ps(p.min + e), dx);
+          sum[i] = _mm512_add_ps(sum[i],
+                                 _mm512_mul_ps(cm, _mm512_set1_ps(x.sum[xb])));
         }
       }
     }
-    const size_t e = b * kDotPanelRows;
-    const __m512 dw = _mm512_loadu_ps(p.scale + e);
 #pragma GCC unroll 8
-    for (size_t i = 0; i < kRows; ++i) {
-      const size_t xb = (i0 + i) * nb + b;
-      const __m512 dx = _mm512_set1_ps(x.d[xb]);
-      const __m512 c = _mm512_mul_ps(dw, dx);
-      __m512 sv = _mm512_cvtepi32_ps(acc[i]);
-      if constexpr (kSub) sv = _mm512_mul_ps(_mm512_loadu_ps(p.sub + e), sv);
-      if constexpr (kHalves) {
-        sv = _mm512_add_ps(sv, _mm512_mul_ps(_mm512_loadu_ps(p.sub2 + e),
-                                             _mm512_cvtepi32_ps(acc2[i])));
-      }
-      __m512 s = _mm512_loadu_ps(part[i][l]);
-      s = _mm512_add_ps(s, _mm512_mul_ps(c, sv));
-      if constexpr (kMode == DotPanelMode::kMin ||
-                    kMode == DotPanelMode::kSubMin) {
-        const __m512 cm = _mm512_mul_ps(_mm512_loadu_ps(p.min + e), dx);
-        __m512 xs = _mm512_set1_ps(x.sum[xb]);
-        if constexpr (kMode == DotPanelMode::kSubMin)
-          xs = _mm512_mul_ps(_mm512_loadu_ps(p.msub + e), xs);
-        s = _mm512_add_ps(s, _mm512_mul_ps(cm, xs));
-      }
-      _mm512_storeu_ps(part[i][l], s);
-    }
+    for (size_t i = 0; i < kRows; ++i) _mm512_store_ps(part[i][l], sum[i]);
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1);
   const __m512 rs = _mm512_loadu_ps(p.row_scale);
@@ -402,27 +415,24 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 
 // One block's f32 step for a vector of panel rows (lanes from e of the
 // panel's arrays) and one row of X (its block scale dx and code sum xsum):
-// part += (dw * dx) * S, S = a (Q4_K/Q5_K: sub * a; Q6_K: sub * a + sub2
-// * h), then the min term, each step rounded as DotPanelMode states. The
+// part += (dw * dx) * S, S = a (Q6_K: sub * a + sub2 * h), then the min
+// term, each step rounded as DotPanelMode states. The
 // Highway and SVE tile (GemmDotTileHwy) and NEON's sdot tile share it.
 template <DotPanelMode kMode, class DF, class VI>
 HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
                              float dx, float xsum, float* HWY_RESTRICT part) {
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
   const auto vdx = hn::Set(df, dx);
   auto sv = hn::ConvertTo(df, a);
-  if constexpr (kSub) sv = hn::Mul(hn::LoadU(df, p.sub + e), sv);
-  if constexpr (kHalves)
-    sv = hn::Add(sv, hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
+  if constexpr (kHalves) {
+    sv = hn::Add(hn::Mul(hn::LoadU(df, p.sub + e), sv),
+                 hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
+  }
   auto s = hn::LoadU(df, part);
   s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(df, p.scale + e), vdx), sv));
-  if constexpr (kMode == DotPanelMode::kMin || kMode == DotPanelMode::kSubMin) {
+  if constexpr (kMode == DotPanelMode::kMin) {
     const auto cm = hn::Mul(hn::LoadU(df, p.min + e), vdx);
-    auto xs = hn::Set(df, xsum);
-    if constexpr (kMode == DotPanelMode::kSubMin)
-      xs = hn::Mul(hn::LoadU(df, p.msub + e), xs);
-    s = hn::Add(s, hn::Mul(cm, xs));
+    s = hn::Add(s, hn::Mul(cm, hn::Set(df, xsum)));
   }
   hn::StoreU(s, df, part);
 }
@@ -688,7 +698,6 @@ template <size_t kRows, DotPanelMode kMode>
 HWY_INLINE void GemmDotTileX86(const DotPanel& p, const DotXRows& x, size_t i0,
                                float* HWY_RESTRICT y, size_t ldy, size_t cols) {
   constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  constexpr bool kSub = kMode == DotPanelMode::kSubMin || kHalves;
   constexpr size_t L = kDotVecLanes;
   const size_t nb = x.blocks;
   // part[i][l][r]: partial sum l (blocks b with b % 8 = l) of row i of X and
@@ -768,19 +777,15 @@ HWY_INLINE void GemmDotTileX86(const DotPanel& p, const DotXRows& x, size_t i0,
           const size_t e = b * kDotPanelRows + v * L;
           const DotVF c = DotMulF(DotLoadF(p.scale + e), dx);
           DotVF sv = DotCvt(kHalves ? first[i][v] : acc[i][v]);
-          if constexpr (kSub) sv = DotMulF(DotLoadF(p.sub + e), sv);
           if constexpr (kHalves) {
-            sv = DotAddF(sv, DotMulF(DotLoadF(p.sub2 + e), DotCvt(acc[i][v])));
+            sv = DotAddF(DotMulF(DotLoadF(p.sub + e), sv),
+                         DotMulF(DotLoadF(p.sub2 + e), DotCvt(acc[i][v])));
           }
           float* pl = part[i][l] + v * L;
           DotVF s = DotAddF(DotLoadF(pl), DotMulF(c, sv));
-          if constexpr (kMode == DotPanelMode::kMin ||
-                        kMode == DotPanelMode::kSubMin) {
+          if constexpr (kMode == DotPanelMode::kMin) {
             const DotVF cm = DotMulF(DotLoadF(p.min + e), dx);
-            DotVF xs = DotSetF(x.sum[xb]);
-            if constexpr (kMode == DotPanelMode::kSubMin)
-              xs = DotMulF(DotLoadF(p.msub + e), xs);
-            s = DotAddF(s, DotMulF(cm, xs));
+            s = DotAddF(s, DotMulF(cm, DotSetF(x.sum[xb])));
           }
           DotStoreF(s, pl);
         }
@@ -951,14 +956,11 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
                p.sub2[e] * static_cast<float>(s[1]);
         } else {
           sv = static_cast<float>(s[0] + s[1]);  // the two biases: -128 X
-          if (mode == DotPanelMode::kSubMin) sv = p.sub[e] * sv;
         }
         part[b & 7] = part[b & 7] + c * sv;
-        if (mode == DotPanelMode::kMin || mode == DotPanelMode::kSubMin) {
+        if (mode == DotPanelMode::kMin) {
           const float cm = p.min[e] * x.d[xb];
-          float xs = x.sum[xb];
-          if (mode == DotPanelMode::kSubMin) xs = p.msub[e] * xs;
-          part[b & 7] = part[b & 7] + cm * xs;
+          part[b & 7] = part[b & 7] + cm * x.sum[xb];
         }
       }
       float v = ((part[0] + part[4]) + (part[2] + part[6])) +

@@ -16,14 +16,16 @@
 //   ggml's get_scale_min_k4; weight d sc_j q - dmin m_j, q the 4-bit (Q5_K:
 //   5-bit) code):
 //     S_j = sum_l q_jl xq_jl            int32, |S_j| <= 32 * 31 * 127 = 125984
-//     I_j = sc_j * S_j                  int32, |I_j| <= 63 * 125984 < 2^23
-//     M_j = m_j * X_b                   int32, |M_j| <= 63 * 32 * 127 < 2^18
-//     P[j] = P[j] + (d * dx_b) * (float)I_j
-//     P[j] = P[j] - (dmin * dx_b) * (float)M_j
-//   I_j and M_j are below 2^24, so (float) is exact; each line rounds three
-//   times as written (two products, the add or subtract; never an FMA).
-//   This is q4_1's order (gemv_dot-inl.h) with the super-block's d and dmin
-//   for the block scale and min, the 6-bit scales in integer arithmetic.
+//     P[j] = P[j] + ((d * sc_j) * dx_b) * (float)S_j
+//     P[j] = P[j] - ((dmin * m_j) * dx_b) * (float)X_b
+//   d * sc_j and dmin * m_j are exact (an f16 times a 6-bit integer: at
+//   most 17 significant bits), so each line rounds three times as written
+//   (two products, the add or subtract; never an FMA). This is q4_1's order
+//   (gemv_dot-inl.h) with block scale d sc_j and min -dmin m_j, so the
+//   GEMM's panel (kernels/gemm/dot_panel.h) holds one scale and one min per
+//   block and row, and its step per block is q4_1's: 7 f32 operations per
+//   16 rows of W and row of X, where (d dx) (sc S) and (dmin dx) (m X)
+//   took 9 (2026-12-07).
 // - Q6_K, 16 groups of 16 weights with an int8 scale sc_k (|sc_k| <= 128),
 //   weight d sc_k (q - 32), q the 6-bit code; x block j holds groups 2j and
 //   2j + 1:
@@ -69,8 +71,8 @@
 // - Q4_K: per 64 weights load, shift, 2 and, 2 vpmaddubsw = 3 per 32. Plus
 //   per super-block the reduction (6 vphaddw, 2 vpmaddwd, 2 permutes, add:
 //   11), the scale unpack (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2
-//   and, shift, or, 2 vpmovzxbd: 11), 2 vpmulld, 2 converts, the f16 d and
-//   dmin (load, vcvtph2ps, 2 broadcasts), 4 multiplies, add, subtract:
+//   and, shift, or, 2 vpmovzxbd: 11), 4 converts, the f16 d and dmin
+//   (load, vcvtph2ps, 2 broadcasts), 6 multiplies, add, subtract:
 //   ~37, ~4.6 per 32. About 7.6 per 32 weights, against `decode`'s 6 per 8
 //   (24 per 32) plus the f32 GEMV over the decoded row.
 // - Q5_K: Q4_K + per 64 weights 2 shifts, 2 and, 2 or of the fifth bits:
@@ -170,9 +172,10 @@ struct KDotQ45 {
         w[l] = static_cast<int8_t>(v);
       }
       const int32_t s = DotI8Portable<kDotBlock>(w, xq + j * kDotBlock);
-      const int32_t i = sc * s, mm = m * xsum[j];
-      p[j] = p[j] + (d * dx[j]) * static_cast<float>(i);
-      p[j] = p[j] - (dmin * dx[j]) * static_cast<float>(mm);
+      const float dw = d * static_cast<float>(sc);    // exact
+      const float dm = dmin * static_cast<float>(m);  // exact
+      p[j] = p[j] + (dw * dx[j]) * static_cast<float>(s);
+      p[j] = p[j] - (dm * dx[j]) * static_cast<float>(xsum[j]);
     }
   }
 
@@ -254,14 +257,15 @@ struct KDotQ45 {
     int32_t h;
     memcpy(&h, sb + q4_k::kD, 4);
     const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(h));  // d, dmin
-    const __m256 c = _mm256_mul_ps(_mm256_broadcastss_ps(dd), dx);
-    const __m256 cm =
-        _mm256_mul_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)), dx);
+    // d sc_j and dmin m_j: exact.
+    const __m256 dw =
+        _mm256_mul_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(sc));
+    const __m256 dm = _mm256_mul_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)),
+                                    _mm256_cvtepi32_ps(m));
     acc = _mm256_add_ps(
-        acc, _mm256_mul_ps(c, _mm256_cvtepi32_ps(_mm256_mullo_epi32(sc, s))));
+        acc, _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(s)));
     return _mm256_sub_ps(
-        acc,
-        _mm256_mul_ps(cm, _mm256_cvtepi32_ps(_mm256_mullo_epi32(m, xsum))));
+        acc, _mm256_mul_ps(_mm256_mul_ps(dm, dx), _mm256_cvtepi32_ps(xsum)));
   }
 #endif  // QINS_KDOT_X86
 };

@@ -201,10 +201,10 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
 
 // Q4_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block S_j = sum q x (the nibble is q, no bias), then
-// P[j] + (d * dx) * (sc_j * S_j) and P[j] - (dmin * dx) * (m_j * X), the
-// products sc_j * S_j and m_j * X exact integers below 2^24 in f32. Per
-// block and panel: the 4 loads, 12 unpack ops and 8 vpdpbusd of q4_0, the
-// 6-bit scale and min widened and converted (4), 2 converts and 7 f32 ops.
+// P[j] + ((d * sc_j) * dx) * S_j and P[j] - ((dmin * m_j) * dx) * X, the
+// products d * sc_j and dmin * m_j exact in f32. Per block and panel: the
+// 4 loads, 12 unpack ops and 8 vpdpbusd of q4_0, the 6-bit scale and min
+// widened and converted (4), 2 converts and 8 f32 ops.
 QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
                                       const Q8Blocks& x, size_t p0, size_t p1,
                                       float* HWY_RESTRICT y) {
@@ -231,13 +231,14 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
             _mm_loadu_si128(reinterpret_cast<const __m128i*>(
                 base + kRepackQ4KMins + 16 * j))));
         const __m512 dx = _mm512_set1_ps(x.d[b]);
-        const __m512 is = _mm512_mul_ps(sc, _mm512_cvtepi32_ps(s));
-        part[j] =
-            _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(d, dx), is));
-        const __m512 ms =
-            _mm512_mul_ps(mn, _mm512_set1_ps(static_cast<float>(x.sum[b])));
-        part[j] =
-            _mm512_sub_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dmin, dx), ms));
+        const __m512 dw = _mm512_mul_ps(d, sc);     // exact
+        const __m512 dm = _mm512_mul_ps(dmin, mn);  // exact
+        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dw, dx),
+                                                       _mm512_cvtepi32_ps(s)));
+        part[j] = _mm512_sub_ps(
+            part[j],
+            _mm512_mul_ps(_mm512_mul_ps(dm, dx),
+                          _mm512_set1_ps(static_cast<float>(x.sum[b]))));
       }
     }
     StorePanelY(part, r, p, y);

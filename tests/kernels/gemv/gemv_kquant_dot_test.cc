@@ -29,9 +29,9 @@ namespace {
 constexpr size_t kBlock = 32, kSB = 256;
 
 using testing::Half;
+using testing::MixedX;
 using testing::QuantizeX;
 using testing::RefX;
-using testing::MixedX;
 
 size_t SuperBlockBytes(FormatKind k) {
   return k == FormatKind::kQ4_K   ? q4_k::kBytes
@@ -102,10 +102,13 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
           int32_t sum = 0;
           for (size_t l = 0; l < kBlock; ++l)
             sum += Code(k, sb, 32 * j + l) * xq[l];
-          const float c = Half(sb + q4_k::kD) * rx.d[b];
-          const float cm = Half(sb + q4_k::kDmin) * rx.d[b];
-          p[j] = p[j] + c * static_cast<float>(sc * sum);
-          p[j] = p[j] - cm * static_cast<float>(m * rx.sum[b]);
+          // d sc and dmin m are exact in f32; then q4_1's steps.
+          const float c =
+              (Half(sb + q4_k::kD) * static_cast<float>(sc)) * rx.d[b];
+          const float cm =
+              (Half(sb + q4_k::kDmin) * static_cast<float>(m)) * rx.d[b];
+          p[j] = p[j] + c * static_cast<float>(sum);
+          p[j] = p[j] - cm * static_cast<float>(rx.sum[b]);
         }
       }
     }
@@ -306,9 +309,9 @@ TEST_P(GemvKQuantDotTest, NonFiniteXRunsTheF32ActivationStrategy) {
 //   so sum_b dx_b (1/2 + 2^-15) sum_l |w_l| (a block below the floor:
 //   sum_l |w_l x_l|);
 // - the weights' rounding in decode: sum_l |w~_l - w_l| |x_l|;
-// - dot's f32 sums: every term ((d dx) I, (dmin dx) M, (d dx) T) is exact
-//   up to two roundings, then added into its lane (q4_k/q5_k 2 adds per
-//   super-block, q6_k 1), then 3 adds of the final tree: gamma_m sum_b dx_b
+// - dot's f32 sums: every term (((d sc) dx) S, ((dmin m) dx) X, (d dx) T)
+//   is exact up to two roundings, then added into its lane (q4_k/q5_k 2 adds
+//   per super-block, q6_k 1), then 3 adds of the final tree: gamma_m sum_b dx_b
 //   sum_l (|scale code_l| + |min|) |q_l|, m = 5 + 2 super-blocks;
 // - decode's f32 GEMV bound (gemv_test.cc): 1.05 m' u sum |w~ x|.
 TEST_P(GemvKQuantDotTest, WithinTheDerivedBoundOfDecode) {
