@@ -110,33 +110,6 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
   }
 }
 
-void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
-                          float* dw, float* min, float* sub, float* sub2) {
-  if (kind == FormatKind::kQ6_K) {
-    const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
-    const float d = KQuantHalf(sb, q6_k::kD);
-    for (size_t j = 0; j < 8; ++j) {
-      dw[j * stride] = d;
-      sub[j * stride] = sc[2 * j];
-      sub2[j * stride] = sc[2 * j + 1];
-      min[j * stride] = 0;
-    }
-    return;
-  }
-  const size_t scales =
-      kind == FormatKind::kQ5_K ? q5_k::kScales : q4_k::kScales;
-  const float d = KQuantHalf(sb, q4_k::kD);  // q5_k's at the same bytes
-  const float dmin = KQuantHalf(sb, q4_k::kDmin);
-  for (size_t j = 0; j < 8; ++j) {
-    int sc, m;
-    Q4KScaleMin(sb + scales, static_cast<int>(j), &sc, &m);
-    // Exact: an f16 (11 significant bits) times a 6-bit integer.
-    dw[j * stride] = d * static_cast<float>(sc);
-    min[j * stride] = -(dmin * static_cast<float>(m));
-    sub[j * stride] = sub2[j * stride] = 0;
-  }
-}
-
 void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
   if (kind == FormatKind::kQ6_K) {
     uint8_t q[32];

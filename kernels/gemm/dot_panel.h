@@ -78,11 +78,37 @@ struct DotPanel {
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
 // Q4_K / Q5_K / Q6_K: the scales of the 8 blocks of super-block sb for
-// DotPanelMode kMin / kHalves, block j's at dw[j * stride], min[j *
-// stride], ... (the panel's layout: stride kDotPanelRows). Both packers
-// (PackDotPanel and the SIMD GemmDotPack) take them from here.
-void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb, size_t stride,
-                          float* dw, float* min, float* sub, float* sub2);
+// DotPanelMode kMin (dw, min) / kHalves (dw, sub, sub2), block j's at
+// dw[j * stride], min[j * stride], ... (the panel's layout: stride
+// kDotPanelRows); the arrays the mode does not read are left as they are.
+// Both packers (PackDotPanel and the SIMD GemmDotPack) take them from
+// here. Inline: called per row and super-block (a call per 256 weights
+// was 2-7% of the M = 128 .. 8 GEMM, perf, 2026-12-07).
+inline void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb,
+                                 size_t stride, float* dw, float* min,
+                                 float* sub, float* sub2) {
+  if (kind == FormatKind::kQ6_K) {
+    const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
+    const float d = KQuantHalf(sb, q6_k::kD);
+    for (size_t j = 0; j < 8; ++j) {
+      dw[j * stride] = d;
+      sub[j * stride] = sc[2 * j];
+      sub2[j * stride] = sc[2 * j + 1];
+    }
+    return;
+  }
+  const uint8_t* scales =
+      sb + (kind == FormatKind::kQ5_K ? q5_k::kScales : q4_k::kScales);
+  const float d = KQuantHalf(sb, q4_k::kD);  // q5_k's at the same bytes
+  const float dmin = KQuantHalf(sb, q4_k::kDmin);
+  for (int j = 0; j < 8; ++j) {
+    int sc, m;
+    Q4KScaleMin(scales, j, &sc, &m);
+    // Exact: an f16 (11 significant bits) times a 6-bit integer.
+    dw[j * stride] = d * static_cast<float>(sc);
+    min[j * stride] = -(dmin * static_cast<float>(m));
+  }
+}
 
 // Block j's (0..7) 32 codes + 128 of super-block sb in u, in plain C++ (the
 // scalar packer's; GemmDotPack's KQuantCodesU8 gives the same bytes).
