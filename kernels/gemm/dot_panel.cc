@@ -100,9 +100,10 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ4_1:
     case FormatKind::kQ5_1:
+      return DotPanelMode::kMin;
     case FormatKind::kQ4_K:
     case FormatKind::kQ5_K:
-      return DotPanelMode::kMin;
+      return DotPanelMode::kFoldedMin;
     case FormatKind::kQ6_K:
       return DotPanelMode::kHalves;
     default:

@@ -47,10 +47,12 @@ enum class DotPanelMode {
   // q8_0, i8row, q4_0, q5_0, iq4_nl, qins4: P += (dw * dx) * S.
   kPlain,
   // q4_1, q5_1: P += (dw * dx) * S, then P += (min * dx) * X.
-  // Q4_K, Q5_K the same, with dw = d * sc and min = -(dmin * m) (both
-  // exact: an f16 times a 6-bit integer), sc and m the block's 6-bit scale
-  // and min: the `dot` GEMV's P - ((dmin * m) * dx) * X bit for bit.
   kMin,
+  // Q4_K, Q5_K: P += ((dw * S) + (min * X)) * dx, dw = d * sc and min =
+  // -(dmin * m) (both exact: an f16 times a 6-bit integer), sc and m the
+  // block's 6-bit scale and min: the `dot` GEMV's P + ((d sc) S - (dmin m)
+  // X) dx bit for bit. 3 multiplies, where kMin takes 4.
+  kFoldedMin,
   // Q6_K: P += (dw * dx) * (sub * S_lo + sub2 * S_hi) (all exact).
   kHalves,
 };
@@ -78,7 +80,7 @@ struct DotPanel {
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
 // Q4_K / Q5_K / Q6_K: the scales of the 8 blocks of super-block sb for
-// DotPanelMode kMin (dw, min) / kHalves (dw, sub, sub2), block j's at
+// DotPanelMode kFoldedMin (dw, min) / kHalves (dw, sub, sub2), block j's at
 // dw[j * stride], min[j * stride], ... (the panel's layout: stride
 // kDotPanelRows); the arrays the mode does not read are left as they are.
 // Both packers (PackDotPanel and the SIMD GemmDotPack) take them from

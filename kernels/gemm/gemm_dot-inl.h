@@ -252,6 +252,9 @@ HWY_INLINE void DotModeSwitch(DotPanelMode mode, Fn&& fn) {
     case DotPanelMode::kMin:
       fn.template operator()<DotPanelMode::kMin>();
       break;
+    case DotPanelMode::kFoldedMin:
+      fn.template operator()<DotPanelMode::kFoldedMin>();
+      break;
     case DotPanelMode::kHalves:
       fn.template operator()<DotPanelMode::kHalves>();
       break;
@@ -344,6 +347,13 @@ QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
                              _mm512_mul_ps(_mm512_loadu_ps(p.sub2 + e),
                                            _mm512_cvtepi32_ps(acc2[i])));
         }
+        if constexpr (kMode == DotPanelMode::kFoldedMin) {
+          const __m512 t = _mm512_add_ps(
+              _mm512_mul_ps(dw, sv), _mm512_mul_ps(_mm512_loadu_ps(p.min + e),
+                                                   _mm512_set1_ps(x.sum[xb])));
+          sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(t, dx));
+          continue;
+        }
         sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(c, sv));
         if constexpr (kMode == DotPanelMode::kMin) {
           const __m512 cm = _mm512_mul_ps(_mm512_loadu_ps(p.min + e), dx);
@@ -429,6 +439,13 @@ HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
                  hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
   }
   auto s = hn::LoadU(df, part);
+  if constexpr (kMode == DotPanelMode::kFoldedMin) {
+    const auto t =
+        hn::Add(hn::Mul(hn::LoadU(df, p.scale + e), sv),
+                hn::Mul(hn::LoadU(df, p.min + e), hn::Set(df, xsum)));
+    hn::StoreU(hn::Add(s, hn::Mul(t, vdx)), df, part);
+    return;
+  }
   s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(df, p.scale + e), vdx), sv));
   if constexpr (kMode == DotPanelMode::kMin) {
     const auto cm = hn::Mul(hn::LoadU(df, p.min + e), vdx);
@@ -782,6 +799,13 @@ HWY_INLINE void GemmDotTileX86(const DotPanel& p, const DotXRows& x, size_t i0,
                          DotMulF(DotLoadF(p.sub2 + e), DotCvt(acc[i][v])));
           }
           float* pl = part[i][l] + v * L;
+          if constexpr (kMode == DotPanelMode::kFoldedMin) {
+            const DotVF t =
+                DotAddF(DotMulF(DotLoadF(p.scale + e), sv),
+                        DotMulF(DotLoadF(p.min + e), DotSetF(x.sum[xb])));
+            DotStoreF(DotAddF(DotLoadF(pl), DotMulF(t, dx)), pl);
+            continue;
+          }
           DotVF s = DotAddF(DotLoadF(pl), DotMulF(c, sv));
           if constexpr (kMode == DotPanelMode::kMin) {
             const DotVF cm = DotMulF(DotLoadF(p.min + e), dx);
@@ -956,6 +980,11 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
                p.sub2[e] * static_cast<float>(s[1]);
         } else {
           sv = static_cast<float>(s[0] + s[1]);  // the two biases: -128 X
+        }
+        if (mode == DotPanelMode::kFoldedMin) {
+          const float t = p.scale[e] * sv + p.min[e] * x.sum[xb];
+          part[b & 7] = part[b & 7] + t * x.d[xb];
+          continue;
         }
         part[b & 7] = part[b & 7] + c * sv;
         if (mode == DotPanelMode::kMin) {

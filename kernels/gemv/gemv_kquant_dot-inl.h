@@ -16,16 +16,15 @@
 //   ggml's get_scale_min_k4; weight d sc_j q - dmin m_j, q the 4-bit (Q5_K:
 //   5-bit) code):
 //     S_j = sum_l q_jl xq_jl            int32, |S_j| <= 32 * 31 * 127 = 125984
-//     P[j] = P[j] + ((d * sc_j) * dx_b) * (float)S_j
-//     P[j] = P[j] - ((dmin * m_j) * dx_b) * (float)X_b
+//     T_j = (d * sc_j) * (float)S_j - (dmin * m_j) * (float)X_b
+//     P[j] = P[j] + T_j * dx_b
 //   d * sc_j and dmin * m_j are exact (an f16 times a 6-bit integer: at
-//   most 17 significant bits), so each line rounds three times as written
-//   (two products, the add or subtract; never an FMA). This is q4_1's order
-//   (gemv_dot-inl.h) with block scale d sc_j and min -dmin m_j, so the
-//   GEMM's panel (kernels/gemm/dot_panel.h) holds one scale and one min per
-//   block and row, and its step per block is q4_1's: 7 f32 operations per
-//   16 rows of W and row of X, where (d dx) (sc S) and (dmin dx) (m X)
-//   took 9 (2026-12-07).
+//   most 17 significant bits); every other operation rounds as written
+//   (never an FMA). So the GEMM's panel (kernels/gemm/dot_panel.h) holds
+//   one scale and one min per block and row, and its step per block and
+//   row of X takes 3 multiplies for 16 rows of W (DotPanelMode
+//   kFoldedMin), against 4 for q4_1's order ((d sc) dx) S, ((dmin m) dx) X
+//   and 5 for (d dx) (sc S), (dmin dx) (m X) (both used on 2026-12-06/07).
 // - Q6_K, 16 groups of 16 weights with an int8 scale sc_k (|sc_k| <= 128),
 //   weight d sc_k (q - 32), q the 6-bit code; x block j holds groups 2j and
 //   2j + 1:
@@ -72,7 +71,7 @@
 //   per super-block the reduction (6 vphaddw, 2 vpmaddwd, 2 permutes, add:
 //   11), the scale unpack (one 16-byte load, 2 vpshufd, vpsrlvd, vpsrld, 2
 //   and, shift, or, 2 vpmovzxbd: 11), 4 converts, the f16 d and dmin
-//   (load, vcvtph2ps, 2 broadcasts), 6 multiplies, add, subtract:
+//   (load, vcvtph2ps, 2 broadcasts), 5 multiplies, subtract, add:
 //   ~37, ~4.6 per 32. About 7.6 per 32 weights, against `decode`'s 6 per 8
 //   (24 per 32) plus the f32 GEMV over the decoded row.
 // - Q5_K: Q4_K + per 64 weights 2 shifts, 2 and, 2 or of the fifth bits:
@@ -174,8 +173,9 @@ struct KDotQ45 {
       const int32_t s = DotI8Portable<kDotBlock>(w, xq + j * kDotBlock);
       const float dw = d * static_cast<float>(sc);    // exact
       const float dm = dmin * static_cast<float>(m);  // exact
-      p[j] = p[j] + (dw * dx[j]) * static_cast<float>(s);
-      p[j] = p[j] - (dm * dx[j]) * static_cast<float>(xsum[j]);
+      const float t =
+          dw * static_cast<float>(s) - dm * static_cast<float>(xsum[j]);
+      p[j] = p[j] + t * dx[j];
     }
   }
 
@@ -262,10 +262,10 @@ struct KDotQ45 {
         _mm256_mul_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(sc));
     const __m256 dm = _mm256_mul_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)),
                                     _mm256_cvtepi32_ps(m));
-    acc = _mm256_add_ps(
-        acc, _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(s)));
-    return _mm256_sub_ps(
-        acc, _mm256_mul_ps(_mm256_mul_ps(dm, dx), _mm256_cvtepi32_ps(xsum)));
+    const __m256 tj =
+        _mm256_sub_ps(_mm256_mul_ps(dw, _mm256_cvtepi32_ps(s)),
+                      _mm256_mul_ps(dm, _mm256_cvtepi32_ps(xsum)));
+    return _mm256_add_ps(acc, _mm256_mul_ps(tj, dx));
   }
 #endif  // QINS_KDOT_X86
 };

@@ -201,10 +201,10 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
 
 // Q4_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block S_j = sum q x (the nibble is q, no bias), then
-// P[j] + ((d * sc_j) * dx) * S_j and P[j] - ((dmin * m_j) * dx) * X, the
-// products d * sc_j and dmin * m_j exact in f32. Per block and panel: the
-// 4 loads, 12 unpack ops and 8 vpdpbusd of q4_0, the 6-bit scale and min
-// widened and converted (4), 2 converts and 8 f32 ops.
+// P[j] + ((d * sc_j) * S_j - (dmin * m_j) * X) * dx, the products d * sc_j
+// and dmin * m_j exact in f32. Per block and panel: the 4 loads, 12 unpack
+// ops and 8 vpdpbusd of q4_0, the 6-bit scale and min widened and
+// converted (4), 2 converts and 7 f32 ops.
 QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
                                       const Q8Blocks& x, size_t p0, size_t p1,
                                       float* HWY_RESTRICT y) {
@@ -233,12 +233,10 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
         const __m512 dx = _mm512_set1_ps(x.d[b]);
         const __m512 dw = _mm512_mul_ps(d, sc);     // exact
         const __m512 dm = _mm512_mul_ps(dmin, mn);  // exact
-        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(dw, dx),
-                                                       _mm512_cvtepi32_ps(s)));
-        part[j] = _mm512_sub_ps(
-            part[j],
-            _mm512_mul_ps(_mm512_mul_ps(dm, dx),
-                          _mm512_set1_ps(static_cast<float>(x.sum[b]))));
+        const __m512 t = _mm512_sub_ps(
+            _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s)),
+            _mm512_mul_ps(dm, _mm512_set1_ps(static_cast<float>(x.sum[b]))));
+        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(t, dx));
       }
     }
     StorePanelY(part, r, p, y);

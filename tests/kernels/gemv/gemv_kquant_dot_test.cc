@@ -102,13 +102,12 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
           int32_t sum = 0;
           for (size_t l = 0; l < kBlock; ++l)
             sum += Code(k, sb, 32 * j + l) * xq[l];
-          // d sc and dmin m are exact in f32; then q4_1's steps.
-          const float c =
-              (Half(sb + q4_k::kD) * static_cast<float>(sc)) * rx.d[b];
-          const float cm =
-              (Half(sb + q4_k::kDmin) * static_cast<float>(m)) * rx.d[b];
-          p[j] = p[j] + c * static_cast<float>(sum);
-          p[j] = p[j] - cm * static_cast<float>(rx.sum[b]);
+          // d sc and dmin m are exact in f32.
+          const float dw = Half(sb + q4_k::kD) * static_cast<float>(sc);
+          const float dm = Half(sb + q4_k::kDmin) * static_cast<float>(m);
+          const float t =
+              dw * static_cast<float>(sum) - dm * static_cast<float>(rx.sum[b]);
+          p[j] = p[j] + t * rx.d[b];
         }
       }
     }
@@ -309,10 +308,11 @@ TEST_P(GemvKQuantDotTest, NonFiniteXRunsTheF32ActivationStrategy) {
 //   so sum_b dx_b (1/2 + 2^-15) sum_l |w_l| (a block below the floor:
 //   sum_l |w_l x_l|);
 // - the weights' rounding in decode: sum_l |w~_l - w_l| |x_l|;
-// - dot's f32 sums: every term (((d sc) dx) S, ((dmin m) dx) X, (d dx) T)
-//   is exact up to two roundings, then added into its lane (q4_k/q5_k 2 adds
-//   per super-block, q6_k 1), then 3 adds of the final tree: gamma_m sum_b dx_b
-//   sum_l (|scale code_l| + |min|) |q_l|, m = 5 + 2 super-blocks;
+// - dot's f32 sums: every term (q4_k/q5_k ((d sc) S - (dmin m) X) dx: 3
+//   roundings; q6_k (d dx) T: 2) is added into its lane (1 add per
+//   super-block), then 3 adds of the final tree: gamma_m sum_b dx_b sum_l
+//   (|scale code_l| + |min|) |q_l| with m = 3 + 1 per super-block + 3,
+//   within the m = 5 + 2 super-blocks used (at least one super-block);
 // - decode's f32 GEMV bound (gemv_test.cc): 1.05 m' u sum |w~ x|.
 TEST_P(GemvKQuantDotTest, WithinTheDerivedBoundOfDecode) {
   const double u = std::ldexp(1.0, -24);
