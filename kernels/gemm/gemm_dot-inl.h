@@ -22,9 +22,9 @@
 // codes' bias, one broadcast), then the scale broadcast, convert, 2
 // multiplies and the add into P (in a register): 6 vector ops and 8
 // vpdpbusd = 512 multiply-adds, against the f32 GEMM's 32 FMA for the same
-// work (16 per 256 on AVX-512). q4_1, q5_1, Q4_K and Q5_K add 2 multiplies
-// (one with a broadcast operand) and an add; Q6_K a convert, 2 multiplies
-// and an add.
+// work (16 per 256 on AVX-512). q4_1 and q5_1 add 2 multiplies (one with a
+// broadcast operand) and an add; Q4_K and Q5_K (DotPanelMode kFoldedMin)
+// a multiply and an add; Q6_K a convert, 2 multiplies and an add.
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
 // int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
 // (GemmDotTileSdot). SVE: GemmDotTileHwy with SVE's sdot by lane for the
