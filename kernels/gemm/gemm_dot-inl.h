@@ -261,22 +261,69 @@ HWY_INLINE void DotModeSwitch(DotPanelMode mode, Fn&& fn) {
   }
 }
 
+#if HWY_TARGET != HWY_SCALAR
+// One block's f32 step for a vector of panel rows (lanes from e of the
+// panel's arrays) and one row of X (its block scale dx and code sum xsum),
+// added to the partial sum s, each step rounded as DotPanelMode states:
+// kPlain s + (dw dx) S with S = a, kHalves the same with S = sub a + sub2
+// h, kMin then + (min dx) X, kFoldedMin s + ((dw S) + (min X)) dx. Every
+// SIMD tile (AVX3_DL, AVX2/AVX3, Highway/SVE, NEON sdot) takes its f32
+// arithmetic from here; the SCALAR GemmDotRows below states it in plain C++.
+template <DotPanelMode kMode, class DF, class VI>
+HWY_INLINE hn::Vec<DF> DotBlockAdd(DF df, VI a, VI h, const DotPanel& p,
+                                   size_t e, float dx, float xsum,
+                                   hn::Vec<DF> s) {
+  const auto vdx = hn::Set(df, dx);
+  auto sv = hn::ConvertTo(df, a);
+  if constexpr (kMode == DotPanelMode::kHalves) {
+    sv = hn::Add(hn::Mul(hn::LoadU(df, p.sub + e), sv),
+                 hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
+  }
+  if constexpr (kMode == DotPanelMode::kFoldedMin) {
+    const auto t =
+        hn::Add(hn::Mul(hn::LoadU(df, p.scale + e), sv),
+                hn::Mul(hn::LoadU(df, p.min + e), hn::Set(df, xsum)));
+    return hn::Add(s, hn::Mul(t, vdx));
+  }
+  s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(df, p.scale + e), vdx), sv));
+  if constexpr (kMode == DotPanelMode::kMin) {
+    const auto cm = hn::Mul(hn::LoadU(df, p.min + e), vdx);
+    s = hn::Add(s, hn::Mul(cm, hn::Set(df, xsum)));
+  }
+  return s;
+}
+
+// DotBlockAdd on the partial sum at `part` (memory).
+template <DotPanelMode kMode, class DF, class VI>
+HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
+                             float dx, float xsum, float* HWY_RESTRICT part) {
+  hn::StoreU(DotBlockAdd<kMode>(df, a, h, p, e, dx, xsum, hn::LoadU(df, part)),
+             df, part);
+}
+// y[0 .. cols) of one row of X from its 8 partial sums part[l][r]: ((P0 +
+// P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)) per panel row r (i8row: times
+// its row scale), Lanes(df) rows at a time: every SIMD tile's last step.
+template <class DF>
+HWY_INLINE void StoreDotTree(DF df, const float (*part)[kDotPanelRows],
+                             const DotPanel& p, size_t cols, float* y) {
+  const size_t N = hn::Lanes(df);
+  for (size_t c0 = 0; c0 < cols; c0 += N) {
+    auto at = [&](size_t l) { return hn::LoadU(df, part[l] + c0); };
+    auto v = hn::Add(hn::Add(hn::Add(at(0), at(4)), hn::Add(at(2), at(6))),
+                     hn::Add(hn::Add(at(1), at(5)), hn::Add(at(3), at(7))));
+    if (p.has_row_scale) v = hn::Mul(v, hn::LoadU(df, p.row_scale + c0));
+    HWY_ALIGN float out[kDotPanelRows];
+    hn::Store(v, df, out);
+    memcpy(y + c0, out, std::min(N, cols - c0) * sizeof(float));
+  }
+}
+
+#endif  // HWY_TARGET != HWY_SCALAR
+
 #if HWY_TARGET == HWY_AVX3_DL
 // Highway 1.0.3's AVX3_DL attributes name AVX-VNNI, not AVX512-VNNI (see
 // kernels/gemv/gemv_dot-inl.h); the EVEX vpdpbusd needs the latter.
 #define QINS_GEMM_DOT_ATTR __attribute__((target(HWY_TARGET_STR ",avx512vnni")))
-
-// The tree of the 8 partial sums, lane-wise.
-QINS_GEMM_DOT_ATTR HWY_INLINE __m512 GemmDotTree(const float* p) {
-  const __m512 p04 = _mm512_add_ps(_mm512_loadu_ps(p), _mm512_loadu_ps(p + 64));
-  const __m512 p26 =
-      _mm512_add_ps(_mm512_loadu_ps(p + 32), _mm512_loadu_ps(p + 96));
-  const __m512 p15 =
-      _mm512_add_ps(_mm512_loadu_ps(p + 16), _mm512_loadu_ps(p + 80));
-  const __m512 p37 =
-      _mm512_add_ps(_mm512_loadu_ps(p + 48), _mm512_loadu_ps(p + 112));
-  return _mm512_add_ps(_mm512_add_ps(p04, p26), _mm512_add_ps(p15, p37));
-}
 
 // acc + vpdpbusd(w, the 4 x codes at xq broadcast to every dword), the
 // broadcast as vpdpbusd's embedded {1to16} memory operand: GCC 12 emits
@@ -303,11 +350,12 @@ QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
   // threads:1'`, AMD EPYC Zen 4, 2026-12-07 01:30 UTC, GFLOP/s: q4_k 227 ->
   // 236, q5_k 221 -> 229, q6_k 212 -> 233, q4_0 264 -> 275.
   alignas(64) float part[kRows][8][16];
+  const hn::Full512<float> df;
   const size_t nb = x.blocks;
   for (size_t l = 0; l < 8; ++l) {
-    __m512 sum[kRows];
+    hn::Vec512<float> sum[kRows];
 #pragma GCC unroll 8
-    for (size_t i = 0; i < kRows; ++i) sum[i] = _mm512_setzero_ps();
+    for (size_t i = 0; i < kRows; ++i) sum[i] = hn::Zero(df);
     for (size_t b = l; b < nb; b += 8) {
       __m512i acc[kRows], acc2[kRows];
 #pragma GCC unroll 8
@@ -335,43 +383,20 @@ QINS_GEMM_DOT_ATTR void GemmDotTile(const DotPanel& p, const DotXRows& x,
         }
       }
       const size_t e = b * kDotPanelRows;
-      const __m512 dw = _mm512_loadu_ps(p.scale + e);
 #pragma GCC unroll 8
       for (size_t i = 0; i < kRows; ++i) {
         const size_t xb = (i0 + i) * nb + b;
-        const __m512 dx = _mm512_set1_ps(x.d[xb]);
-        const __m512 c = _mm512_mul_ps(dw, dx);
-        __m512 sv = _mm512_cvtepi32_ps(acc[i]);
-        if constexpr (kHalves) {
-          sv = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(p.sub + e), sv),
-                             _mm512_mul_ps(_mm512_loadu_ps(p.sub2 + e),
-                                           _mm512_cvtepi32_ps(acc2[i])));
-        }
-        if constexpr (kMode == DotPanelMode::kFoldedMin) {
-          const __m512 t = _mm512_add_ps(
-              _mm512_mul_ps(dw, sv), _mm512_mul_ps(_mm512_loadu_ps(p.min + e),
-                                                   _mm512_set1_ps(x.sum[xb])));
-          sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(t, dx));
-          continue;
-        }
-        sum[i] = _mm512_add_ps(sum[i], _mm512_mul_ps(c, sv));
-        if constexpr (kMode == DotPanelMode::kMin) {
-          const __m512 cm = _mm512_mul_ps(_mm512_loadu_ps(p.min + e), dx);
-          sum[i] = _mm512_add_ps(sum[i],
-                                 _mm512_mul_ps(cm, _mm512_set1_ps(x.sum[xb])));
-        }
+        sum[i] =
+            DotBlockAdd<kMode>(df, hn::Vec512<int32_t>{acc[i]},
+                               hn::Vec512<int32_t>{kHalves ? acc2[i] : acc[i]},
+                               p, e, x.d[xb], x.sum[xb], sum[i]);
       }
     }
 #pragma GCC unroll 8
-    for (size_t i = 0; i < kRows; ++i) _mm512_store_ps(part[i][l], sum[i]);
+    for (size_t i = 0; i < kRows; ++i) hn::Store(sum[i], df, part[i][l]);
   }
-  const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1);
-  const __m512 rs = _mm512_loadu_ps(p.row_scale);
-  for (size_t i = 0; i < kRows; ++i) {
-    __m512 v = GemmDotTree(&part[i][0][0]);
-    if (p.has_row_scale) v = _mm512_mul_ps(v, rs);
-    _mm512_mask_storeu_ps(y + i * ldy, mask, v);
-  }
+  for (size_t i = 0; i < kRows; ++i)
+    StoreDotTree(df, part[i], p, cols, y + i * ldy);
 }
 
 template <DotPanelMode kMode>
@@ -422,56 +447,6 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 // group, row of X and N panel rows one svdot_lane_s32 (the codes made signed
 // by one eor per group, shared by the rows of X; x's 16 bytes replicated per
 // 128-bit segment by svld1rq), the sums starting at 0: the same int32 S.
-
-// One block's f32 step for a vector of panel rows (lanes from e of the
-// panel's arrays) and one row of X (its block scale dx and code sum xsum):
-// part += (dw * dx) * S, S = a (Q6_K: sub * a + sub2 * h), then the min
-// term, each step rounded as DotPanelMode states. The
-// Highway and SVE tile (GemmDotTileHwy) and NEON's sdot tile share it.
-template <DotPanelMode kMode, class DF, class VI>
-HWY_INLINE void DotBlockStep(DF df, VI a, VI h, const DotPanel& p, size_t e,
-                             float dx, float xsum, float* HWY_RESTRICT part) {
-  constexpr bool kHalves = kMode == DotPanelMode::kHalves;
-  const auto vdx = hn::Set(df, dx);
-  auto sv = hn::ConvertTo(df, a);
-  if constexpr (kHalves) {
-    sv = hn::Add(hn::Mul(hn::LoadU(df, p.sub + e), sv),
-                 hn::Mul(hn::LoadU(df, p.sub2 + e), hn::ConvertTo(df, h)));
-  }
-  auto s = hn::LoadU(df, part);
-  if constexpr (kMode == DotPanelMode::kFoldedMin) {
-    const auto t =
-        hn::Add(hn::Mul(hn::LoadU(df, p.scale + e), sv),
-                hn::Mul(hn::LoadU(df, p.min + e), hn::Set(df, xsum)));
-    hn::StoreU(hn::Add(s, hn::Mul(t, vdx)), df, part);
-    return;
-  }
-  s = hn::Add(s, hn::Mul(hn::Mul(hn::LoadU(df, p.scale + e), vdx), sv));
-  if constexpr (kMode == DotPanelMode::kMin) {
-    const auto cm = hn::Mul(hn::LoadU(df, p.min + e), vdx);
-    s = hn::Add(s, hn::Mul(cm, hn::Set(df, xsum)));
-  }
-  hn::StoreU(s, df, part);
-}
-
-// y[0 .. cols) of one row of X from its 8 partial sums part[l][r]: ((P0 +
-// P4) + (P2 + P6)) + ((P1 + P5) + (P3 + P7)) per panel row r (i8row: times
-// its row scale), Lanes(df) rows at a time. GemmDotTileHwy's and
-// GemmDotTileSdot's last step.
-template <class DF>
-HWY_INLINE void StoreDotTree(DF df, const float (*part)[kDotPanelRows],
-                             const DotPanel& p, size_t cols, float* y) {
-  const size_t N = hn::Lanes(df);
-  for (size_t c0 = 0; c0 < cols; c0 += N) {
-    auto at = [&](size_t l) { return hn::LoadU(df, part[l] + c0); };
-    auto v = hn::Add(hn::Add(hn::Add(at(0), at(4)), hn::Add(at(2), at(6))),
-                     hn::Add(hn::Add(at(1), at(5)), hn::Add(at(3), at(7))));
-    if (p.has_row_scale) v = hn::Mul(v, hn::LoadU(df, p.row_scale + c0));
-    HWY_ALIGN float out[kDotPanelRows];
-    hn::Store(v, df, out);
-    memcpy(y + c0, out, std::min(N, cols - c0) * sizeof(float));
-  }
-}
 
 #if HWY_TARGET == HWY_SVE || HWY_TARGET == HWY_SVE2 || \
     HWY_TARGET == HWY_SVE_256 || HWY_TARGET == HWY_SVE2_128
@@ -668,7 +643,10 @@ void GemmDotRowsHwy(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 // 110 / 81, q6_k 112 / 88.
 #if HWY_TARGET == HWY_AVX3
 using DotVI = __m512i;
-using DotVF = __m512;
+// The f32 step and final tree are the shared Highway ones (DotBlockStep,
+// StoreDotTree) on these tags; DotVIH wraps a DotVI for them.
+using DotDF = hn::Full512<float>;
+using DotVIH = hn::Vec512<int32_t>;
 constexpr size_t kDotX86Rows = 8;
 HWY_INLINE DotVI DotLoadI(const uint8_t* p) { return _mm512_loadu_si512(p); }
 HWY_INLINE DotVI DotSetI(int32_t v) { return _mm512_set1_epi32(v); }
@@ -678,15 +656,10 @@ HWY_INLINE DotVI DotEven(DotVI u) {
   return _mm512_and_si512(u, _mm512_set1_epi32(0x00FF00FF));
 }
 HWY_INLINE DotVI DotOdd(DotVI u) { return _mm512_srli_epi16(u, 8); }
-HWY_INLINE DotVF DotLoadF(const float* p) { return _mm512_loadu_ps(p); }
-HWY_INLINE DotVF DotSetF(float v) { return _mm512_set1_ps(v); }
-HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm512_mul_ps(a, b); }
-HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm512_add_ps(a, b); }
-HWY_INLINE DotVF DotCvt(DotVI a) { return _mm512_cvtepi32_ps(a); }
-HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm512_storeu_ps(p, v); }
 #else
 using DotVI = __m256i;
-using DotVF = __m256;
+using DotDF = hn::Full256<float>;
+using DotVIH = hn::Vec256<int32_t>;
 constexpr size_t kDotX86Rows = 4;
 HWY_INLINE DotVI DotLoadI(const uint8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -698,12 +671,6 @@ HWY_INLINE DotVI DotEven(DotVI u) {
   return _mm256_and_si256(u, _mm256_set1_epi32(0x00FF00FF));
 }
 HWY_INLINE DotVI DotOdd(DotVI u) { return _mm256_srli_epi16(u, 8); }
-HWY_INLINE DotVF DotLoadF(const float* p) { return _mm256_loadu_ps(p); }
-HWY_INLINE DotVF DotSetF(float v) { return _mm256_set1_ps(v); }
-HWY_INLINE DotVF DotMulF(DotVF a, DotVF b) { return _mm256_mul_ps(a, b); }
-HWY_INLINE DotVF DotAddF(DotVF a, DotVF b) { return _mm256_add_ps(a, b); }
-HWY_INLINE DotVF DotCvt(DotVI a) { return _mm256_cvtepi32_ps(a); }
-HWY_INLINE void DotStoreF(DotVF v, float* p) { _mm256_storeu_ps(p, v); }
 #endif
 // Int32 lanes (= panel rows) per vector, vectors per panel.
 constexpr size_t kDotVecLanes = sizeof(DotVI) / 4;
@@ -788,45 +755,18 @@ HWY_INLINE void GemmDotTileX86(const DotPanel& p, const DotXRows& x, size_t i0,
 #pragma GCC unroll 8
       for (size_t i = 0; i < kRows; ++i) {
         const size_t xb = (i0 + i) * nb + b;
-        const DotVF dx = DotSetF(x.d[xb]);
 #pragma GCC unroll 2
         for (size_t v = 0; v < kDotVecs; ++v) {
-          const size_t e = b * kDotPanelRows + v * L;
-          const DotVF c = DotMulF(DotLoadF(p.scale + e), dx);
-          DotVF sv = DotCvt(kHalves ? first[i][v] : acc[i][v]);
-          if constexpr (kHalves) {
-            sv = DotAddF(DotMulF(DotLoadF(p.sub + e), sv),
-                         DotMulF(DotLoadF(p.sub2 + e), DotCvt(acc[i][v])));
-          }
-          float* pl = part[i][l] + v * L;
-          if constexpr (kMode == DotPanelMode::kFoldedMin) {
-            const DotVF t =
-                DotAddF(DotMulF(DotLoadF(p.scale + e), sv),
-                        DotMulF(DotLoadF(p.min + e), DotSetF(x.sum[xb])));
-            DotStoreF(DotAddF(DotLoadF(pl), DotMulF(t, dx)), pl);
-            continue;
-          }
-          DotVF s = DotAddF(DotLoadF(pl), DotMulF(c, sv));
-          if constexpr (kMode == DotPanelMode::kMin) {
-            const DotVF cm = DotMulF(DotLoadF(p.min + e), dx);
-            s = DotAddF(s, DotMulF(cm, DotSetF(x.sum[xb])));
-          }
-          DotStoreF(s, pl);
+          const DotVI a = kHalves ? first[i][v] : acc[i][v];
+          DotBlockStep<kMode>(DotDF(), DotVIH{a}, DotVIH{acc[i][v]}, p,
+                              b * kDotPanelRows + v * L, x.d[xb], x.sum[xb],
+                              part[i][l] + v * L);
         }
       }
     }
   }
-  for (size_t i = 0; i < kRows; ++i) {
-    alignas(64) float out[kDotPanelRows];
-    for (size_t v = 0; v < kDotVecs; ++v) {
-      auto at = [&](size_t l) { return DotLoadF(part[i][l] + v * L); };
-      DotVF s = DotAddF(DotAddF(DotAddF(at(0), at(4)), DotAddF(at(2), at(6))),
-                        DotAddF(DotAddF(at(1), at(5)), DotAddF(at(3), at(7))));
-      if (p.has_row_scale) s = DotMulF(s, DotLoadF(p.row_scale + v * L));
-      DotStoreF(s, out + v * L);
-    }
-    memcpy(y + i * ldy, out, cols * sizeof(float));
-  }
+  for (size_t i = 0; i < kRows; ++i)
+    StoreDotTree(DotDF(), part[i], p, cols, y + i * ldy);
 }
 
 template <DotPanelMode kMode>
