@@ -18,8 +18,9 @@ namespace qins {
 namespace HWY_NAMESPACE {
 
 const GemmKernels* GetGemmKernelTable() {
-  static const GemmKernels kTable = {HWY_TARGET, &GemmPanelCols, &GemmPanel,
-                                     &GemmDotPack, &GemmDotRows};
+  static const GemmKernels kTable = {HWY_TARGET,   &GemmPanelCols,
+                                     &GemmPanel,   &GemmDotPack,
+                                     &GemmDotRows, kGemmDotRowsI8mm};
   return &kTable;
 }
 

@@ -29,6 +29,11 @@ struct GemmKernels {
                    uint8_t* buffer, DotPanel* p);
   void (*dot_rows)(const DotPanel& panel, const DotXRows& x, size_t i0,
                    size_t m, float* y, size_t ldy, size_t cols);
+  // dot_rows with Arm i8mm (usmmla), the same results bit for bit; null
+  // but on NEON built with dotprod. Call it only where UseArmI8mm()
+  // (dispatch/arm_i8mm.h).
+  void (*dot_rows_i8mm)(const DotPanel& panel, const DotXRows& x, size_t i0,
+                        size_t m, float* y, size_t ldy, size_t cols);
 };
 
 // Precondition: IsCompiled(t).

@@ -123,7 +123,8 @@ arm64_step() {
     # The NEON sdot kernels (gemv_dot-inl.h, gemv_kquant_dot-inl.h) exist
     # only where the compiler targets dotprod, which the baseline arm64
     # build does not: build their tests for armv8.2-a+dotprod and run them
-    # on an emulated Neoverse N1 (~70 s).
+    # on an emulated Neoverse N1 (~70 s), and again on qemu's max CPU,
+    # which has i8mm: the GEMM's usmmla tile.
     build_and_test arm64-dotprod
     return
   fi

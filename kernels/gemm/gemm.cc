@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "dispatch/arm_i8mm.h"
 #include "dispatch/decode_kernels.h"
 #include "dispatch/gemm_kernels.h"
 #include "dispatch/parallel.h"
@@ -176,6 +177,9 @@ Status GemmImpl(const Context& ctx, const WeightRows& w, const float* x,
 Status GemmDot(const Context& ctx, const QuantizedMatrix& w, const float* x,
                size_t m, size_t ldx, float* y, size_t ldy) {
   const GemmKernels& kern = GetGemmKernels(ctx.target());
+  const auto dot_rows = kern.dot_rows_i8mm != nullptr && UseArmI8mm()
+                            ? kern.dot_rows_i8mm
+                            : kern.dot_rows;
   const size_t n = w.rows(), k = w.cols();
   DotX dx;
   if (!dx.Quantize(ctx, x, m, k, ldx))
@@ -208,8 +212,8 @@ Status GemmDot(const Context& ctx, const QuantizedMatrix& w, const float* x,
         loaded = p;
       }
       const size_t i0 = block * block_rows;
-      kern.dot_rows(panel, dx.rows(), i0, std::min(block_rows, m - i0),
-                    y + i0 * ldy + n0, ldy, cols);
+      dot_rows(panel, dx.rows(), i0, std::min(block_rows, m - i0),
+               y + i0 * ldy + n0, ldy, cols);
     }
   });
   if (out_of_memory)

@@ -27,7 +27,8 @@
 // a multiply and an add; Q6_K a convert, 2 multiplies and an add.
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
 // int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
-// (GemmDotTileSdot). SVE: GemmDotTileHwy with SVE's sdot by lane for the
+// (GemmDotTileSdot), or where the CPU has i8mm usmmla (GemmDotTileMmla,
+// the kernel table's dot_rows_i8mm). SVE: GemmDotTileHwy with SVE's sdot by lane for the
 // integer part. Other SIMD targets (SSSE3, SSE4, NEON without dotprod): the
 // same arithmetic with Highway int32 multiplies (GemmDotTileHwy: about half
 // of the f32 GEMM's speed or less); SCALAR: plain C++.
@@ -882,6 +883,151 @@ void GemmDotRowsSdot(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
   for (; i < m; ++i)
     GemmDotTileSdot<1, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
 }
+
+// NEON with dotprod and i8mm (GemmDotRowsI8mm; the GEMM calls it where
+// UseArmI8mm(), dispatch/arm_i8mm.h): usmmla, a 2 x 8 by 8 x 2 int8 matrix
+// product per instruction (32 multiply-adds, against sdot's 16). Its
+// unsigned operand is 8 consecutive codes u = w + 128 of 2 panel rows: per
+// K-step of 8 codes and 4 panel rows, 2 loads of the panel's groups 2s and
+// 2s + 1 (vpdpbusd's layout, dot_panel.h) and vzip1q_u32 / vzip2q_u32,
+// shared by the tile's rows of X. Its signed operand is 8 codes of 2 rows of
+// X. The sums start at x.neg_bias (-128 X, the codes' bias, as on AVX3_DL),
+// so each int32 lane reaches the same exact S as the sdot tile. A block's
+// 2 x 2 results are split back into one vector of 4 panel rows per row of X
+// by vuzp1q_s32 / vuzp2q_s32, and the f32 steps are DotBlockStep's. Per
+// block, pair of rows of X and 16 panel rows: 32 usmmla (1024
+// multiply-adds) and 8 uzp, plus per tile 32 loads and 32 zips of the
+// panel; the sdot tile takes 64 sdot for the same 2 rows. Tiles: 2 pairs
+// of rows (16 int32x4 accumulators), Q6_K's halves 1 pair (16). An odd
+// last row of X runs through the sdot tile.
+#define QINS_GEMM_I8MM_ATTR __attribute__((target("+i8mm")))
+
+// K-step s (codes 8s .. 8s + 7) of one block for kPairs pairs of rows of X
+// (xv[q]: the pair's 8 codes each), into a (or h: Q6_K's second halves).
+template <int kStep, size_t kPairs, bool kSecond>
+QINS_GEMM_I8MM_ATTR HWY_INLINE void GemmMmlaStep(const uint8_t* wb,
+                                                 const int8x16_t* xv,
+                                                 int32x4_t (*a)[8],
+                                                 int32x4_t (*h)[8]) {
+  for (int c = 0; c < 4; ++c) {
+    // Panel rows 4c .. 4c + 3, codes 8s .. 8s + 3 and 8s + 4 .. 8s + 7.
+    const uint32x4_t lo =
+        vreinterpretq_u32_u8(vld1q_u8(wb + 128 * kStep + 16 * c));
+    const uint32x4_t hi =
+        vreinterpretq_u32_u8(vld1q_u8(wb + 128 * kStep + 64 + 16 * c));
+    const uint8x16_t w01 = vreinterpretq_u8_u32(vzip1q_u32(lo, hi));
+    const uint8x16_t w23 = vreinterpretq_u8_u32(vzip2q_u32(lo, hi));
+    for (size_t q = 0; q < kPairs; ++q) {
+      if constexpr (kSecond) {
+        h[q][2 * c] = vusmmlaq_s32(h[q][2 * c], w01, xv[q]);
+        h[q][2 * c + 1] = vusmmlaq_s32(h[q][2 * c + 1], w23, xv[q]);
+      } else {
+        a[q][2 * c] = vusmmlaq_s32(a[q][2 * c], w01, xv[q]);
+        a[q][2 * c + 1] = vusmmlaq_s32(a[q][2 * c + 1], w23, xv[q]);
+      }
+    }
+  }
+}
+
+// Rows [i0, i0 + 2 kPairs) of X against the panel. Accumulator a[q][2c + t]
+// holds, for panel rows 4c + 2t and 4c + 2t + 1 (r0, r1) and rows i, i + 1
+// of X (pair q), the lanes [r0 i, r0 i+1, r1 i, r1 i+1].
+template <size_t kPairs, DotPanelMode kMode>
+QINS_GEMM_I8MM_ATTR HWY_INLINE void GemmDotTileMmla(const DotPanel& p,
+                                                    const DotXRows& x,
+                                                    size_t i0,
+                                                    float* HWY_RESTRICT y,
+                                                    size_t ldy, size_t cols) {
+  constexpr bool kHalves = kMode == DotPanelMode::kHalves;
+  constexpr size_t kRows = 2 * kPairs;
+  const hn::Full128<float> df;
+  const size_t nb = x.blocks;
+  HWY_ALIGN float part[kRows][8][kDotPanelRows];
+  memset(part, 0, sizeof(part));
+  for (size_t b = 0; b < nb; ++b) {
+    const size_t l = b & 7;
+    int32x4_t a[kPairs][8], h[kHalves ? kPairs : 1][8];
+    const int8_t* xq[kRows];
+    for (size_t q = 0; q < kPairs; ++q) {
+      const size_t xb0 = (i0 + 2 * q) * nb + b, xb1 = xb0 + nb;
+      xq[2 * q] = x.q + xb0 * 32;
+      xq[2 * q + 1] = x.q + xb1 * 32;
+      int32x4_t a0, h0 = vdupq_n_s32(0);
+      if constexpr (kHalves) {
+        a0 = vzip1q_s32(vdupq_n_s32(x.neg_bias16[2 * xb0]),
+                        vdupq_n_s32(x.neg_bias16[2 * xb1]));
+        h0 = vzip1q_s32(vdupq_n_s32(x.neg_bias16[2 * xb0 + 1]),
+                        vdupq_n_s32(x.neg_bias16[2 * xb1 + 1]));
+      } else {
+        a0 = vzip1q_s32(vdupq_n_s32(x.neg_bias[xb0]),
+                        vdupq_n_s32(x.neg_bias[xb1]));
+      }
+      for (int t = 0; t < 8; ++t) {
+        a[q][t] = a0;
+        if constexpr (kHalves) h[q][t] = h0;
+      }
+    }
+    const uint8_t* wb = p.codes + b * kDotPanelBlockBytes;
+    int8x16_t xv[kPairs];
+    auto load_x = [&](int step) {
+      for (size_t q = 0; q < kPairs; ++q)
+        xv[q] = vcombine_s8(vld1_s8(xq[2 * q] + 8 * step),
+                            vld1_s8(xq[2 * q + 1] + 8 * step));
+    };
+    load_x(0);
+    GemmMmlaStep<0, kPairs, false>(wb, xv, a, h);
+    load_x(1);
+    GemmMmlaStep<1, kPairs, false>(wb, xv, a, h);
+    load_x(2);
+    GemmMmlaStep<2, kPairs, kHalves>(wb, xv, a, h);
+    load_x(3);
+    GemmMmlaStep<3, kPairs, kHalves>(wb, xv, a, h);
+    const size_t e = b * kDotPanelRows;
+    for (size_t q = 0; q < kPairs; ++q) {
+      for (size_t r = 0; r < 2; ++r) {
+        const size_t xb = (i0 + 2 * q + r) * nb + b;
+        for (int c = 0; c < 4; ++c) {
+          const int32x4_t sa = r == 0
+                                   ? vuzp1q_s32(a[q][2 * c], a[q][2 * c + 1])
+                                   : vuzp2q_s32(a[q][2 * c], a[q][2 * c + 1]);
+          int32x4_t sh = sa;
+          if constexpr (kHalves) {
+            sh = r == 0 ? vuzp1q_s32(h[q][2 * c], h[q][2 * c + 1])
+                        : vuzp2q_s32(h[q][2 * c], h[q][2 * c + 1]);
+          }
+          DotBlockStep<kMode>(df, hn::Vec128<int32_t>(sa),
+                              hn::Vec128<int32_t>(sh), p, e + 4 * c, x.d[xb],
+                              x.sum[xb], part[2 * q + r][l] + 4 * c);
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < kRows; ++i)
+    StoreDotTree(df, part[i], p, cols, y + i * ldy);
+}
+
+template <DotPanelMode kMode>
+QINS_GEMM_I8MM_ATTR void GemmDotRowsMmla(const DotPanel& p, const DotXRows& x,
+                                         size_t i0, size_t m, float* y,
+                                         size_t ldy, size_t cols) {
+  constexpr size_t kPairs = kMode == DotPanelMode::kHalves ? 1 : 2;
+  size_t i = 0;
+  for (; i + 2 * kPairs <= m; i += 2 * kPairs)
+    GemmDotTileMmla<kPairs, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+  if constexpr (kPairs > 1) {
+    for (; i + 2 <= m; i += 2)
+      GemmDotTileMmla<1, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+  }
+  if (i < m) GemmDotTileSdot<1, kMode>(p, x, i0 + i, y + i * ldy, ldy, cols);
+}
+
+void GemmDotRowsI8mm(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
+                     float* y, size_t ldy, size_t cols) {
+  DotModeSwitch(p.mode, [&]<DotPanelMode kMode>() {
+    GemmDotRowsMmla<kMode>(p, x, i0, m, y, ldy, cols);
+  });
+}
+#undef QINS_GEMM_I8MM_ATTR
 #endif  // HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
 
 void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
@@ -943,6 +1089,13 @@ void GemmDotRows(const DotPanel& p, const DotXRows& x, size_t i0, size_t m,
 #endif  // HWY_TARGET == HWY_AVX3_DL
 
 #undef QINS_GEMM_DOT_SVE
+
+// The kernel table's dot_rows_i8mm (dispatch/gemm_kernels.h).
+#if HWY_TARGET == HWY_NEON && defined(__ARM_FEATURE_DOTPROD)
+inline constexpr decltype(&GemmDotRows) kGemmDotRowsI8mm = &GemmDotRowsI8mm;
+#else
+inline constexpr decltype(&GemmDotRows) kGemmDotRowsI8mm = nullptr;
+#endif
 
 }  // namespace HWY_NAMESPACE
 }  // namespace qins

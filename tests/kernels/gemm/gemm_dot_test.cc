@@ -7,10 +7,13 @@
 // errors.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
 
+#include "dispatch/arm_i8mm.h"
+#include "dispatch/gemm_kernels.h"
 #include "gtest/gtest.h"
 #include "qins/format.h"
 #include "qins/gemm.h"
@@ -20,6 +23,10 @@
 #include "tests/support/format_cols.h"
 #include "tests/support/per_target.h"
 #include "tests/support/reference.h"
+
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#endif
 
 namespace qins {
 namespace {
@@ -192,6 +199,34 @@ TEST_P(GemmDotTest, FormatsWithoutIt) {
 }
 
 QINS_INSTANTIATE_PER_TARGET(GemmDotTest);
+
+// The i8mm (usmmla) tile exists on NEON built with dotprod, and the GEMM
+// runs it where the CPU has i8mm (unless QINS_NO_I8MM), so the tests above
+// check it bit for bit against the GEMV wherever that holds: the
+// arm64-dotprod preset's run under qemu -cpu max. Elsewhere the sdot tile
+// (-cpu neoverse-n1) or another target's.
+TEST(GemmDotI8mmTest, TilePresentAndPickedWhereTheCpuHasI8mm) {
+  for (Target t : CompiledTargets()) {
+    const bool tile = GetGemmKernels(t).dot_rows_i8mm != nullptr;
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+    EXPECT_EQ(tile, t == *ParseTarget("neon")) << TargetName(t);
+#else
+    EXPECT_FALSE(tile) << TargetName(t);
+#endif
+  }
+#if defined(__aarch64__) && defined(__linux__)
+  const bool cpu = (getauxval(AT_HWCAP2) & (1UL << 13)) != 0;  // HWCAP2_I8MM
+  const char* env = std::getenv("QINS_NO_I8MM");
+  const bool off = env != nullptr && *env != '\0' && std::strcmp(env, "0") != 0;
+  EXPECT_EQ(UseArmI8mm(), cpu && !off);
+  // Set by the qemu run meant for the i8mm tile: fail, not pass, if the
+  // emulated CPU stops offering i8mm.
+  if (std::getenv("QINS_TEST_EXPECT_I8MM") != nullptr)
+    EXPECT_TRUE(UseArmI8mm()) << "this run is meant to test the i8mm tile";
+#elif !defined(__aarch64__)
+  EXPECT_FALSE(UseArmI8mm());
+#endif
+}
 
 }  // namespace
 }  // namespace qins
