@@ -2,6 +2,7 @@
 #ifndef QINS_QINS_H_
 #define QINS_QINS_H_
 
+#include "qins/activation.h"
 #include "qins/bandwidth.h"
 #include "qins/context.h"
 #include "qins/cpu_info.h"

@@ -1,9 +1,11 @@
 #include "tools/runner/forward.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
+#include "qins/activation.h"
 #include "qins/context.h"
 #include "qins/gemm.h"
 #include "qins/gemv.h"
@@ -58,33 +60,17 @@ void HeadNorm(float* v, int heads, int hs, const float* w, float eps) {
   }
 }
 
-// SwiGLU in place: h = silu(h) * h2.
-void SwiGlu(float* h, const float* h2, int n) {
-  for (int i = 0; i < n; ++i) {
-    const float g = h[i];
-    h[i] = g / (1.0f + std::exp(-g)) * h2[i];
-  }
-}
-
-// GELU(tanh)-gated in place: h = gelu(h) * h2, with ggml's tanh form
-// 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))).
-void GeluGate(float* h, const float* h2, int n) {
-  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
-  for (int i = 0; i < n; ++i) {
-    const float x = h[i];
-    const float g =
-        0.5f * x *
-        (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + 0.044715f * x * x)));
-    h[i] = g * h2[i];
-  }
-}
-
-// The FFN's gate activation of the architecture, in place.
-void Gate(const ModelConfig& c, float* h, const float* h2, int n) {
-  if (c.arch == Arch::kGemma3)
-    GeluGate(h, h2, n);
-  else
-    SwiGlu(h, h2, n);
+// The FFN's gate activation of the architecture in place, h = act(h) * h2:
+// GELU(tanh) for Gemma 3 (ggml's tanh form), SiLU (SwiGLU) otherwise, with
+// the library's vectorized kernel (qins/activation.h). It fails only on a
+// null pointer or an unknown activation.
+Status Gate(const Context& ctx, const ModelConfig& c, float* h, const float* h2,
+            int n) {
+  return ApplyGatedActivation(ctx,
+                              c.arch == Arch::kGemma3
+                                  ? GateActivation::kGeluTanh
+                                  : GateActivation::kSilu,
+                              h, h2, static_cast<size_t>(n));
 }
 
 // Gemma's embedding scale: rows x dim floats times sqrt(dim) (llama.cpp:
@@ -388,7 +374,7 @@ StatusOr<const float*> Transformer::Forward(int token, int pos) {
                       0))
              .ok())
       return st;
-    Gate(c, hb_.data(), hb2_.data(), hidden);
+    if (!(st = Gate(ctx_, c, hb_.data(), hb2_.data(), hidden)).ok()) return st;
     Lap(RegionKind::kSwiGlu, 12.0 * hidden);
     if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, hb_.data(), 1,
                       xb_.data(), 0))
@@ -584,10 +570,17 @@ StatusOr<const float*> Transformer::PrefillBatch(const int* tokens, int m,
                       hidden))
              .ok())
       return st;
+    std::atomic<bool> gate_failed{false};
     rows([&](int r) {
-      Gate(c, bhb_.data() + size_t(r) * hidden,
-           bhb2_.data() + size_t(r) * hidden, hidden);
+      if (!Gate(ctx_, c, bhb_.data() + size_t(r) * hidden,
+                bhb2_.data() + size_t(r) * hidden, hidden)
+               .ok())
+        gate_failed = true;
     });
+    if (gate_failed) {
+      return Status(StatusCode::kInternal,
+                    "forward: the gate activation failed");
+    }
     Lap(RegionKind::kSwiGlu, 12.0 * hidden * m);
     if (!(st = Matmul(TensorClass::kFfnDown, w.w_down, bhb_.data(), m,
                       bxb_.data(), dim))

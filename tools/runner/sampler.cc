@@ -3,14 +3,71 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 
 namespace qins::runner {
 
-int Argmax(const float* logits, int n) {
+namespace {
+
+// The plain definition: the first index whose logit no later one exceeds
+// (a NaN at 0 stays; later NaNs never win).
+int ArgmaxScalar(const float* logits, int n) {
   int best = 0;
   for (int i = 1; i < n; ++i)
     if (logits[i] > logits[best]) best = i;
   return best;
+}
+
+}  // namespace
+
+// ArgmaxScalar's answer in two passes: per chunk of kChunk logits the
+// running max in 4 x 4 independent lanes (GCC/Clang vector extensions, so
+// maxps / fmax on any target: GCC 12 -O3 leaves the same loop over a
+// float[16] as 16 scalar maxss), then the first chunk whose max equals the
+// overall one, scanned from its start. ArgmaxScalar's chain of dependent
+// compares took ~375 us per 262144 logits (Gemma 3's vocabulary, 2.7% of
+// its decode time on the AMD EPYC Zen 4 host, 2026-12-07). NaN: `>` is
+// false for it, as in ArgmaxScalar, so it never raises a lane; a NaN at
+// index 0 is answered up front, a chunk starting with one is rescanned.
+int Argmax(const float* logits, int n) {
+  typedef float V4 __attribute__((vector_size(16)));
+  constexpr int kChunk = 1024;
+  if (n < 2 * kChunk || !(logits[0] == logits[0])) {
+    return ArgmaxScalar(logits, n);
+  }
+  auto vmax = [](V4 x, V4 m) { return x > m ? x : m; };
+  float best = logits[0];
+  int best_chunk = 0;
+  for (int c0 = 0; c0 < n; c0 += kChunk) {
+    const int len = std::min(kChunk, n - c0);
+    const float* p = logits + c0;
+    V4 m0 = {p[0], p[0], p[0], p[0]}, m1 = m0, m2 = m0, m3 = m0;
+    int i = 0;
+    for (; i + 16 <= len; i += 16) {
+      V4 x0, x1, x2, x3;
+      std::memcpy(&x0, p + i, 16);
+      std::memcpy(&x1, p + i + 4, 16);
+      std::memcpy(&x2, p + i + 8, 16);
+      std::memcpy(&x3, p + i + 12, 16);
+      m0 = vmax(x0, m0);
+      m1 = vmax(x1, m1);
+      m2 = vmax(x2, m2);
+      m3 = vmax(x3, m3);
+    }
+    const V4 m = vmax(vmax(m0, m1), vmax(m2, m3));
+    float cm = m[0];
+    for (int j = 1; j < 4; ++j) cm = m[j] > cm ? m[j] : cm;
+    for (; i < len; ++i) cm = p[i] > cm ? p[i] : cm;
+    if (!(cm == cm)) cm = p[ArgmaxScalar(p, len)];
+    if (cm > best) {
+      best = cm;
+      best_chunk = c0;
+    }
+  }
+  const int c0 = best_chunk, len = std::min(kChunk, n - c0);
+  for (int i = 0; i < len; ++i)
+    if (logits[c0 + i] == best) return c0 + i;
+  return c0 + ArgmaxScalar(logits + c0, len);  // not reached
 }
 
 Sampler::Sampler(int vocab_size, float temperature, float top_p, uint64_t seed)

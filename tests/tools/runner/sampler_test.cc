@@ -2,6 +2,7 @@
 #include "tools/runner/sampler.h"
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -13,6 +14,60 @@ TEST(SamplerTest, ArgmaxTakesTheFirstMaximum) {
   const float l[] = {0.5f, 2.0f, -1.0f, 2.0f};
   EXPECT_EQ(Argmax(l, 4), 1);
   EXPECT_EQ(Argmax(l, 1), 0);
+}
+
+// Argmax's two-pass form against the plain loop it replaced, on vocabulary
+// sizes around its chunking (1024) with ties across chunks, NaNs (at 0, at
+// a chunk's start, inside), +-0, +-Inf.
+TEST(SamplerTest, ArgmaxEqualsThePlainLoop) {
+  auto plain = [](const std::vector<float>& l) {
+    int best = 0;
+    for (int i = 1; i < int(l.size()); ++i)
+      if (l[i] > l[best]) best = i;
+    return best;
+  };
+  const float nan = std::nanf(""), inf = INFINITY;
+  uint32_t state = 1;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  for (int n : {1, 2, 17, 2047, 2048, 2049, 3072, 5000, 262144}) {
+    for (int trial = 0; trial < 40; ++trial) {
+      std::vector<float> l(n);
+      // Few distinct values, so that ties (within and across chunks) occur.
+      for (float& v : l) v = float(int(next() % 7) - 3);
+      switch (trial % 8) {
+        case 1:
+          l[next() % n] = nan;
+          break;
+        case 2:
+          l[0] = nan;
+          break;
+        case 3:
+          if (n > 1024) l[1024] = nan;
+          break;
+        case 4:
+          for (float& v : l) v = (next() & 1) ? 0.0f : -0.0f;
+          break;
+        case 5:
+          l[next() % n] = inf;
+          l[next() % n] = inf;
+          break;
+        case 6:
+          for (float& v : l) v = -inf;
+          l[next() % n] = nan;
+          break;
+        case 7:
+          l[n - 1] = 100.0f;
+          break;
+        default:
+          break;
+      }
+      ASSERT_EQ(Argmax(l.data(), n), plain(l))
+          << "n " << n << " trial " << trial;
+    }
+  }
 }
 
 TEST(SamplerTest, TemperatureZeroIsGreedy) {
