@@ -1,5 +1,6 @@
-// Software prefetch of the next group of rows into L2, spread evenly over
-// the iterations that process the current group. Target-independent (a
+// Software prefetch of a later group of rows into L2 (the next one, or the
+// first at least kAheadBytes ahead), spread evenly over the iterations that
+// process the current group. Target-independent (a
 // compiler builtin), shared by the fused and block GEMV kernels (not f32:
 // kernels/f32/gemv_f32-inl.h says why).
 //
@@ -25,6 +26,14 @@ namespace qins {
 class GroupPrefetch {
  public:
   static constexpr size_t kLine = 64;
+  // How far ahead ForGroup prefetches, at least: the first group that
+  // starts this many bytes past the current one (the next group where a
+  // group is larger). With the next group only, a group of 640-column rows
+  // (q8_0: 2.7 KiB, consumed in ~0.2 us on one core) was requested too
+  // late to arrive in time: Gemma 3's 262144 x 640 Q8_0 classifier ran at
+  // 0.55-0.62 of the read bandwidth cold on 2 threads, 0.95-0.98 with 16
+  // KiB (AMD EPYC Zen 4, 2026-12-07; docs/gemv.md, "Prefetch distance").
+  static constexpr size_t kAheadBytes = 16384;
 
   // Prefetches [target, target + bytes) over `iters` calls to Step(), at
   // least one line per call. The caller passes the next group as `target`,
@@ -38,14 +47,16 @@ class GroupPrefetch {
                    : (bytes + kLine * iters - 1) / (kLine * iters)) {}
 
   // For the 4-row group at row r of a thread's rows [.., r1), processed in
-  // `iters` inner iterations: the next group (4 * stride bytes from row
-  // r + 4) when the range has one, else the current group. Forced inline:
+  // `iters` inner iterations: the group k = ceil(kAheadBytes / (4 *
+  // stride)) groups ahead (4 * stride bytes from row r + 4k) when the range
+  // has it, else the current group. Forced inline:
   // without it GCC 12 gave q4_0 regtable 0.04 more instructions per weight
   // (callgrind, AVX2).
   __attribute__((always_inline)) static GroupPrefetch ForGroup(
       const QuantizedMatrix::Data& m, size_t r, size_t r1, size_t iters) {
-    return GroupPrefetch(m.row(r + 8 <= r1 ? r + 4 : r), 4 * m.row_stride,
-                         iters);
+    const size_t group = 4 * m.row_stride;
+    const size_t next = r + 4 * ((kAheadBytes + group - 1) / group);
+    return GroupPrefetch(m.row(next + 4 <= r1 ? next : r), group, iters);
   }
 
   // Cost per call: `lines` prefetch instructions, a compare and branch per
