@@ -90,6 +90,7 @@ bool HasDotPanel(FormatKind kind) {
     case FormatKind::kQ4_K:
     case FormatKind::kQ5_K:
     case FormatKind::kQ6_K:
+    case FormatKind::kIQ4_XS:
       return true;
     default:
       return false;
@@ -112,6 +113,14 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
 }
 
 void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
+  if (kind == FormatKind::kIQ4_XS) {
+    const uint8_t* qs = sb + iq4_xs::kQs + 16 * j;
+    for (int l = 0; l < 16; ++l) {
+      u[l] = kIQ4NLBiased.v[qs[l] & 0xF];
+      u[l + 16] = kIQ4NLBiased.v[qs[l] >> 4];
+    }
+    return;
+  }
   if (kind == FormatKind::kQ6_K) {
     uint8_t q[32];
     Q6KBlockCodes(sb, j, q);

@@ -35,7 +35,7 @@ inline constexpr size_t kDotPanelRows = 16;
 inline constexpr size_t kDotPanelBlockBytes = 32 * kDotPanelRows;
 
 // Whether the integer-dot GEMM has this format (the formats whose `dot`
-// GEMV codes fit int8: the 32-block ones and Q4_K, Q5_K, Q6_K).
+// GEMV codes fit int8: the 32-block ones and Q4_K, Q5_K, Q6_K, IQ4_XS).
 bool HasDotPanel(FormatKind kind);
 
 // What a block adds to the partial sum P[b % 8] of row i of X and panel
@@ -44,7 +44,8 @@ bool HasDotPanel(FormatKind kind);
 // and code sum (all in f32 arithmetic, each step rounded, no FMA; the
 // products marked exact are integers below 2^24):
 enum class DotPanelMode {
-  // q8_0, i8row, q4_0, q5_0, iq4_nl, qins4: P += (dw * dx) * S.
+  // q8_0, i8row, q4_0, q5_0, iq4_nl, qins4, IQ4_XS (dw = d * (ls - 32),
+  // exact): P += (dw * dx) * S.
   kPlain,
   // q4_1, q5_1: P += (dw * dx) * S, then P += (min * dx) * X.
   kMin,
@@ -79,8 +80,9 @@ struct DotPanel {
 // The mode of a format (precondition: HasDotPanel).
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
-// Q4_K / Q5_K / Q6_K: the scales of the 8 blocks of super-block sb for
-// DotPanelMode kFoldedMin (dw, min) / kHalves (dw, sub, sub2), block j's at
+// Q4_K / Q5_K / Q6_K / IQ4_XS: the scales of the 8 blocks of super-block
+// sb for DotPanelMode kFoldedMin (dw, min) / kHalves (dw, sub, sub2) /
+// kPlain (dw), block j's at
 // dw[j * stride], min[j * stride], ... (the panel's layout: stride
 // kDotPanelRows); the arrays the mode does not read are left as they are.
 // Both packers (PackDotPanel and the SIMD GemmDotPack) take them from
@@ -89,6 +91,12 @@ DotPanelMode DotPanelModeOf(FormatKind kind);
 inline void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb,
                                  size_t stride, float* dw, float* min,
                                  float* sub, float* sub2) {
+  if (kind == FormatKind::kIQ4_XS) {  // kPlain: d (ls - 32), exact
+    const float d = KQuantHalf(sb, iq4_xs::kD);
+    for (int j = 0; j < 8; ++j)
+      dw[j * stride] = d * static_cast<float>(IQ4XSScale(sb, j));
+    return;
+  }
   if (kind == FormatKind::kQ6_K) {
     const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
     const float d = KQuantHalf(sb, q6_k::kD);
@@ -225,7 +233,8 @@ inline float DotBlockMin(const DotBlockLayout& f, const uint8_t* blk) {
   return f.min == 0 ? 0.0f : KQuantHalf(blk, f.min);
 }
 
-// Q4_K, Q5_K, Q6_K: bytes per super-block (8 blocks of 32); 0 otherwise.
+// Q4_K, Q5_K, Q6_K, IQ4_XS: bytes per super-block (8 blocks of 32); 0
+// otherwise.
 inline size_t KQuantSuperBytes(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ4_K:
@@ -234,6 +243,8 @@ inline size_t KQuantSuperBytes(FormatKind kind) {
       return q5_k::kBytes;
     case FormatKind::kQ6_K:
       return q6_k::kBytes;
+    case FormatKind::kIQ4_XS:
+      return iq4_xs::kBytes;
     default:
       return 0;
   }

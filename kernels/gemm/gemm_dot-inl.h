@@ -28,11 +28,11 @@
 // AVX2 and AVX3 (AVX-512 without VNNI): vpmaddwd on the codes split into
 // int16 pairs (GemmDotTileX86). NEON with dotprod: sdot by lane
 // (GemmDotTileSdot), or where the CPU has i8mm usmmla (GemmDotTileMmla,
-// the kernel table's dot_rows_i8mm). SVE: GemmDotTileHwy with SVE's sdot by lane for the
-// integer part. Other SIMD targets (SSSE3, SSE4, NEON without dotprod): the
-// same arithmetic with Highway int32 multiplies (GemmDotTileHwy: about half
-// of the f32 GEMM's speed or less); SCALAR: plain C++.
-// The panel packer (GemmDotPack) is SIMD on every target but SCALAR.
+// the kernel table's dot_rows_i8mm). SVE: GemmDotTileHwy with SVE's sdot by
+// lane for the integer part. Other SIMD targets (SSSE3, SSE4, NEON without
+// dotprod): the same arithmetic with Highway int32 multiplies (GemmDotTileHwy:
+// about half of the f32 GEMM's speed or less); SCALAR: plain C++. The panel
+// packer (GemmDotPack) is SIMD on every target but SCALAR.
 
 #if defined(QINS_KERNELS_GEMM_GEMM_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QINS_KERNELS_GEMM_GEMM_DOT_INL_H_
@@ -105,12 +105,22 @@ HWY_INLINE void DotBlockU8(const uint8_t* blk, const DotBlockLayout& f,
 // A K-quant super-block's 8 blocks of codes + 128 into u[8][32] (16 lanes
 // at a time): Q4_K per 32 bytes of nibbles a load, and/shift, 2 or; Q5_K
 // + per block a test of its qh bit and an or of 16; Q6_K per 16 weights of
-// 4 blocks 3 loads and ~14 shifts/ands/ors. KQuantDotCodes (dot_panel.cc)
+// 4 blocks 3 loads and ~14 shifts/ands/ors; IQ4_XS per block a load, an
+// and, a shift and 2 TableLookupBytes. KQuantDotCodes (dot_panel.cc)
 // states the same codes in scalar C++.
 HWY_INLINE void KQuantCodesU8(FormatKind kind, const uint8_t* sb,
                               uint8_t (*HWY_RESTRICT u)[32]) {
   const hn::CappedTag<uint8_t, 16> d8;
   const auto lo4 = hn::Set(d8, 0x0F);
+  if (kind == FormatKind::kIQ4_XS) {
+    const auto t = hn::LoadU(d8, kIQ4NLBiased.v);
+    for (size_t j = 0; j < 8; ++j) {
+      const auto q = hn::LoadU(d8, sb + iq4_xs::kQs + 16 * j);
+      hn::StoreU(hn::TableLookupBytes(t, hn::And(q, lo4)), d8, u[j]);
+      hn::StoreU(hn::TableLookupBytes(t, hn::ShiftRight<4>(q)), d8, u[j] + 16);
+    }
+    return;
+  }
   if (kind == FormatKind::kQ6_K) {
     const auto m30 = hn::Set(d8, 0x30);
     const auto bias = hn::Set(d8, 96);  // q - 32 + 128

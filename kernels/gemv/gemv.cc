@@ -97,8 +97,8 @@ namespace {
 // faster than the f32-activation strategies (docs/gemv.md, "Measured
 // (indicative only)"); the portable Highway path elsewhere was not timed.
 // q8_0 and i8row do not qualify (extra/own 2.8x and 1.9x on kjv1M, 2026-12-06)
-// and have no dot rule. The K-quants list `dot` first but reach it only
-// through their rules (elsewhere auto runs `decode`).
+// and have no dot rule. The K-quants and IQ4_XS list `dot` first but reach it
+// only through their rules (elsewhere auto runs `decode`).
 struct GemvAutoRule {
   FormatKind kind;
   int64_t targets;
@@ -164,6 +164,12 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
     {FormatKind::kQ6_K, kDotTargets, GemvStrategy::kDot,
      "docs/runner.md: extra/own KL 0.00043/0.00474 (0.09x), 0.00047/0.00135 "
      "(0.35x); docs/gemv.md: dot 26.74 Gw/s against decode 4.80"},
+    // IQ4_XS, as the K-quants (ffn_down alone, the rest f32; docs/runner.md,
+    // 2026-12-07 05:10-05:11 UTC, commit after 61dcfee, SmolLM2 / Gemma 3).
+    {FormatKind::kIQ4_XS, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.0005/0.0615 (0.008x), 0.0004/0.0482 "
+     "(0.008x); docs/gemv.md: dot 49.8 us against decode 127 (avx3_dl), "
+     "65.9 against 304 (avx2), hot 1024x1024, 1 thread, 2026-12-07"},
     // f32 activations (also what `dot` runs for non-finite x).
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "

@@ -99,6 +99,7 @@
 #include "dispatch/gemv_kernels.h"
 #include "hwy/highway.h"
 #include "kernels/formats/format_kernels-inl.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/kquant_blocks.h"
 #include "kernels/formats/matrix_data.h"
 #include "kernels/gemv/gemv_dot-inl.h"
@@ -374,6 +375,109 @@ struct KDotQ6K {
 #endif  // QINS_KDOT_X86
 };
 
+// IQ4_XS: block j (32 weights) has the 6-bit scale ls_j - 32 (-32..31,
+// IQ4XSScale) and iq4_nl codes (kIQ4NLValues, -127..113) in qs[16 j ..
+// 16 j + 15] (low nibbles weights 0..15, high 16..31): iq4_nl's numerics
+// with the block scale dw_j = d * (ls_j - 32) (exact: an f16 times a 6-bit
+// integer):
+//   S_j = sum_l v_jl xq_jl              int32, |S_j| <= 32 * 127 * 127
+//   P[j] = P[j] + (dw_j * dx_b) * (float)S_j
+// (the GEMM's DotPanelMode kPlain with scale dw_j). x86: per block a
+// 16-byte broadcast load, and/shift/and, a lane blend, vpshufb of the 16
+// values, abs, sign, vpmaddubsw (pairs <= 2 * 127 * 127 = 32258: no
+// saturation), vpmaddwd: 10 ops per 32 weights and row; per super-block a
+// 9-op int32 reduction, ~10 ops for the scales, 4 for the f32 step.
+struct KDotIQ4XS {
+  static constexpr size_t kBytes = iq4_xs::kBytes;
+
+  static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
+                                      const float* dx, const int32_t*,
+                                      float* p) {
+    const float d = KQuantHalf(sb, iq4_xs::kD);
+    for (int j = 0; j < 8; ++j) {
+      alignas(16) int8_t w[kDotBlock];
+      const uint8_t* q = sb + iq4_xs::kQs + 16 * j;
+      for (size_t l = 0; l < 16; ++l) {
+        w[l] = kIQ4NLValues[q[l] & 0xF];
+        w[l + 16] = kIQ4NLValues[q[l] >> 4];
+      }
+      const int32_t s = DotI8Portable<kDotBlock>(w, xq + j * kDotBlock);
+      const float dw = d * static_cast<float>(IQ4XSScale(sb, j));  // exact
+      p[j] = p[j] + (dw * dx[j]) * static_cast<float>(s);
+    }
+  }
+
+#if QINS_KDOT_X86
+  struct XGroup {
+    __m256i v[kDotGroup];
+  };
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      x.v[j] = _mm256_load_si256(
+          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+    }
+    return x;
+  }
+
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i, __m256 acc) {
+    const __m256i values = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLValues)));
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i v[kDotGroup];
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      // The block's 16 bytes in both halves: low nibbles for weights
+      // 0..15 (low half), high nibbles for 16..31.
+      const __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(sb + iq4_xs::kQs + 16 * j)));
+      const __m256i nib = _mm256_blend_epi32(
+          _mm256_and_si256(b, mask),
+          _mm256_and_si256(_mm256_srli_epi16(b, 4), mask), 0xF0);
+      const __m256i w = _mm256_shuffle_epi8(values, nib);
+      // Pairs |.| <= 2 * 127 * 127 = 32258: no saturation.
+      v[j] = _mm256_madd_epi16(
+          _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(x.v[j], w)),
+          ones);
+    }
+    // v[j]: 8 int32, the low 4 block j's weights 0..15, the high 4 its
+    // 16..31. Two levels of vphaddd: [S0lo S1lo S2lo S3lo | S0hi ...].
+    const __m256i h0 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[0], v[1]),
+                                         _mm256_hadd_epi32(v[2], v[3]));
+    const __m256i h1 = _mm256_hadd_epi32(_mm256_hadd_epi32(v[4], v[5]),
+                                         _mm256_hadd_epi32(v[6], v[7]));
+    const __m256i s = _mm256_add_epi32(_mm256_permute2x128_si256(h0, h1, 0x20),
+                                       _mm256_permute2x128_si256(h0, h1, 0x31));
+    // ls_j: nibble j of the 4 scales_l bytes, bits 2j..2j+1 of scales_h.
+    int32_t lo;
+    uint16_t hi;
+    memcpy(&lo, sb + iq4_xs::kScalesL, 4);
+    memcpy(&hi, sb + iq4_xs::kScalesH, 2);
+    const __m256i ls = _mm256_or_si256(
+        _mm256_and_si256(
+            _mm256_srlv_epi32(_mm256_set1_epi32(lo),
+                              _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28)),
+            _mm256_set1_epi32(0xF)),
+        _mm256_slli_epi32(
+            _mm256_and_si256(
+                _mm256_srlv_epi32(_mm256_set1_epi32(hi),
+                                  _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+                _mm256_set1_epi32(3)),
+            4));
+    uint16_t dh;
+    memcpy(&dh, sb + iq4_xs::kD, 2);
+    const __m256 d = _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(dh)));
+    // d (ls - 32): exact.
+    const __m256 dw = _mm256_mul_ps(
+        d, _mm256_cvtepi32_ps(_mm256_sub_epi32(ls, _mm256_set1_epi32(32))));
+    return _mm256_add_ps(
+        acc, _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(s)));
+  }
+#endif  // QINS_KDOT_X86
+};
+
 using KDotQ4K = KDotQ45<4>;
 using KDotQ5K = KDotQ45<5>;
 
@@ -443,6 +547,7 @@ QINS_KDOT_ATTR HWY_INLINE void GemvKDotRows(const QuantizedMatrix::Data& m,
 QINS_KDOT_KERNEL(GemvQ4KDot, KDotQ4K)
 QINS_KDOT_KERNEL(GemvQ5KDot, KDotQ5K)
 QINS_KDOT_KERNEL(GemvQ6KDot, KDotQ6K)
+QINS_KDOT_KERNEL(GemvIQ4XSDot, KDotIQ4XS)
 
 // `dot` reads x quantized (GemvX::q8), no f32 copy.
 template <>
@@ -454,6 +559,9 @@ struct GemvKernelOf<FormatKind::kQ5_K, GemvStrategy::kDot>
 template <>
 struct GemvKernelOf<FormatKind::kQ6_K, GemvStrategy::kDot>
     : GemvKernel<&GemvQ6KDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kIQ4_XS, GemvStrategy::kDot>
+    : GemvKernel<&GemvIQ4XSDot> {};
 #undef QINS_KDOT_KERNEL
 
 #undef QINS_KDOT_X86

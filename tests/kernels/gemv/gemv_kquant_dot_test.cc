@@ -1,4 +1,5 @@
-// The integer-dot GEMV strategy (`dot`) for the K-quants q4_k, q5_k and q6_k
+// The integer-dot GEMV strategy (`dot`) for the K-quants q4_k, q5_k, q6_k and
+// for iq4_xs
 // (kernels/gemv/gemv_kquant_dot-inl.h) on every target the CPU runs: bit for
 // bit equal to a scalar reference of the same integer arithmetic, written
 // here from the documented layouts (x quantized with nearbyintf, the codes
@@ -14,6 +15,7 @@
 #include "dispatch/f32_kernels.h"
 #include "gtest/gtest.h"
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 #include "kernels/formats/kquant_blocks.h"
 #include "qins/format.h"
 #include "qins/gemv.h"
@@ -34,15 +36,30 @@ using testing::QuantizeX;
 using testing::RefX;
 
 size_t SuperBlockBytes(FormatKind k) {
-  return k == FormatKind::kQ4_K   ? q4_k::kBytes
-         : k == FormatKind::kQ5_K ? q5_k::kBytes
-                                  : q6_k::kBytes;
+  return k == FormatKind::kQ4_K     ? q4_k::kBytes
+         : k == FormatKind::kQ5_K   ? q5_k::kBytes
+         : k == FormatKind::kIQ4_XS ? iq4_xs::kBytes
+                                    : q6_k::kBytes;
+}
+
+// IQ4_XS's scale of block j, -32..31, from ggml's dequantize_row_iq4_xs:
+// the low 4 bits in nibble j of scales_l, the high 2 at bit 2 j of the
+// little-endian scales_h (written here, not kquant_blocks.h's IQ4XSScale).
+int RefIQ4XSScale(const uint8_t* sb, size_t j) {
+  const int lo = (sb[iq4_xs::kScalesL + j / 2] >> (4 * (j % 2))) & 0xF;
+  const int h = sb[iq4_xs::kScalesH] | (sb[iq4_xs::kScalesH + 1] << 8);
+  return (lo | (((h >> (2 * j)) & 3) << 4)) - 32;
 }
 
 // Weight w (0..255) of a super-block as its integer code: q4_k the nibble,
 // q5_k nibble + 16 * fifth bit, q6_k the 6-bit code - 32 (ggml's layouts,
 // kquant_blocks.h).
 int Code(FormatKind k, const uint8_t* sb, size_t w) {
+  if (k == FormatKind::kIQ4_XS) {  // iq4_nl's value of the nibble
+    const size_t j = w / 32, l = w % 32;
+    const uint8_t byte = sb[iq4_xs::kQs + 16 * j + l % 16];
+    return kIQ4NLValues[l < 16 ? byte & 0xF : byte >> 4];
+  }
   if (k == FormatKind::kQ6_K) {
     const size_t h = w / 128, c = w % 128 / 32, l = w % 32;
     const int lo =
@@ -62,6 +79,12 @@ int Code(FormatKind k, const uint8_t* sb, size_t w) {
 // scale * code - min.
 void ScaleMin(FormatKind k, const uint8_t* sb, size_t w, double* scale,
               double* min) {
+  if (k == FormatKind::kIQ4_XS) {
+    *scale =
+        static_cast<double>(Half(sb + iq4_xs::kD)) * RefIQ4XSScale(sb, w / 32);
+    *min = 0;
+    return;
+  }
   if (k == FormatKind::kQ6_K) {
     *scale = static_cast<double>(Half(sb + q6_k::kD)) *
              static_cast<int8_t>(sb[q6_k::kScales + w / 16]);
@@ -86,7 +109,15 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
       for (size_t j = 0; j < 8; ++j) {
         const size_t b = 8 * s + j;
         const int8_t* xq = rx.q.data() + b * kBlock;
-        if (k == FormatKind::kQ6_K) {
+        if (k == FormatKind::kIQ4_XS) {
+          int32_t sum = 0;
+          for (size_t l = 0; l < kBlock; ++l)
+            sum += Code(k, sb, 32 * j + l) * xq[l];
+          // d (ls - 32) is exact in f32.
+          const float dw =
+              Half(sb + iq4_xs::kD) * static_cast<float>(RefIQ4XSScale(sb, j));
+          p[j] = p[j] + (dw * rx.d[b]) * static_cast<float>(sum);
+        } else if (k == FormatKind::kQ6_K) {
           int32_t t = 0;
           for (size_t half = 0; half < 2; ++half) {
             int32_t dk = 0;
@@ -134,6 +165,8 @@ QuantizedMatrix RandomBytes(const char* name, size_t rows, size_t cols,
     const uint16_t dm = halves[rng() % halves.size()];
     if (k == FormatKind::kQ6_K) {
       std::memcpy(sb + q6_k::kD, &d, 2);
+    } else if (k == FormatKind::kIQ4_XS) {
+      std::memcpy(sb + iq4_xs::kD, &d, 2);
     } else {
       std::memcpy(sb + q4_k::kD, &d, 2);
       std::memcpy(sb + q4_k::kDmin, &dm, 2);
@@ -151,7 +184,7 @@ bool SameBits(float a, float b) {
 
 class GemvKQuantDotTest : public testing::PerTargetTest {};
 
-constexpr const char* kFormats[] = {"q4_k", "q5_k", "q6_k"};
+constexpr const char* kFormats[] = {"q4_k", "q5_k", "q6_k", "iq4_xs"};
 
 void ExpectBitExact(const Context& ctx, const QuantizedMatrix& q,
                     const std::vector<float>& x) {
@@ -193,8 +226,9 @@ TEST_P(GemvKQuantDotTest, BitExactAgainstTheScalarReference) {
 // The integer extremes: every scale, min and code at its largest magnitude
 // (q4_k/q5_k sc = m = 63, codes 15/31; q6_k sc = -128 and 127, codes 0 and
 // 63, so |T_j| reaches 2 * 128 * 16 * 32 * 127 = 16646144, the bound below
-// 2^24), x codes all +-127; and extreme f16 d: the largest finite, the
-// smallest subnormal.
+// 2^24; iq4_xs scales -32 and 31, values -127 and 113, so |S_j| reaches 32 *
+// 127 * 127 and vpmaddubsw's pairs 2 * 127 * 127), x codes all +-127; and
+// extreme f16 d: the largest finite, the smallest subnormal.
 TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
   const size_t rows = 8, cols = 512;
   for (const char* name : kFormats) {
@@ -206,7 +240,14 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t s = 0; s < nsb; ++s) {
           uint8_t* sb = payload.data() + (r * nsb + s) * bytes;
           const bool high = r % 2 == 0;
-          if (k == FormatKind::kQ6_K) {
+          if (k == FormatKind::kIQ4_XS) {
+            // values -127 (nibble 0) or 113 (15); scales -32 or 31.
+            std::memset(sb + iq4_xs::kQs, high ? 0x00 : 0xFF, 128);
+            const uint8_t s = r % 4 < 2 ? 0x00 : 0xFF;
+            std::memset(sb + iq4_xs::kScalesL, s, 4);
+            std::memset(sb + iq4_xs::kScalesH, s, 2);
+            std::memcpy(sb + iq4_xs::kD, &dh, 2);
+          } else if (k == FormatKind::kQ6_K) {
             // codes 0 (q - 32 = -32) or 63 (31); scales -128 or 127.
             std::memset(sb + q6_k::kQl, high ? 0xFF : 0x00, 128);
             std::memset(sb + q6_k::kQh, high ? 0xFF : 0x00, 64);
@@ -241,7 +282,9 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t r = 0; r < rows; ++r) {
           const bool high = r % 2 == 0;
           double wv;
-          if (k == FormatKind::kQ6_K) {
+          if (k == FormatKind::kIQ4_XS) {
+            wv = (high ? -127.0 : 113.0) * (r % 4 < 2 ? -32.0 : 31.0);
+          } else if (k == FormatKind::kQ6_K) {
             wv = (r % 4 < 2 ? -128.0 : 127.0) * (high ? 31.0 : -32.0);
           } else {
             const double code = k == FormatKind::kQ4_K ? 15 : 31;
