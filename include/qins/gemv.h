@@ -101,7 +101,8 @@ QINS_API bool HasGemvStrategy(const Format& f, GemvStrategy s);
 // kDot for the formats whose int8 rounding of x (qins4: and of its tables)
 // moved the runner's mean KL by less than the format's own mean KL on every
 // model measured (issue 20 item 4: q4_0, iq4_nl, q4_1, q5_0, q5_1, qins4,
-// q4_k, q5_k, q6_k; docs/runner.md and docs/gemv.md have the tables), on
+// q4_k, q5_k, q6_k, iq4_xs; docs/runner.md and docs/gemv.md have the
+// tables), on
 // the x86 targets where dot was timed faster; q4_0 otherwise
 // kRegtable on AVX-512 targets (one 16-lane permute) and kDirect elsewhere.
 QINS_API GemvStrategy GemvAutoStrategy(const Format& f, Target t);
