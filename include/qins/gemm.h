@@ -25,8 +25,8 @@ enum class GemmStrategy {
   // bit for bit, Gemv(kDot) of row i of X with row j of W, on every target
   // and thread count; a row of X holding an Inf or NaN is computed as
   // Gemv(kDot) computes it (with GemvF32ActivationStrategy). Formats: q8_0,
-  // i8row, q4_0, q4_1, q5_0, q5_1, iq4_nl, qins4, q4_k, q5_k, q6_k, iq4_xs
-  // (HasGemmStrategy).
+  // i8row, q4_0, q4_1, q5_0, q5_1, iq4_nl, qins4, q3_k, q4_k, q5_k, q6_k,
+  // iq4_xs (HasGemmStrategy).
   // docs/gemm.md states the arithmetic and its cost in accuracy.
   kDot,
 };

@@ -66,7 +66,7 @@ enum class GemvStrategy {
               // blend; other targets: as kGather, docs/gemv.md)
   kArith,     // qins8-seed: the magnitude computed, exp(lo + n * span)
   kDot,       // q8_0, q4_0, i8row, iq4_nl, q4_1, q5_0, q5_1, qins4 (its
-              // values rounded to int8 tables), q4_k, q5_k, q6_k, iq4_xs,
+              // values rounded to int8 tables), q3_k, q4_k, q5_k, q6_k, iq4_xs,
               // qins8 (its weights exact integers times a per-row power of
               // two): x
               // quantized once per call to int8 blocks of 32 with an f32

@@ -257,7 +257,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .rms_error_bound = {.value = 1e-3, .level0 = 55, .level1 = 0.1}},
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
-    // (kquant_decode-inl.h), and for q4_k, q5_k, q6_k and iq4_xs also `dot`
+    // (kquant_decode-inl.h), and for q3_k, q4_k, q5_k, q6_k, iq4_xs also `dot`
     // (kernels/gemv/gemv_kquant_dot-inl.h), auto's choice on x86 by a rule
     // of kGemvAutoRules where its quality was measured (not iq4_xs);
     // `decode` elsewhere.
@@ -282,7 +282,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary =
          "ggml Q3_K: 3-bit codes, 6-bit scale per 16, 256-weight super-blocks",
      .codec = kQ3_KCodec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 11,
      .rms_error_bound = {.value = 0.2}},

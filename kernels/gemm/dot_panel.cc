@@ -91,6 +91,7 @@ bool HasDotPanel(FormatKind kind) {
     case FormatKind::kQ5_K:
     case FormatKind::kQ6_K:
     case FormatKind::kIQ4_XS:
+    case FormatKind::kQ3_K:
       return true;
     default:
       return false;
@@ -106,6 +107,7 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
     case FormatKind::kQ5_K:
       return DotPanelMode::kFoldedMin;
     case FormatKind::kQ6_K:
+    case FormatKind::kQ3_K:
       return DotPanelMode::kHalves;
     default:
       return DotPanelMode::kPlain;
@@ -113,6 +115,15 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
 }
 
 void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
+  if (kind == FormatKind::kQ3_K) {  // code + 128, code in -4..3
+    const int h = j / 4, plane = j % 4;
+    for (int l = 0; l < 32; ++l) {
+      const int lo = (sb[q3_k::kQs + 32 * h + l] >> (2 * plane)) & 3;
+      const int hi = (sb[q3_k::kHmask + l] >> (4 * h + plane)) & 1;
+      u[l] = static_cast<uint8_t>(lo - (hi ? 0 : 4) + 128);
+    }
+    return;
+  }
   if (kind == FormatKind::kIQ4_XS) {
     const uint8_t* qs = sb + iq4_xs::kQs + 16 * j;
     for (int l = 0; l < 16; ++l) {

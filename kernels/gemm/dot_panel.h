@@ -35,7 +35,8 @@ inline constexpr size_t kDotPanelRows = 16;
 inline constexpr size_t kDotPanelBlockBytes = 32 * kDotPanelRows;
 
 // Whether the integer-dot GEMM has this format (the formats whose `dot`
-// GEMV codes fit int8: the 32-block ones and Q4_K, Q5_K, Q6_K, IQ4_XS).
+// GEMV codes fit int8: the 32-block ones and Q3_K, Q4_K, Q5_K, Q6_K,
+// IQ4_XS).
 bool HasDotPanel(FormatKind kind);
 
 // What a block adds to the partial sum P[b % 8] of row i of X and panel
@@ -54,7 +55,8 @@ enum class DotPanelMode {
   // block's 6-bit scale and min: the `dot` GEMV's P + ((d sc) S - (dmin m)
   // X) dx bit for bit. 3 multiplies, where kMin takes 4.
   kFoldedMin,
-  // Q6_K: P += (dw * dx) * (sub * S_lo + sub2 * S_hi) (all exact).
+  // Q6_K, Q3_K (dw = d; sub, sub2 its 16-weight scales): P += (dw * dx) *
+  // (sub * S_lo + sub2 * S_hi) (all exact).
   kHalves,
 };
 
@@ -80,9 +82,9 @@ struct DotPanel {
 // The mode of a format (precondition: HasDotPanel).
 DotPanelMode DotPanelModeOf(FormatKind kind);
 
-// Q4_K / Q5_K / Q6_K / IQ4_XS: the scales of the 8 blocks of super-block
-// sb for DotPanelMode kFoldedMin (dw, min) / kHalves (dw, sub, sub2) /
-// kPlain (dw), block j's at
+// Q3_K / Q4_K / Q5_K / Q6_K / IQ4_XS: the scales of the 8 blocks of
+// super-block sb for DotPanelMode kFoldedMin (dw, min) / kHalves (dw, sub,
+// sub2) / kPlain (dw), block j's at
 // dw[j * stride], min[j * stride], ... (the panel's layout: stride
 // kDotPanelRows); the arrays the mode does not read are left as they are.
 // Both packers (PackDotPanel and the SIMD GemmDotPack) take them from
@@ -91,6 +93,16 @@ DotPanelMode DotPanelModeOf(FormatKind kind);
 inline void KQuantDotSuperScales(FormatKind kind, const uint8_t* sb,
                                  size_t stride, float* dw, float* min,
                                  float* sub, float* sub2) {
+  if (kind == FormatKind::kQ3_K) {  // kHalves: d, the two 16-weight scales
+    const float d = KQuantHalf(sb, q3_k::kD);
+    for (int j = 0; j < 8; ++j) {
+      dw[j * stride] = d;
+      sub[j * stride] = static_cast<float>(Q3KScale(sb + q3_k::kScales, 2 * j));
+      sub2[j * stride] =
+          static_cast<float>(Q3KScale(sb + q3_k::kScales, 2 * j + 1));
+    }
+    return;
+  }
   if (kind == FormatKind::kIQ4_XS) {  // kPlain: d (ls - 32), exact
     const float d = KQuantHalf(sb, iq4_xs::kD);
     for (int j = 0; j < 8; ++j)
@@ -233,8 +245,8 @@ inline float DotBlockMin(const DotBlockLayout& f, const uint8_t* blk) {
   return f.min == 0 ? 0.0f : KQuantHalf(blk, f.min);
 }
 
-// Q4_K, Q5_K, Q6_K, IQ4_XS: bytes per super-block (8 blocks of 32); 0
-// otherwise.
+// Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS: bytes per super-block (8 blocks of 32);
+// 0 otherwise.
 inline size_t KQuantSuperBytes(FormatKind kind) {
   switch (kind) {
     case FormatKind::kQ4_K:
@@ -245,6 +257,8 @@ inline size_t KQuantSuperBytes(FormatKind kind) {
       return q6_k::kBytes;
     case FormatKind::kIQ4_XS:
       return iq4_xs::kBytes;
+    case FormatKind::kQ3_K:
+      return q3_k::kBytes;
     default:
       return 0;
   }

@@ -264,7 +264,7 @@ Status Gemm(const Context& ctx, const QuantizedMatrix& w, const float* x,
       return InvalidArgument(
           "Gemm: format " + FormatName(w.format()) +
           " has no dot strategy (q8_0, i8row, q4_0, q4_1, q5_0, q5_1, "
-          "iq4_nl, qins4, q4_k, q5_k, q6_k and iq4_xs have it)");
+          "iq4_nl, qins4, q3_k, q4_k, q5_k, q6_k and iq4_xs have it)");
     if (m == 1 && opt.gemv_for_single_row)
       return Gemv(ctx, w, x, y, {GemvStrategy::kDot});
     return GemmDot(ctx, w, x, m, x_row_stride, y, y_row_stride);

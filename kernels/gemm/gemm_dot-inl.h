@@ -106,12 +106,38 @@ HWY_INLINE void DotBlockU8(const uint8_t* blk, const DotBlockLayout& f,
 // at a time): Q4_K per 32 bytes of nibbles a load, and/shift, 2 or; Q5_K
 // + per block a test of its qh bit and an or of 16; Q6_K per 16 weights of
 // 4 blocks 3 loads and ~14 shifts/ands/ors; IQ4_XS per block a load, an
-// and, a shift and 2 TableLookupBytes. KQuantDotCodes (dot_panel.cc)
-// states the same codes in scalar C++.
+// and, a shift and 2 TableLookupBytes; Q3_K per 16 weights of 4 blocks 2
+// loads and per block a shift, 2 ands, a compare, a select and an add.
+// KQuantDotCodes (dot_panel.cc) states the same codes in scalar C++.
 HWY_INLINE void KQuantCodesU8(FormatKind kind, const uint8_t* sb,
                               uint8_t (*HWY_RESTRICT u)[32]) {
   const hn::CappedTag<uint8_t, 16> d8;
   const auto lo4 = hn::Set(d8, 0x0F);
+  if (kind == FormatKind::kQ3_K) {
+    // Block 4 h + j: plane j of qs[32 h ..] (a shift by 2 j and an and)
+    // plus 124 or 128 by bit 4 h + j of hmask (a test and a select).
+    const auto three = hn::Set(d8, 3);
+    const auto with_bit = hn::Set(d8, 128), without = hn::Set(d8, 124);
+    for (size_t h = 0; h < 2; ++h) {
+      for (size_t l = 0; l < 32; l += 16) {
+        const auto q = hn::LoadU(d8, sb + q3_k::kQs + 32 * h + l);
+        const auto hm = hn::LoadU(d8, sb + q3_k::kHmask + l);
+        auto plane = [&]<int kJ>() {
+          const auto bit =
+              hn::Set(d8, static_cast<uint8_t>(1u << (4 * h + kJ)));
+          const auto base =
+              hn::IfThenElse(hn::TestBit(hm, bit), with_bit, without);
+          hn::StoreU(hn::Add(base, hn::And(hn::ShiftRight<2 * kJ>(q), three)),
+                     d8, u[4 * h + kJ] + l);
+        };
+        plane.template operator()<0>();
+        plane.template operator()<1>();
+        plane.template operator()<2>();
+        plane.template operator()<3>();
+      }
+    }
+    return;
+  }
   if (kind == FormatKind::kIQ4_XS) {
     const auto t = hn::LoadU(d8, kIQ4NLBiased.v);
     for (size_t j = 0; j < 8; ++j) {

@@ -478,32 +478,82 @@ struct KDotIQ4XS {
 #endif  // QINS_KDOT_X86
 };
 
+// Q3_K: x block b = 4 h + j (h the 128-weight half, j the 2-bit plane)
+// holds 16-weight sub-blocks 2 b and 2 b + 1, each with a 6-bit scale
+// sc_k - 32 (Q3KScale, -32..31); weight l of the block has the code
+// ((qs[32 h + l] >> 2 j) & 3) - 4 (1 - bit 4 h + j of hmask[l]), -4..3
+// (ggml's dequantize_row_q3_K). Q6_K's numerics with those:
+//   D_k = sum_l c_kl xq_kl              int32, |D_k| <= 16 * 4 * 127
+//   T_b = sc_2b D_2b + sc_2b+1 D_2b+1   int32, |T_b| <= 2 * 32 * 8128
+//   P[b] = P[b] + (d * dx_b) * (float)T_b (exact T_b, < 2^24)
+// (the GEMM's DotPanelMode kHalves with sub = sc_2b, sub2 = sc_2b+1). Every
+// target runs the portable step (codes unpacked in scalar, DotI8Portable:
+// sdot/svdot on Arm, Highway elsewhere); no x86 intrinsic step yet.
+struct KDotQ3K {
+  static constexpr size_t kBytes = q3_k::kBytes;
+  static constexpr bool kPortableOnly = true;
+
+  static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
+                                      const float* dx, const int32_t*,
+                                      float* p) {
+    const float d = KQuantHalf(sb, q3_k::kD);
+    for (int b = 0; b < 8; ++b) {
+      const int h = b / 4, j = b % 4;
+      alignas(16) int8_t w[kDotBlock];
+      for (size_t l = 0; l < kDotBlock; ++l) {
+        const int lo = (sb[q3_k::kQs + 32 * h + l] >> (2 * j)) & 3;
+        const int hi = (sb[q3_k::kHmask + l] >> (4 * h + j)) & 1;
+        w[l] = static_cast<int8_t>(lo - (hi ? 0 : 4));
+      }
+      const int32_t d0 = DotI8Portable<16>(w, xq + b * kDotBlock);
+      const int32_t d1 = DotI8Portable<16>(w + 16, xq + b * kDotBlock + 16);
+      const int32_t t = Q3KScale(sb + q3_k::kScales, 2 * b) * d0 +
+                        Q3KScale(sb + q3_k::kScales, 2 * b + 1) * d1;
+      p[b] = p[b] + (d * dx[b]) * static_cast<float>(t);
+    }
+  }
+};
+
 using KDotQ4K = KDotQ45<4>;
 using KDotQ5K = KDotQ45<5>;
 
+// Whether F has only the portable step (no x86 intrinsic Step).
+template <class F>
+constexpr bool KDotPortableOnly() {
+  if constexpr (requires { F::kPortableOnly; }) {
+    return F::kPortableOnly;
+  } else {
+    return false;
+  }
+}
+
 // kRows (1 or 4) rows of whole super-blocks: super-block s of every row
-// with x's group s (loaded once, shared by the rows).
+// with x's group s (loaded once, shared by the rows); x86's intrinsic step
+// where F has one, the portable step otherwise.
 template <size_t kRows, class F>
 QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
                                         size_t stride, const Q8Blocks& x,
                                         float* out, GroupPrefetch pf) {
 #if QINS_KDOT_X86
-  __m256 acc[kRows];
-  for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
-  for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {
-    if constexpr (kRows == 4) {
-      for (size_t j = 0; j < kDotGroup; ++j) pf.Step();
+  if constexpr (!KDotPortableOnly<F>()) {
+    __m256 acc[kRows];
+    for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
+    for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {
+      if constexpr (kRows == 4) {
+        for (size_t j = 0; j < kDotGroup; ++j) pf.Step();
+      }
+      const auto xg = F::LoadX(x.q + g * kDotBlock);
+      const __m256 dx = _mm256_loadu_ps(x.d + g);
+      const __m256i xs =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g));
+      for (size_t i = 0; i < kRows; ++i) {
+        acc[i] = F::Step(w + i * stride + s * F::kBytes, xg, dx, xs, acc[i]);
+      }
     }
-    const auto xg = F::LoadX(x.q + g * kDotBlock);
-    const __m256 dx = _mm256_loadu_ps(x.d + g);
-    const __m256i xs =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum + g));
-    for (size_t i = 0; i < kRows; ++i) {
-      acc[i] = F::Step(w + i * stride + s * F::kBytes, xg, dx, xs, acc[i]);
-    }
+    for (size_t i = 0; i < kRows; ++i) out[i] = DotFinalSum(acc[i]);
+    return;
   }
-  for (size_t i = 0; i < kRows; ++i) out[i] = DotFinalSum(acc[i]);
-#else
+#endif
   float acc[kRows][kDotGroup] = {};
   for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {
     for (size_t j = 0; j < kDotGroup; ++j) {
@@ -515,7 +565,6 @@ QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
     }
   }
   for (size_t i = 0; i < kRows; ++i) out[i] = DotTreeSum(acc[i]);
-#endif
 }
 
 // Rows [r0, r1) in groups of 4 (a row's arithmetic is the same in a group
@@ -548,6 +597,7 @@ QINS_KDOT_KERNEL(GemvQ4KDot, KDotQ4K)
 QINS_KDOT_KERNEL(GemvQ5KDot, KDotQ5K)
 QINS_KDOT_KERNEL(GemvQ6KDot, KDotQ6K)
 QINS_KDOT_KERNEL(GemvIQ4XSDot, KDotIQ4XS)
+QINS_KDOT_KERNEL(GemvQ3KDot, KDotQ3K)
 
 // `dot` reads x quantized (GemvX::q8), no f32 copy.
 template <>
@@ -562,6 +612,9 @@ struct GemvKernelOf<FormatKind::kQ6_K, GemvStrategy::kDot>
 template <>
 struct GemvKernelOf<FormatKind::kIQ4_XS, GemvStrategy::kDot>
     : GemvKernel<&GemvIQ4XSDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ3_K, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ3KDot> {};
 #undef QINS_KDOT_KERNEL
 
 #undef QINS_KDOT_X86

@@ -31,9 +31,9 @@
 namespace qins {
 namespace {
 
-constexpr const char* kFormats[] = {"q8_0", "i8row", "q4_0",   "q4_1",
-                                    "q5_0", "q5_1",  "iq4_nl", "qins4",
-                                    "q4_k", "q5_k",  "q6_k",   "iq4_xs"};
+constexpr const char* kFormats[] = {"q8_0", "i8row",  "q4_0",  "q4_1", "q5_0",
+                                    "q5_1", "iq4_nl", "qins4", "q4_k", "q5_k",
+                                    "q6_k", "q3_k",   "iq4_xs"};
 
 class GemmDotTest : public testing::PerTargetTest {};
 
@@ -182,7 +182,7 @@ TEST_P(GemmDotTest, FormatsWithoutIt) {
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
   const std::vector<float> x = testing::RandomFloats(2 * 256, 14);
   std::vector<float> y(8);
-  for (const char* name : {"f32", "bf16", "qins8", "q2_k", "q3_k"}) {
+  for (const char* name : {"f32", "bf16", "qins8", "q2_k"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasGemmStrategy(f, GemmStrategy::kDot));

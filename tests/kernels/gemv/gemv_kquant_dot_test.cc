@@ -1,5 +1,5 @@
-// The integer-dot GEMV strategy (`dot`) for the K-quants q4_k, q5_k, q6_k and
-// for iq4_xs
+// The integer-dot GEMV strategy (`dot`) for the K-quants q3_k, q4_k, q5_k,
+// q6_k and for iq4_xs
 // (kernels/gemv/gemv_kquant_dot-inl.h) on every target the CPU runs: bit for
 // bit equal to a scalar reference of the same integer arithmetic, written
 // here from the documented layouts (x quantized with nearbyintf, the codes
@@ -39,6 +39,7 @@ size_t SuperBlockBytes(FormatKind k) {
   return k == FormatKind::kQ4_K     ? q4_k::kBytes
          : k == FormatKind::kQ5_K   ? q5_k::kBytes
          : k == FormatKind::kIQ4_XS ? iq4_xs::kBytes
+         : k == FormatKind::kQ3_K   ? q3_k::kBytes
                                     : q6_k::kBytes;
 }
 
@@ -54,7 +55,29 @@ int RefIQ4XSScale(const uint8_t* sb, size_t j) {
 // Weight w (0..255) of a super-block as its integer code: q4_k the nibble,
 // q5_k nibble + 16 * fifth bit, q6_k the 6-bit code - 32 (ggml's layouts,
 // kquant_blocks.h).
+// Q3_K's scale k (0..15), -32..31, as ggml's dequantize_row_q3_K unpacks
+// the 12 bytes into 16 (the aux[] words with kmask1 = 0x03030303, kmask2 =
+// 0x0f0f0f0f), written here independently of kquant_blocks.h's Q3KScale.
+int RefQ3KScale(const uint8_t* sb, size_t k) {
+  uint32_t aux[4];
+  std::memcpy(aux, sb + q3_k::kScales, 12);
+  const uint32_t tmp = aux[2], m1 = 0x03030303, m2 = 0x0f0f0f0f;
+  aux[2] = ((aux[0] >> 4) & m2) | (((tmp >> 4) & m1) << 4);
+  aux[3] = ((aux[1] >> 4) & m2) | (((tmp >> 6) & m1) << 4);
+  aux[0] = (aux[0] & m2) | (((tmp >> 0) & m1) << 4);
+  aux[1] = (aux[1] & m2) | (((tmp >> 2) & m1) << 4);
+  int8_t s[16];
+  std::memcpy(s, aux, 16);
+  return s[k] - 32;
+}
+
 int Code(FormatKind k, const uint8_t* sb, size_t w) {
+  if (k == FormatKind::kQ3_K) {  // ggml: ((q >> shift) & 3) - (hm & m ? 0 : 4)
+    const size_t n = w / 128, j = w % 128 / 32, l = w % 32;
+    const int q = (sb[q3_k::kQs + 32 * n + l] >> (2 * j)) & 3;
+    const bool high = (sb[q3_k::kHmask + l] >> (4 * n + j)) & 1;
+    return q - (high ? 0 : 4);
+  }
   if (k == FormatKind::kIQ4_XS) {  // iq4_nl's value of the nibble
     const size_t j = w / 32, l = w % 32;
     const uint8_t byte = sb[iq4_xs::kQs + 16 * j + l % 16];
@@ -79,6 +102,11 @@ int Code(FormatKind k, const uint8_t* sb, size_t w) {
 // scale * code - min.
 void ScaleMin(FormatKind k, const uint8_t* sb, size_t w, double* scale,
               double* min) {
+  if (k == FormatKind::kQ3_K) {
+    *scale = static_cast<double>(Half(sb + q3_k::kD)) * RefQ3KScale(sb, w / 16);
+    *min = 0;
+    return;
+  }
   if (k == FormatKind::kIQ4_XS) {
     *scale =
         static_cast<double>(Half(sb + iq4_xs::kD)) * RefIQ4XSScale(sb, w / 32);
@@ -109,7 +137,17 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
       for (size_t j = 0; j < 8; ++j) {
         const size_t b = 8 * s + j;
         const int8_t* xq = rx.q.data() + b * kBlock;
-        if (k == FormatKind::kIQ4_XS) {
+        if (k == FormatKind::kQ3_K) {
+          int32_t t = 0;
+          for (size_t half = 0; half < 2; ++half) {
+            int32_t dk = 0;
+            for (size_t l = 0; l < 16; ++l)
+              dk += Code(k, sb, 32 * j + 16 * half + l) * xq[16 * half + l];
+            t += RefQ3KScale(sb, 2 * j + half) * dk;
+          }
+          const float c = Half(sb + q3_k::kD) * rx.d[b];
+          p[j] = p[j] + c * static_cast<float>(t);
+        } else if (k == FormatKind::kIQ4_XS) {
           int32_t sum = 0;
           for (size_t l = 0; l < kBlock; ++l)
             sum += Code(k, sb, 32 * j + l) * xq[l];
@@ -167,6 +205,8 @@ QuantizedMatrix RandomBytes(const char* name, size_t rows, size_t cols,
       std::memcpy(sb + q6_k::kD, &d, 2);
     } else if (k == FormatKind::kIQ4_XS) {
       std::memcpy(sb + iq4_xs::kD, &d, 2);
+    } else if (k == FormatKind::kQ3_K) {
+      std::memcpy(sb + q3_k::kD, &d, 2);
     } else {
       std::memcpy(sb + q4_k::kD, &d, 2);
       std::memcpy(sb + q4_k::kDmin, &dm, 2);
@@ -184,7 +224,7 @@ bool SameBits(float a, float b) {
 
 class GemvKQuantDotTest : public testing::PerTargetTest {};
 
-constexpr const char* kFormats[] = {"q4_k", "q5_k", "q6_k", "iq4_xs"};
+constexpr const char* kFormats[] = {"q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs"};
 
 void ExpectBitExact(const Context& ctx, const QuantizedMatrix& q,
                     const std::vector<float>& x) {
@@ -240,7 +280,14 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t s = 0; s < nsb; ++s) {
           uint8_t* sb = payload.data() + (r * nsb + s) * bytes;
           const bool high = r % 2 == 0;
-          if (k == FormatKind::kIQ4_XS) {
+          if (k == FormatKind::kQ3_K) {
+            // codes 3 (low bits 3, high bit set) or -4 (all clear); scales
+            // -32 (all scale bits clear) or 31 (all set).
+            std::memset(sb + q3_k::kQs, high ? 0xFF : 0x00, 64);
+            std::memset(sb + q3_k::kHmask, high ? 0xFF : 0x00, 32);
+            std::memset(sb + q3_k::kScales, r % 4 < 2 ? 0x00 : 0xFF, 12);
+            std::memcpy(sb + q3_k::kD, &dh, 2);
+          } else if (k == FormatKind::kIQ4_XS) {
             // values -127 (nibble 0) or 113 (15); scales -32 or 31.
             std::memset(sb + iq4_xs::kQs, high ? 0x00 : 0xFF, 128);
             const uint8_t s = r % 4 < 2 ? 0x00 : 0xFF;
@@ -282,7 +329,9 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t r = 0; r < rows; ++r) {
           const bool high = r % 2 == 0;
           double wv;
-          if (k == FormatKind::kIQ4_XS) {
+          if (k == FormatKind::kQ3_K) {
+            wv = (high ? 3.0 : -4.0) * (r % 4 < 2 ? -32.0 : 31.0);
+          } else if (k == FormatKind::kIQ4_XS) {
             wv = (high ? -127.0 : 113.0) * (r % 4 < 2 ? -32.0 : 31.0);
           } else if (k == FormatKind::kQ6_K) {
             wv = (r % 4 < 2 ? -128.0 : 127.0) * (high ? 31.0 : -32.0);
