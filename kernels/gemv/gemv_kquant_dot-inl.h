@@ -1,5 +1,6 @@
 // Per-target integer-dot GEMV kernels (strategy `dot`) for ggml's K-quants
-// Q4_K, Q5_K and Q6_K, fused: the super-block's codes go straight into
+// Q3_K, Q4_K, Q5_K, Q6_K and for IQ4_XS (numerics at KDotQ3K and
+// KDotIQ4XS below), fused: the super-block's codes go straight into
 // integer dot products with x quantized as for the other dot formats
 // (kernels/gemv/quantize_x.h: int8 blocks of 32, an f32 scale dx_b and the
 // code sum X_b each), never through f32 weights. Included once per target
@@ -58,7 +59,8 @@
 //   AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us, q5_k 46.4 against
 //   52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit ops in two, and each
 //   register needs an extract for the reduction).
-// - Everything else (SSSE3, SSE4, NEON, SVE, EMU128, SCALAR): the codes
+// - Q3_K on every target, and every format on the other targets (SSSE3,
+//   SSE4, NEON, SVE, EMU128, SCALAR): the codes
 //   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
 //   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
 //   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD; tested under
