@@ -151,6 +151,22 @@ QINS_KDOT_ATTR HWY_INLINE void HalfSums16(const __m256i* p, __m256i& a,
 }
 #endif
 
+#if QINS_KDOT_X86
+// x's 8 blocks, one per 256-bit register: the x group of the steps that take
+// x's codes as they are (Q4_K, Q5_K, IQ4_XS; Q6_K adds its bias products).
+struct KDotX8 {
+  __m256i v[kDotGroup];
+};
+QINS_KDOT_ATTR HWY_INLINE KDotX8 LoadKDotX8(const int8_t* xq) {
+  KDotX8 x;
+  for (size_t j = 0; j < kDotGroup; ++j) {
+    x.v[j] =
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+  }
+  return x;
+}
+#endif
+
 // Q4_K (kBits = 4) and Q5_K (kBits = 5).
 template <int kBits>
 struct KDotQ45 {
@@ -183,17 +199,9 @@ struct KDotQ45 {
   }
 
 #if QINS_KDOT_X86
-  // x's 8 blocks, one per 256-bit register.
-  struct XGroup {
-    __m256i v[kDotGroup];
-  };
+  using XGroup = KDotX8;
   QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
-    XGroup x;
-    for (size_t j = 0; j < kDotGroup; ++j) {
-      x.v[j] = _mm256_load_si256(
-          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
-    }
-    return x;
+    return LoadKDotX8(xq);
   }
 
   // S_j in lane j.
@@ -410,16 +418,9 @@ struct KDotIQ4XS {
   }
 
 #if QINS_KDOT_X86
-  struct XGroup {
-    __m256i v[kDotGroup];
-  };
+  using XGroup = KDotX8;
   QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
-    XGroup x;
-    for (size_t j = 0; j < kDotGroup; ++j) {
-      x.v[j] = _mm256_load_si256(
-          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
-    }
-    return x;
+    return LoadKDotX8(xq);
   }
 
   QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
