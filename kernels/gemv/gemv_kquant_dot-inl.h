@@ -426,14 +426,11 @@ struct KDotIQ4XS {
   // 2k twice, then 2k + 1 twice), vpsrlvw (the high-nibble lanes by 4),
   // and, vpshufb, vpdpbusd: 6 ops per 64 weights, against 20 for the
   // vpmaddubsw path below; ~18 ops of reduction per super-block.
-  struct XGroup {
-    __m512i v[kDotGroup / 2];
-  };
+  // x as the 32-block formats' AVX3_DL dot reads it (gemv_dot-inl.h):
+  // blocks 2k and 2k + 1 in one zmm.
+  using XGroup = DotQ8_0::XGroup;
   QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
-    XGroup x;
-    for (size_t k = 0; k < kDotGroup / 2; ++k)
-      x.v[k] = _mm512_loadu_si512(xq + 2 * k * kDotBlock);
-    return x;
+    return DotQ8_0::LoadX(xq);
   }
 
   // S_j in lane j.
