@@ -10,9 +10,8 @@
 #endif
 
 namespace qins {
-namespace {
 
-bool CpuHasI8mm() {
+bool CpuHasArmI8mm() {
 #if defined(__aarch64__) && defined(__linux__)
   return (getauxval(AT_HWCAP2) & (1UL << 13)) != 0;  // HWCAP2_I8MM
 #elif defined(__aarch64__) && defined(__APPLE__)
@@ -26,6 +25,8 @@ bool CpuHasI8mm() {
 #endif
 }
 
+namespace {
+
 bool SwitchedOff() {
   const char* env = std::getenv("QINS_NO_I8MM");
   return env != nullptr && *env != '\0' && std::strcmp(env, "0") != 0;
@@ -34,7 +35,7 @@ bool SwitchedOff() {
 }  // namespace
 
 bool UseArmI8mm() {
-  static const bool use = CpuHasI8mm() && !SwitchedOff();
+  static const bool use = CpuHasArmI8mm() && !SwitchedOff();
   return use;
 }
 

@@ -7,11 +7,14 @@
 
 namespace qins {
 
-// True if this CPU has i8mm (Linux: HWCAP2_I8MM; macOS:
-// hw.optional.arm.FEAT_I8MM; false elsewhere and on other architectures)
-// and the environment variable QINS_NO_I8MM is unset, empty or "0" (any
-// other value switches the i8mm tile off: the sdot tile, with the same
-// results bit for bit, runs instead). Read once per process.
+// Whether this CPU has i8mm (Linux: HWCAP2_I8MM; macOS:
+// hw.optional.arm.FEAT_I8MM; false elsewhere and on other architectures).
+// Also the "i8mm" entry of CpuInfo::features.
+bool CpuHasArmI8mm();
+
+// CpuHasArmI8mm() and the environment variable QINS_NO_I8MM unset, empty
+// or "0" (any other value switches the i8mm tile off: the sdot tile, with
+// the same results bit for bit, runs instead). Read once per process.
 bool UseArmI8mm();
 
 }  // namespace qins

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "dispatch/arm_i8mm.h"
 #include "oneapi/tbb/info.h"
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -229,7 +230,7 @@ CpuInfo Detect() {
   add("fp16", ok && cpuinfo_has_arm_neon_fp16_arith());
   add("dotprod", ok && cpuinfo_has_arm_neon_dot());
   add("bf16", ok && cpuinfo_has_arm_bf16());
-  add("i8mm", (hwcap2 & (1UL << 13)) != 0);  // HWCAP2_I8MM
+  add("i8mm", CpuHasArmI8mm());
   add("sve", ok && cpuinfo_has_arm_sve());
   add("sve2", ok && cpuinfo_has_arm_sve2());
   add("sme", (hwcap2 & (1UL << 23)) != 0);  // HWCAP2_SME

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "kernels/formats/half.h"
+#include "kernels/formats/iq4_nl_values.h"
 
 namespace qins {
 
@@ -97,6 +98,29 @@ inline int IQ4XSScale(const uint8_t* sb, int ib) {
   const int lo = (sb[iq4_xs::kScalesL + ib / 2] >> (4 * (ib % 2))) & 0xF;
   const int hi = (h >> (2 * ib)) & 3;
   return (lo | (hi << 4)) - 32;
+}
+
+// Q3_K: the codes (-4..3; the weight is d * Q3KScale * code) of weights
+// 32 j .. 32 j + 31 (j < 8) of a super-block: h = j / 4, plane = j % 4;
+// the low 2 bits in qs[32 h + l] at bit 2 plane, minus 4 where bit 4 h +
+// plane of hmask[l] is clear (ggml's dequantize_row_q3_K).
+inline void Q3KBlockCodes(const uint8_t* sb, int j, int8_t c[32]) {
+  const int h = j / 4, plane = j % 4;
+  for (int l = 0; l < 32; ++l) {
+    const int lo = (sb[q3_k::kQs + 32 * h + l] >> (2 * plane)) & 3;
+    const int hi = (sb[q3_k::kHmask + l] >> (4 * h + plane)) & 1;
+    c[l] = static_cast<int8_t>(lo - (hi ? 0 : 4));
+  }
+}
+
+// IQ4_XS: the values (kIQ4NLValues, -127..113) of weights 32 j .. 32 j +
+// 31: block j's 16 bytes of qs, low nibbles first, then high nibbles.
+inline void IQ4XSBlockValues(const uint8_t* sb, int j, int8_t v[32]) {
+  const uint8_t* qs = sb + iq4_xs::kQs + 16 * j;
+  for (int l = 0; l < 16; ++l) {
+    v[l] = kIQ4NLValues[qs[l] & 0xF];
+    v[l + 16] = kIQ4NLValues[qs[l] >> 4];
+  }
 }
 
 // Q6_K: the 6-bit codes q (0..63; the weight is d sc (q - 32)) of weights

@@ -115,21 +115,14 @@ DotPanelMode DotPanelModeOf(FormatKind kind) {
 }
 
 void KQuantDotCodes(FormatKind kind, const uint8_t* sb, int j, uint8_t* u) {
-  if (kind == FormatKind::kQ3_K) {  // code + 128, code in -4..3
-    const int h = j / 4, plane = j % 4;
-    for (int l = 0; l < 32; ++l) {
-      const int lo = (sb[q3_k::kQs + 32 * h + l] >> (2 * plane)) & 3;
-      const int hi = (sb[q3_k::kHmask + l] >> (4 * h + plane)) & 1;
-      u[l] = static_cast<uint8_t>(lo - (hi ? 0 : 4) + 128);
+  if (kind == FormatKind::kQ3_K || kind == FormatKind::kIQ4_XS) {
+    int8_t c[32];  // the signed code; u = code + 128
+    if (kind == FormatKind::kQ3_K) {
+      Q3KBlockCodes(sb, j, c);
+    } else {
+      IQ4XSBlockValues(sb, j, c);
     }
-    return;
-  }
-  if (kind == FormatKind::kIQ4_XS) {
-    const uint8_t* qs = sb + iq4_xs::kQs + 16 * j;
-    for (int l = 0; l < 16; ++l) {
-      u[l] = kIQ4NLBiased.v[qs[l] & 0xF];
-      u[l + 16] = kIQ4NLBiased.v[qs[l] >> 4];
-    }
+    for (int l = 0; l < 32; ++l) u[l] = static_cast<uint8_t>(c[l] + 128);
     return;
   }
   if (kind == FormatKind::kQ6_K) {

@@ -260,11 +260,16 @@ Status Gemm(const Context& ctx, const QuantizedMatrix& w, const float* x,
       CheckActivations("Gemm", n, k, x, m, x_row_stride, y, y_row_stride);
   if (!st.ok()) return st;
   if (opt.strategy == GemmStrategy::kDot) {
-    if (!HasGemmStrategy(w.format(), GemmStrategy::kDot))
-      return InvalidArgument(
-          "Gemm: format " + FormatName(w.format()) +
-          " has no dot strategy (q8_0, i8row, q4_0, q4_1, q5_0, q5_1, "
-          "iq4_nl, qins4, q3_k, q4_k, q5_k, q6_k and iq4_xs have it)");
+    if (!HasGemmStrategy(w.format(), GemmStrategy::kDot)) {
+      std::string have;
+      for (Format f : AllFormats()) {
+        if (HasGemmStrategy(f, GemmStrategy::kDot))
+          have += (have.empty() ? "" : ", ") + FormatName(f);
+      }
+      return InvalidArgument("Gemm: format " + FormatName(w.format()) +
+                             " has no dot strategy (these have it: " + have +
+                             ")");
+    }
     if (m == 1 && opt.gemv_for_single_row)
       return Gemv(ctx, w, x, y, {GemvStrategy::kDot});
     return GemmDot(ctx, w, x, m, x_row_stride, y, y_row_stride);

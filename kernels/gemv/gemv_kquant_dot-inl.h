@@ -290,16 +290,11 @@ struct KDotQ6K {
     const float d = KQuantHalf(sb, q6_k::kD);
     const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
     for (int j = 0; j < 8; ++j) {
-      // x block j = quarter c of half h: weights 128 h + 32 c + l.
-      const int h = j / 4, c = j % 4;
-      const uint8_t* ql = sb + q6_k::kQl + 64 * h + 32 * (c % 2);
-      const uint8_t* qh = sb + q6_k::kQh + 32 * h;
+      uint8_t q[kDotBlock];
+      Q6KBlockCodes(sb, j, q);
       alignas(16) int8_t w[kDotBlock];
-      for (size_t l = 0; l < kDotBlock; ++l) {
-        const int q =
-            ((ql[l] >> (4 * (c / 2))) & 0xF) | (((qh[l] >> (2 * c)) & 3) << 4);
-        w[l] = static_cast<int8_t>(q - 32);
-      }
+      for (size_t l = 0; l < kDotBlock; ++l)
+        w[l] = static_cast<int8_t>(q[l] - 32);
       const int32_t d0 = DotI8Portable<16>(w, xq + j * kDotBlock);
       const int32_t d1 = DotI8Portable<16>(w + 16, xq + j * kDotBlock + 16);
       const int32_t t = sc[2 * j] * d0 + sc[2 * j + 1] * d1;
@@ -406,11 +401,7 @@ struct KDotIQ4XS {
     const float d = KQuantHalf(sb, iq4_xs::kD);
     for (int j = 0; j < 8; ++j) {
       alignas(16) int8_t w[kDotBlock];
-      const uint8_t* q = sb + iq4_xs::kQs + 16 * j;
-      for (size_t l = 0; l < 16; ++l) {
-        w[l] = kIQ4NLValues[q[l] & 0xF];
-        w[l + 16] = kIQ4NLValues[q[l] >> 4];
-      }
+      IQ4XSBlockValues(sb, j, w);
       const int32_t s = DotI8Portable<kDotBlock>(w, xq + j * kDotBlock);
       const float dw = d * static_cast<float>(IQ4XSScale(sb, j));  // exact
       p[j] = p[j] + (dw * dx[j]) * static_cast<float>(s);
@@ -550,7 +541,7 @@ struct KDotIQ4XS {
 //   T_b = sc_2b D_2b + sc_2b+1 D_2b+1   int32, |T_b| <= 2 * 32 * 8128
 //   P[b] = P[b] + (d * dx_b) * (float)T_b (exact T_b, < 2^24)
 // (the GEMM's DotPanelMode kHalves with sub = sc_2b, sub2 = sc_2b+1). Every
-// target runs the portable step (codes unpacked in scalar, DotI8Portable:
+// target runs the portable step (Q3KBlockCodes in scalar, DotI8Portable:
 // sdot/svdot on Arm, Highway elsewhere); no x86 intrinsic step yet.
 struct KDotQ3K {
   static constexpr size_t kBytes = q3_k::kBytes;
@@ -561,13 +552,8 @@ struct KDotQ3K {
                                       float* p) {
     const float d = KQuantHalf(sb, q3_k::kD);
     for (int b = 0; b < 8; ++b) {
-      const int h = b / 4, j = b % 4;
       alignas(16) int8_t w[kDotBlock];
-      for (size_t l = 0; l < kDotBlock; ++l) {
-        const int lo = (sb[q3_k::kQs + 32 * h + l] >> (2 * j)) & 3;
-        const int hi = (sb[q3_k::kHmask + l] >> (4 * h + j)) & 1;
-        w[l] = static_cast<int8_t>(lo - (hi ? 0 : 4));
-      }
+      Q3KBlockCodes(sb, b, w);
       const int32_t d0 = DotI8Portable<16>(w, xq + b * kDotBlock);
       const int32_t d1 = DotI8Portable<16>(w + 16, xq + b * kDotBlock + 16);
       const int32_t t = Q3KScale(sb + q3_k::kScales, 2 * b) * d0 +
