@@ -170,6 +170,12 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "docs/runner.md: extra/own KL 0.0005/0.0615 (0.008x), 0.0004/0.0482 "
      "(0.008x); docs/gemv.md: dot 49.8 us against decode 127 (avx3_dl), "
      "65.9 against 304 (avx2), hot 1024x1024, 1 thread, 2026-12-07"},
+    // Q3_K, as the K-quants, once it had an x86 step (docs/runner.md,
+    // 2026-12-07 08:04 UTC, SmolLM2 / Gemma 3).
+    {FormatKind::kQ3_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL < 0.0005/0.192 (< 0.003x), -0.001/0.208 "
+     "(noise); docs/gemv.md: dot 39.5 us against decode 268 (avx3_dl), 42.6 "
+     "against 278 (avx2), hot 1024x1024, 1 thread, 2026-12-07"},
     // f32 activations (also what `dot` runs for non-finite x).
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "

@@ -59,8 +59,10 @@
 //   AVX3_DL with vpdpbusd: q4_k 39.0 against 41.8 us, q5_k 46.4 against
 //   52.8, q6_k 48.0 against 50.5 (Zen 4 splits 512-bit ops in two, and each
 //   register needs an extract for the reduction).
-// - Q3_K on every target, and every format on the other targets (SSSE3,
-//   SSE4, NEON, SVE, EMU128, SCALAR): the codes
+// - Q3_K on x86: Q6_K's code with its own codes, bias 4 and scale unpack
+//   (KDotQ3K below).
+// - Every format on the other targets (SSSE3, SSE4, NEON, SVE, EMU128,
+//   SCALAR): the codes
 //   unpacked to int8 (Q6_K: q - 32) and a Highway block dot (int16
 //   ReorderWidenMulAccumulate, as DotInt8::DotPortable), scales and sums
 //   in scalar int32; NEON with dotprod (__ARM_FEATURE_DOTPROD; tested under
@@ -164,6 +166,60 @@ QINS_KDOT_ATTR HWY_INLINE KDotX8 LoadKDotX8(const int8_t* xq) {
         _mm256_load_si256(reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
   }
   return x;
+}
+#endif
+
+#if QINS_KDOT_X86
+// x's 8 blocks with the products of a code bias: the x group of the steps
+// whose codes are stored biased (Q6_K q = c + 32, Q3_K q = c + 4), which
+// take vpmaddubsw(q, xq) - vpmaddubsw(kBias, xq) = pairs of c xq (exact in
+// int16 while |c| <= 32: 2 * 32 * 127 = 8128). The bias products depend on
+// x only: computed once per group, shared by the rows.
+struct KDotBiasedX8 {
+  __m256i v[kDotGroup];
+  __m256i bias[kDotGroup];  // vpmaddubsw(kBias, xq): pairs of kBias xq
+};
+template <int kBias>
+QINS_KDOT_ATTR HWY_INLINE KDotBiasedX8 LoadKDotBiasedX8(const int8_t* xq) {
+  static_assert(kBias > 0 && kBias <= 32, "pairs must fit int16");
+  KDotBiasedX8 x;
+  const __m256i k = _mm256_set1_epi8(kBias);
+  for (size_t j = 0; j < kDotGroup; ++j) {
+    x.v[j] =
+        _mm256_load_si256(reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+    x.bias[j] = _mm256_maddubs_epi16(k, x.v[j]);
+  }
+  return x;
+}
+
+// The f32 step of the formats with 16 int8 scales per super-block (Q6_K,
+// Q3_K; DotPanelMode kHalves): v[j] the 16 int16 pair sums of x block j
+// (its first 16 weights in the low 8 lanes; every sum of 8 products must
+// fit int16), sc the 16 scales sc_k as int8 in bytes 0..15, hd the f16 d:
+//   T_j = sc_2j D_2j + sc_2j+1 D_2j+1 (int32), acc + (d dx) (float)T.
+// HalfSums16 (8), the scale shuffle and widening (4), 2 vpmulld, 2
+// permutes and an add, the f16 d (3), convert, 2 multiplies, add: ~23.
+QINS_KDOT_ATTR HWY_INLINE __m256 KHalvesStep(const __m256i* v, __m128i sc,
+                                             const uint8_t* hd, __m256 dx,
+                                             __m256 acc) {
+  // a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8 D10 D12 D14 | D9 D11 D13
+  // D15] (D_k: weights 16 k .. 16 k + 15).
+  __m256i a, b;
+  HalfSums16(v, a, b);
+  // The scales in the same order.
+  const __m128i s = _mm_shuffle_epi8(
+      sc, _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15));
+  const __m256i sa = _mm256_mullo_epi32(a, _mm256_cvtepi8_epi32(s));
+  const __m256i sb =
+      _mm256_mullo_epi32(b, _mm256_cvtepi8_epi32(_mm_srli_si128(s, 8)));
+  // T_j = sc_2j D_2j + sc_2j+1 D_2j+1 in lane j.
+  const __m256i t = _mm256_add_epi32(_mm256_permute2x128_si256(sa, sb, 0x20),
+                                     _mm256_permute2x128_si256(sa, sb, 0x31));
+  uint16_t h;
+  memcpy(&h, hd, 2);
+  const __m256 d = _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+  const __m256 c = _mm256_mul_ps(d, dx);
+  return _mm256_add_ps(acc, _mm256_mul_ps(c, _mm256_cvtepi32_ps(t)));
 }
 #endif
 
@@ -303,19 +359,9 @@ struct KDotQ6K {
   }
 
 #if QINS_KDOT_X86
-  struct XGroup {
-    __m256i v[kDotGroup];
-    __m256i bias[kDotGroup];  // vpmaddubsw(32, xq): pairs of 32 xq
-  };
+  using XGroup = KDotBiasedX8;
   QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
-    XGroup x;
-    const __m256i k32 = _mm256_set1_epi8(32);
-    for (size_t j = 0; j < kDotGroup; ++j) {
-      x.v[j] = _mm256_load_si256(
-          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
-      x.bias[j] = _mm256_maddubs_epi16(k32, x.v[j]);
-    }
-    return x;
+    return LoadKDotBiasedX8<32>(xq);
   }
 
   // Per x block j, 16 int16 pair sums of (q - 32) xq, its first 16
@@ -354,28 +400,12 @@ struct KDotQ6K {
                                                __m256i, __m256 acc) {
     __m256i v[kDotGroup];
     BlockSums(sb, x, v);
-    // a = [D0 D2 D4 D6 | D1 D3 D5 D7], b = [D8 D10 D12 D14 | D9 D11 D13
-    // D15] (D_k: weights 16 k .. 16 k + 15). Sums of 8 products (q - 32) xq:
-    // |.| <= 8 * 32 * 127 = 32512 <= 32767, exact in int16.
-    __m256i a, b;
-    HalfSums16(v, a, b);
-    // The int8 scales in the same order.
-    const __m128i s = _mm_shuffle_epi8(
+    // Sums of 8 products (q - 32) xq: |.| <= 8 * 32 * 127 = 32512 <=
+    // 32767, exact in int16.
+    return KHalvesStep(
+        v,
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6_k::kScales)),
-        _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15));
-    const __m256i sa = _mm256_mullo_epi32(a, _mm256_cvtepi8_epi32(s));
-    const __m256i sb2 =
-        _mm256_mullo_epi32(b, _mm256_cvtepi8_epi32(_mm_srli_si128(s, 8)));
-    // T_j = sc_2j D_2j + sc_2j+1 D_2j+1 in lane j.
-    const __m256i t =
-        _mm256_add_epi32(_mm256_permute2x128_si256(sa, sb2, 0x20),
-                         _mm256_permute2x128_si256(sa, sb2, 0x31));
-    int16_t hd;
-    memcpy(&hd, sb + q6_k::kD, 2);
-    const __m256 d = _mm256_broadcastss_ps(
-        _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<uint16_t>(hd))));
-    const __m256 c = _mm256_mul_ps(d, dx);
-    return _mm256_add_ps(acc, _mm256_mul_ps(c, _mm256_cvtepi32_ps(t)));
+        sb + q6_k::kD, dx, acc);
   }
 #endif  // QINS_KDOT_X86
 };
@@ -540,12 +570,16 @@ struct KDotIQ4XS {
 //   D_k = sum_l c_kl xq_kl              int32, |D_k| <= 16 * 4 * 127
 //   T_b = sc_2b D_2b + sc_2b+1 D_2b+1   int32, |T_b| <= 2 * 32 * 8128
 //   P[b] = P[b] + (d * dx_b) * (float)T_b (exact T_b, < 2^24)
-// (the GEMM's DotPanelMode kHalves with sub = sc_2b, sub2 = sc_2b+1). Every
-// target runs the portable step (Q3KBlockCodes in scalar, DotI8Portable:
-// sdot/svdot on Arm, Highway elsewhere); no x86 intrinsic step yet.
+// (the GEMM's DotPanelMode kHalves with sub = sc_2b, sub2 = sc_2b+1).
+// x86: Q6_K's step with the codes stored + 4 (u = c + 4 = low bits | hmask
+// bit << 2, 0..7) and bias 4: per 32 weights and row a shift and an and
+// (the plane), a shift and an and (the hmask bit to bit 2), an or,
+// vpmaddubsw, a subtract: 7, plus 3 loads per super-block; then
+// KHalvesStep (~23) and the scale unpack (~9): ~11 per 32 weights. The
+// other targets run the portable step (Q3KBlockCodes in scalar,
+// DotI8Portable: sdot/svdot on Arm, Highway elsewhere).
 struct KDotQ3K {
   static constexpr size_t kBytes = q3_k::kBytes;
-  static constexpr bool kPortableOnly = true;
 
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t*,
@@ -561,20 +595,70 @@ struct KDotQ3K {
       p[b] = p[b] + (d * dx[b]) * static_cast<float>(t);
     }
   }
+
+#if QINS_KDOT_X86
+  using XGroup = KDotBiasedX8;
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    return LoadKDotBiasedX8<4>(xq);
+  }
+
+  // The 16 scales sc_k - 32 as int8, k in bytes 0..15 (Q3KScale): low
+  // nibbles of bytes 0..7 (k < 8) or their high nibbles (k >= 8), and bits
+  // 2 (k / 4) .. 2 (k / 4) + 1 of byte 8 + k % 4 at bit 4.
+  QINS_KDOT_ATTR static HWY_INLINE __m128i Scales(const uint8_t* sb) {
+    // 16 bytes from 4 before the scales (the end of qs): no read past the
+    // super-block; the 12 scale bytes are bytes 4..15.
+    const __m128i r = _mm_srli_si128(
+        _mm_loadu_si128(
+            reinterpret_cast<const __m128i*>(sb + q3_k::kScales - 4)),
+        4);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i lo =
+        _mm_and_si128(_mm_unpacklo_epi64(r, _mm_srli_epi16(r, 4)), m4);
+    // Dword lane L: bytes 8..11 shifted by 2 L, so byte k of the result
+    // (lane k / 4, byte k % 4) holds scales[8 + k % 4] >> 2 (k / 4).
+    const __m128i hi = _mm_and_si128(
+        _mm_srlv_epi32(_mm_shuffle_epi32(r, _MM_SHUFFLE(2, 2, 2, 2)),
+                       _mm_setr_epi32(0, 2, 4, 6)),
+        _mm_set1_epi8(0x03));
+    return _mm_sub_epi8(_mm_or_si128(lo, _mm_slli_epi16(hi, 4)),
+                        _mm_set1_epi8(32));
+  }
+
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i, __m256 acc) {
+    const __m256i m3 = _mm256_set1_epi8(0x03);
+    const __m256i m4 = _mm256_set1_epi8(0x04);
+    const __m256i hm =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sb + q3_k::kHmask));
+    __m256i v[kDotGroup];
+    for (size_t h = 0; h < 2; ++h) {
+      const __m256i qs = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q3_k::kQs + 32 * h));
+      for (size_t j = 0; j < 4; ++j) {
+        const size_t b = 4 * h + j;
+        // Bit b of hmask to bit 2 (16-bit shifts; the mask drops what
+        // crosses a byte), the plane's 2 bits below it.
+        const __m256i hb = b >= 2
+                               ? _mm256_srli_epi16(hm, static_cast<int>(b - 2))
+                               : _mm256_slli_epi16(hm, static_cast<int>(2 - b));
+        const __m256i u = _mm256_or_si256(
+            _mm256_and_si256(_mm256_srli_epi16(qs, static_cast<int>(2 * j)),
+                             m3),
+            _mm256_and_si256(hb, m4));
+        // Pairs of (u - 4) xq: |.| <= 2 * 4 * 127 = 1016.
+        v[b] = _mm256_sub_epi16(_mm256_maddubs_epi16(u, x.v[b]), x.bias[b]);
+      }
+    }
+    // Sums of 8 products: |.| <= 8 * 4 * 127 = 4064, exact in int16.
+    return KHalvesStep(v, Scales(sb), sb + q3_k::kD, dx, acc);
+  }
+#endif  // QINS_KDOT_X86
 };
 
 using KDotQ4K = KDotQ45<4>;
 using KDotQ5K = KDotQ45<5>;
-
-// Whether F has only the portable step (no x86 intrinsic Step).
-template <class F>
-constexpr bool KDotPortableOnly() {
-  if constexpr (requires { F::kPortableOnly; }) {
-    return F::kPortableOnly;
-  } else {
-    return false;
-  }
-}
 
 // kRows (1 or 4) rows of whole super-blocks: super-block s of every row
 // with x's group s (loaded once, shared by the rows); x86's intrinsic step
@@ -584,7 +668,7 @@ QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
                                         size_t stride, const Q8Blocks& x,
                                         float* out, GroupPrefetch pf) {
 #if QINS_KDOT_X86
-  if constexpr (!KDotPortableOnly<F>()) {
+  {
     __m256 acc[kRows];
     for (size_t i = 0; i < kRows; ++i) acc[i] = _mm256_setzero_ps();
     for (size_t g = 0, s = 0; g < x.blocks; g += kDotGroup, ++s) {

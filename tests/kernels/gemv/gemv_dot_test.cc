@@ -534,8 +534,8 @@ TEST(GemvDotQuantizeXTest, RoundingAndPadding) {
 // GemvF32ActivationStrategy is never `dot`.
 TEST(GemvDotAutoTest, AutoPicksDotExactlyForTheQualifyingFormats) {
   const std::vector<std::string> qualifying = {
-      "q4_0",  "iq4_nl", "q4_1", "q5_0", "q5_1",
-      "qins4", "q4_k",   "q5_k", "q6_k", "iq4_xs",
+      "q4_0", "iq4_nl", "q4_1", "q5_0",   "q5_1", "qins4",
+      "q4_k", "q5_k",   "q6_k", "iq4_xs", "q3_k",
   };
   int dot_targets = 0;
   for (Target t : CompiledTargets()) {
