@@ -257,10 +257,10 @@ inline constexpr FormatRow kFormatTable[] = {
      .rms_error_bound = {.value = 1e-3, .level0 = 55, .level1 = 0.1}},
     // ggml's K-quants and IQ4_XS: ggml's super-block bytes (kquant_blocks.h),
     // rows a multiple of 256 weights; GEMV through the SIMD row decoders
-    // (kquant_decode-inl.h), and for q3_k, q4_k, q5_k, q6_k, iq4_xs also `dot`
+    // (kquant_decode-inl.h), and for every one of them also `dot`
     // (kernels/gemv/gemv_kquant_dot-inl.h), auto's choice on x86 by a rule
-    // of kGemvAutoRules where its quality was measured (not iq4_xs);
-    // `decode` elsewhere.
+    // of kGemvAutoRules where its quality was measured; `decode`
+    // elsewhere.
     {.kind = FormatKind::kQ2_K,
      .name = "q2_k",
      .max_level = 0,
@@ -268,7 +268,7 @@ inline constexpr FormatRow kFormatTable[] = {
      .summary = "ggml Q2_K: 2-bit codes, 4-bit scale and min per 16, "
                 "256-weight super-blocks",
      .codec = kQ2_KCodec,
-     .gemv = {GemvStrategy::kDecode},
+     .gemv = {GemvStrategy::kDot, GemvStrategy::kDecode},
      .col_multiple = 256,
      .ggml_type = 10,
      // The K-quants' bounds: ggml's reference quantizer measured on

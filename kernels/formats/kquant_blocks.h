@@ -100,6 +100,16 @@ inline int IQ4XSScale(const uint8_t* sb, int ib) {
   return (lo | (hi << 4)) - 32;
 }
 
+// Q2_K: the codes (0..3; the weight is d (sc & 15) code - dmin (sc >> 4),
+// sc = scales[16-weight sub-block]) of weights 32 j .. 32 j + 31 (j < 8)
+// of a super-block: bits 2 (j % 4) of qs[32 (j / 4) + l] (ggml's
+// dequantize_row_q2_K).
+inline void Q2KBlockCodes(const uint8_t* sb, int j, int8_t c[32]) {
+  const uint8_t* q = sb + q2_k::kQs + 32 * (j / 4);
+  for (int l = 0; l < 32; ++l)
+    c[l] = static_cast<int8_t>((q[l] >> (2 * (j % 4))) & 3);
+}
+
 // Q3_K: the codes (-4..3; the weight is d * Q3KScale * code) of weights
 // 32 j .. 32 j + 31 (j < 8) of a super-block: h = j / 4, plane = j % 4;
 // the low 2 bits in qs[32 h + l] at bit 2 plane, minus 4 where bit 4 h +

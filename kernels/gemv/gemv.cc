@@ -176,6 +176,12 @@ constexpr GemvAutoRule kGemvAutoRules[] = {
      "docs/runner.md: extra/own KL < 0.0005/0.192 (< 0.003x), -0.001/0.208 "
      "(noise); docs/gemv.md: dot 39.5 us against decode 268 (avx3_dl), 42.6 "
      "against 278 (avx2), hot 1024x1024, 1 thread, 2026-12-07"},
+    // Q2_K, as the K-quants (docs/runner.md, 2026-12-07 08:16-08:18 UTC,
+    // SmolLM2 / Gemma 3).
+    {FormatKind::kQ2_K, kDotTargets, GemvStrategy::kDot,
+     "docs/runner.md: extra/own KL 0.01/1.32 (0.008x), 0.00/1.08 (< 0.005x); "
+     "docs/gemv.md: dot 32.6 us against decode 155 (avx3_dl), 31.8 against "
+     "269 (avx2), hot 1024x1024, 1 thread, 2026-12-07"},
     // f32 activations (also what `dot` runs for non-finite x).
     {FormatKind::kQ4_0, HWY_AVX3 | HWY_AVX3_DL, GemvStrategy::kRegtable,
      "docs/gemv.md: hot 1024x1024, 1 thread, avx3_dl, 2026-12-04: regtable "

@@ -1,6 +1,6 @@
 // Per-target integer-dot GEMV kernels (strategy `dot`) for ggml's K-quants
-// Q3_K, Q4_K, Q5_K, Q6_K and for IQ4_XS (numerics at KDotQ3K and
-// KDotIQ4XS below), fused: the super-block's codes go straight into
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and for IQ4_XS (numerics at KDotQ2K, KDotQ3K
+// and KDotIQ4XS below), fused: the super-block's codes go straight into
 // integer dot products with x quantized as for the other dot formats
 // (kernels/gemv/quantize_x.h: int8 blocks of 32, an f32 scale dx_b and the
 // code sum X_b each), never through f32 weights. Included once per target
@@ -657,6 +657,132 @@ struct KDotQ3K {
 #endif  // QINS_KDOT_X86
 };
 
+// Q2_K: x block b = 4 h + j holds 16-weight sub-blocks k = 2 b and 2 b +
+// 1, each with a 4-bit scale sc_k (low nibble of scales[k]) and a 4-bit min
+// m_k (high nibble); weight l of the block has the code (qs[32 h + l] >>
+// 2 j) & 3 (Q2KBlockCodes), the weight d sc_k q - dmin m_k. With Xh_k the
+// sum of x's 16 codes in sub-block k:
+//   D_k = sum_l q_kl xq_kl              int32, |D_k| <= 16 * 3 * 127 = 6096
+//   A_b = sc_2b D_2b + sc_2b+1 D_2b+1   int32, |A_b| <= 2 * 15 * 6096
+//   M_b = m_2b Xh_2b + m_2b+1 Xh_2b+1   int32, |M_b| <= 2 * 15 * 2032
+//   T_b = d * (float)A_b - dmin * (float)M_b
+//   P[b] = P[b] + T_b * dx_b
+// (A_b and M_b < 2^24: exact in f32; each operation rounds as written.)
+// x86: per 32 weights and row a shift, an and and vpmaddubsw (3 ops; the
+// codes are unsigned, so no bias); per super-block the two vphaddw levels
+// of HalfSums16 (6), then vpmaddwd with the scales (each int32 lane's two
+// int16 the same sc_k: A without a vpmulld) and with the mins on x's half
+// sums (their vphaddw levels once per x group, shared by the rows), 4
+// permutes and 2 adds, the scale/min unpack (2 ands, a shift, 4 vpshufb),
+// d and dmin (load, vcvtph2ps, 2 broadcasts), 2 converts, 3 multiplies, a
+// subtract and an add: ~60 per super-block, ~7.5 per 32 weights.
+struct KDotQ2K {
+  static constexpr size_t kBytes = q2_k::kBytes;
+
+  static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
+                                      const float* dx, const int32_t* xsum,
+                                      float* p) {
+    const float d = KQuantHalf(sb, q2_k::kD);
+    const float dmin = KQuantHalf(sb, q2_k::kDmin);
+    const uint8_t* sc = sb + q2_k::kScales;
+    for (int b = 0; b < 8; ++b) {
+      alignas(16) int8_t w[kDotBlock];
+      Q2KBlockCodes(sb, b, w);
+      const int8_t* xb = xq + b * kDotBlock;
+      const int32_t d0 = DotI8Portable<16>(w, xb);
+      const int32_t d1 = DotI8Portable<16>(w + 16, xb + 16);
+      int32_t h0 = 0;
+      for (size_t l = 0; l < 16; ++l) h0 += xb[l];
+      const int32_t h1 = xsum[b] - h0;
+      const int32_t a = (sc[2 * b] & 0xF) * d0 + (sc[2 * b + 1] & 0xF) * d1;
+      const int32_t m = (sc[2 * b] >> 4) * h0 + (sc[2 * b + 1] >> 4) * h1;
+      const float t = d * static_cast<float>(a) - dmin * static_cast<float>(m);
+      p[b] = p[b] + t * dx[b];
+    }
+  }
+
+#if QINS_KDOT_X86
+  // x's blocks and, once per group, the two vphaddw levels of its pair
+  // sums (vpmaddubsw(1, xq)): int16 lanes of 8 codes (|.| <= 1016) in
+  // HalfSums16's order, for the min term.
+  struct XGroup {
+    __m256i v[kDotGroup];
+    __m256i ha, hb;
+  };
+  QINS_KDOT_ATTR static HWY_INLINE XGroup LoadX(const int8_t* xq) {
+    XGroup x;
+    const __m256i ones = _mm256_set1_epi8(1);
+    __m256i p[kDotGroup];
+    for (size_t j = 0; j < kDotGroup; ++j) {
+      x.v[j] = _mm256_load_si256(
+          reinterpret_cast<const __m256i*>(xq + j * kDotBlock));
+      p[j] = _mm256_maddubs_epi16(ones, x.v[j]);
+    }
+    x.ha = _mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]),
+                             _mm256_hadd_epi16(p[2], p[3]));
+    x.hb = _mm256_hadd_epi16(_mm256_hadd_epi16(p[4], p[5]),
+                             _mm256_hadd_epi16(p[6], p[7]));
+    return x;
+  }
+
+  // sum_k c_k H_k per block j in lane j: H the two vphaddw levels of 8
+  // blocks (int16 lanes, int32 lane i of the low 128 bits sub-block 2 i of
+  // block i (a: blocks 0..3, b: 4..7), of the high 128 bits sub-block 2 i +
+  // 1), c the 16 4-bit factors (scales or mins) as bytes 0..15 of both
+  // 128-bit halves of c16. vpmaddwd with each factor in both int16 of its
+  // lane: |.| <= 15 * 2 * 3048.
+  QINS_KDOT_ATTR static HWY_INLINE __m256i Weighted(__m256i ha, __m256i hb,
+                                                    __m256i c16) {
+    const __m256i ia = _mm256_setr_epi8(
+        0, -1, 0, -1, 2, -1, 2, -1, 4, -1, 4, -1, 6, -1, 6, -1,  //
+        1, -1, 1, -1, 3, -1, 3, -1, 5, -1, 5, -1, 7, -1, 7, -1);
+    const __m256i ib = _mm256_add_epi8(ia, _mm256_set1_epi16(8));
+    const __m256i a = _mm256_madd_epi16(ha, _mm256_shuffle_epi8(c16, ia));
+    const __m256i b = _mm256_madd_epi16(hb, _mm256_shuffle_epi8(c16, ib));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20),
+                            _mm256_permute2x128_si256(a, b, 0x31));
+  }
+
+  QINS_KDOT_ATTR static HWY_INLINE __m256 Step(const uint8_t* sb,
+                                               const XGroup& x, __m256 dx,
+                                               __m256i, __m256 acc) {
+    const __m256i m3 = _mm256_set1_epi8(0x03);
+    __m256i v[kDotGroup];
+    for (size_t h = 0; h < 2; ++h) {
+      const __m256i qs = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(sb + q2_k::kQs + 32 * h));
+      for (size_t j = 0; j < 4; ++j) {
+        const size_t b = 4 * h + j;
+        const __m256i u = _mm256_and_si256(
+            _mm256_srli_epi16(qs, static_cast<int>(2 * j)), m3);
+        // Pairs of q xq: |.| <= 2 * 3 * 127 = 762.
+        v[b] = _mm256_maddubs_epi16(u, x.v[b]);
+      }
+    }
+    // Sums of 8 products: |.| <= 8 * 3 * 127 = 3048, exact in int16.
+    const __m256i ha = _mm256_hadd_epi16(_mm256_hadd_epi16(v[0], v[1]),
+                                         _mm256_hadd_epi16(v[2], v[3]));
+    const __m256i hb = _mm256_hadd_epi16(_mm256_hadd_epi16(v[4], v[5]),
+                                         _mm256_hadd_epi16(v[6], v[7]));
+    const __m256i raw = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q2_k::kScales)));
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i sc = _mm256_and_si256(raw, m4);
+    const __m256i mn = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+    const __m256i a = Weighted(ha, hb, sc);      // A_j
+    const __m256i m = Weighted(x.ha, x.hb, mn);  // M_j
+    int32_t h;
+    memcpy(&h, sb + q2_k::kD, 4);
+    const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(h));  // d, dmin
+    const __m256 tj = _mm256_sub_ps(
+        _mm256_mul_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(a)),
+        _mm256_mul_ps(_mm256_broadcastss_ps(_mm_movehdup_ps(dd)),
+                      _mm256_cvtepi32_ps(m)));
+    return _mm256_add_ps(acc, _mm256_mul_ps(tj, dx));
+  }
+#endif  // QINS_KDOT_X86
+};
+
 using KDotQ4K = KDotQ45<4>;
 using KDotQ5K = KDotQ45<5>;
 
@@ -731,6 +857,7 @@ QINS_KDOT_KERNEL(GemvQ5KDot, KDotQ5K)
 QINS_KDOT_KERNEL(GemvQ6KDot, KDotQ6K)
 QINS_KDOT_KERNEL(GemvIQ4XSDot, KDotIQ4XS)
 QINS_KDOT_KERNEL(GemvQ3KDot, KDotQ3K)
+QINS_KDOT_KERNEL(GemvQ2KDot, KDotQ2K)
 
 // `dot` reads x quantized (GemvX::q8), no f32 copy.
 template <>
@@ -748,6 +875,9 @@ struct GemvKernelOf<FormatKind::kIQ4_XS, GemvStrategy::kDot>
 template <>
 struct GemvKernelOf<FormatKind::kQ3_K, GemvStrategy::kDot>
     : GemvKernel<&GemvQ3KDot> {};
+template <>
+struct GemvKernelOf<FormatKind::kQ2_K, GemvStrategy::kDot>
+    : GemvKernel<&GemvQ2KDot> {};
 #undef QINS_KDOT_KERNEL
 
 #undef QINS_KDOT_X86

@@ -293,7 +293,9 @@ TEST_P(GgmlBlockDecodeTest, NonFiniteBlockHeadersAreRefusedAndDecodeAlike) {
         ASSERT_NE(k.row[static_cast<int>(f.kind)], nullptr);
         k.row[static_cast<int>(f.kind)](d, 0, got);
         for (size_t i = 0; i < 45; ++i) {
-          if (i < 32) EXPECT_FALSE(std::isfinite(ref[i])) << i;
+          if (i < 32) {
+            EXPECT_FALSE(std::isfinite(ref[i])) << i;
+          }
           if (std::isnan(ref[i])) {
             EXPECT_TRUE(std::isnan(got[i])) << i << ": " << got[i];
           } else {

@@ -535,7 +535,7 @@ TEST(GemvDotQuantizeXTest, RoundingAndPadding) {
 TEST(GemvDotAutoTest, AutoPicksDotExactlyForTheQualifyingFormats) {
   const std::vector<std::string> qualifying = {
       "q4_0", "iq4_nl", "q4_1", "q5_0",   "q5_1", "qins4",
-      "q4_k", "q5_k",   "q6_k", "iq4_xs", "q3_k",
+      "q4_k", "q5_k",   "q6_k", "iq4_xs", "q3_k", "q2_k",
   };
   int dot_targets = 0;
   for (Target t : CompiledTargets()) {

@@ -1,5 +1,5 @@
-// The integer-dot GEMV strategy (`dot`) for the K-quants q3_k, q4_k, q5_k,
-// q6_k and for iq4_xs
+// The integer-dot GEMV strategy (`dot`) for the K-quants q2_k, q3_k, q4_k,
+// q5_k, q6_k and for iq4_xs
 // (kernels/gemv/gemv_kquant_dot-inl.h) on every target the CPU runs: bit for
 // bit equal to a scalar reference of the same integer arithmetic, written
 // here from the documented layouts (x quantized with nearbyintf, the codes
@@ -40,6 +40,7 @@ size_t SuperBlockBytes(FormatKind k) {
          : k == FormatKind::kQ5_K   ? q5_k::kBytes
          : k == FormatKind::kIQ4_XS ? iq4_xs::kBytes
          : k == FormatKind::kQ3_K   ? q3_k::kBytes
+         : k == FormatKind::kQ2_K   ? q2_k::kBytes
                                     : q6_k::kBytes;
 }
 
@@ -72,6 +73,10 @@ int RefQ3KScale(const uint8_t* sb, size_t k) {
 }
 
 int Code(FormatKind k, const uint8_t* sb, size_t w) {
+  if (k == FormatKind::kQ2_K) {  // ggml: (q[l] >> shift) & 3
+    const size_t n = w / 128, j = w % 128 / 32, l = w % 32;
+    return (sb[q2_k::kQs + 32 * n + l] >> (2 * j)) & 3;
+  }
   if (k == FormatKind::kQ3_K) {  // ggml: ((q >> shift) & 3) - (hm & m ? 0 : 4)
     const size_t n = w / 128, j = w % 128 / 32, l = w % 32;
     const int q = (sb[q3_k::kQs + 32 * n + l] >> (2 * j)) & 3;
@@ -102,6 +107,12 @@ int Code(FormatKind k, const uint8_t* sb, size_t w) {
 // scale * code - min.
 void ScaleMin(FormatKind k, const uint8_t* sb, size_t w, double* scale,
               double* min) {
+  if (k == FormatKind::kQ2_K) {
+    const uint8_t sc = sb[q2_k::kScales + w / 16];
+    *scale = static_cast<double>(Half(sb + q2_k::kD)) * (sc & 0xF);
+    *min = static_cast<double>(Half(sb + q2_k::kDmin)) * (sc >> 4);
+    return;
+  }
   if (k == FormatKind::kQ3_K) {
     *scale = static_cast<double>(Half(sb + q3_k::kD)) * RefQ3KScale(sb, w / 16);
     *min = 0;
@@ -137,7 +148,24 @@ std::vector<float> DotReference(const QuantizedMatrix& w, const float* x) {
       for (size_t j = 0; j < 8; ++j) {
         const size_t b = 8 * s + j;
         const int8_t* xq = rx.q.data() + b * kBlock;
-        if (k == FormatKind::kQ3_K) {
+        if (k == FormatKind::kQ2_K) {
+          // A = sum_k sc_k D_k, M = sum_k m_k Xh_k over the block's two
+          // sub-blocks, in int32; then d A - dmin M, times dx.
+          int32_t a = 0, m = 0;
+          for (size_t half = 0; half < 2; ++half) {
+            const uint8_t sc = sb[q2_k::kScales + 2 * j + half];
+            int32_t dk = 0, xk = 0;
+            for (size_t l = 0; l < 16; ++l) {
+              dk += Code(k, sb, 32 * j + 16 * half + l) * xq[16 * half + l];
+              xk += xq[16 * half + l];
+            }
+            a += (sc & 0xF) * dk;
+            m += (sc >> 4) * xk;
+          }
+          const float t = Half(sb + q2_k::kD) * static_cast<float>(a) -
+                          Half(sb + q2_k::kDmin) * static_cast<float>(m);
+          p[j] = p[j] + t * rx.d[b];
+        } else if (k == FormatKind::kQ3_K) {
           int32_t t = 0;
           for (size_t half = 0; half < 2; ++half) {
             int32_t dk = 0;
@@ -207,6 +235,9 @@ QuantizedMatrix RandomBytes(const char* name, size_t rows, size_t cols,
       std::memcpy(sb + iq4_xs::kD, &d, 2);
     } else if (k == FormatKind::kQ3_K) {
       std::memcpy(sb + q3_k::kD, &d, 2);
+    } else if (k == FormatKind::kQ2_K) {
+      std::memcpy(sb + q2_k::kD, &d, 2);
+      std::memcpy(sb + q2_k::kDmin, &dm, 2);
     } else {
       std::memcpy(sb + q4_k::kD, &d, 2);
       std::memcpy(sb + q4_k::kDmin, &dm, 2);
@@ -224,7 +255,8 @@ bool SameBits(float a, float b) {
 
 class GemvKQuantDotTest : public testing::PerTargetTest {};
 
-constexpr const char* kFormats[] = {"q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs"};
+constexpr const char* kFormats[] = {"q2_k", "q3_k", "q4_k",
+                                    "q5_k", "q6_k", "iq4_xs"};
 
 void ExpectBitExact(const Context& ctx, const QuantizedMatrix& q,
                     const std::vector<float>& x) {
@@ -264,7 +296,8 @@ TEST_P(GemvKQuantDotTest, BitExactAgainstTheScalarReference) {
 }
 
 // The integer extremes: every scale, min and code at its largest magnitude
-// (q4_k/q5_k sc = m = 63, codes 15/31; q6_k sc = -128 and 127, codes 0 and
+// (q2_k sc = m = 15, codes 3/0; q4_k/q5_k sc = m = 63, codes 15/31; q6_k
+// sc = -128 and 127, codes 0 and
 // 63, so |T_j| reaches 2 * 128 * 16 * 32 * 127 = 16646144, the bound below
 // 2^24; iq4_xs scales -32 and 31, values -127 and 113, so |S_j| reaches 32 *
 // 127 * 127 and vpmaddubsw's pairs 2 * 127 * 127), x codes all +-127; and
@@ -280,7 +313,13 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t s = 0; s < nsb; ++s) {
           uint8_t* sb = payload.data() + (r * nsb + s) * bytes;
           const bool high = r % 2 == 0;
-          if (k == FormatKind::kQ3_K) {
+          if (k == FormatKind::kQ2_K) {
+            // codes 3 or 0; scale = min = 15.
+            std::memset(sb + q2_k::kQs, high ? 0xFF : 0x00, 64);
+            std::memset(sb + q2_k::kScales, 0xFF, 16);
+            std::memcpy(sb + q2_k::kD, &dh, 2);
+            std::memcpy(sb + q2_k::kDmin, &dh, 2);
+          } else if (k == FormatKind::kQ3_K) {
             // codes 3 (low bits 3, high bit set) or -4 (all clear); scales
             // -32 (all scale bits clear) or 31 (all set).
             std::memset(sb + q3_k::kQs, high ? 0xFF : 0x00, 64);
@@ -329,7 +368,9 @@ TEST_P(GemvKQuantDotTest, ExtremeScalesAndCodes) {
         for (size_t r = 0; r < rows; ++r) {
           const bool high = r % 2 == 0;
           double wv;
-          if (k == FormatKind::kQ3_K) {
+          if (k == FormatKind::kQ2_K) {
+            wv = 15.0 * (high ? 3.0 : 0.0) - 15.0;
+          } else if (k == FormatKind::kQ3_K) {
             wv = (high ? 3.0 : -4.0) * (r % 4 < 2 ? -32.0 : 31.0);
           } else if (k == FormatKind::kIQ4_XS) {
             wv = (high ? -127.0 : 113.0) * (r % 4 < 2 ? -32.0 : 31.0);

@@ -169,7 +169,9 @@ TEST_P(GemvTest, Qins8BitbuildAtExtremeActivationScales) {
   std::vector<float> y(rows);
   ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), o).ok());
   for (size_t i = 0; i < rows; ++i) {
-    if (dq[i * cols + 5] != 0) EXPECT_FALSE(std::isfinite(y[i])) << i;
+    if (dq[i * cols + 5] != 0) {
+      EXPECT_FALSE(std::isfinite(y[i])) << i;
+    }
   }
   x[5] = NAN;
   ASSERT_TRUE(Gemv(ctx, *q, x.data(), y.data(), o).ok());
