@@ -1,4 +1,4 @@
-// qins::Repack (qins/gemv.h): builds a 4-bit matrix's interleaved copy
+// qins::Repack (qins/gemv.h): builds a block matrix's interleaved copy
 // (kernels/gemv/repacked_nibbles.h) once, on the context's threads.
 #include <cstring>
 #include <memory>
@@ -125,11 +125,78 @@ void PackPanelQ6K(const QuantizedMatrix::Data& d, size_t p,
       });
 }
 
+// Q2_K / Q3_K: the low 2 bits of block j's 32 codes of panel row i into
+// its 128 bytes (repacked_nibbles.h): byte 64 half + 4 i + t, bits 2 s.
+void PutCodes2Bit(const uint8_t* low, size_t i, uint8_t* out) {
+  for (size_t half = 0; half < 2; ++half) {
+    for (size_t t = 0; t < 4; ++t) {
+      uint8_t v = 0;
+      for (size_t s = 0; s < 4; ++s)
+        v |= static_cast<uint8_t>((low[16 * half + 4 * s + t] & 3) << (2 * s));
+      out[64 * half + 4 * i + t] = v;
+    }
+  }
+}
+
+// Q2_K: super-block s of each row of panel p: d, dmin, the scale bytes of
+// each block's halves, and block j's 32 codes (Q2KBlockCodes).
+void PackPanelQ2K(const QuantizedMatrix::Data& d, size_t p,
+                  RepackedNibbles* r) {
+  ForEachBlockRow(
+      d, p, r->blocks, q2_k::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          int8_t c[32];
+          Q2KBlockCodes(sb, j, c);
+          PutCodes2Bit(reinterpret_cast<const uint8_t*>(c), i,
+                       out + kRepackQ2KBlock + j * kRepackQ2KBlockBytes);
+          for (size_t half = 0; half < 2; ++half) {
+            out[kRepackQ2KScales + 32 * j + 16 * half + i] =
+                sb[q2_k::kScales + 2 * j + half];
+          }
+        }
+        std::memcpy(out + kRepackQ2KD + 2 * i, sb + q2_k::kD, 2);
+        std::memcpy(out + kRepackQ2KDmin + 2 * i, sb + q2_k::kDmin, 2);
+      });
+}
+
+// Q3_K: super-block s of each row of panel p: d, the scales sc - 32 of each
+// block's halves, block j's codes + 4 (Q3KBlockCodes: 0..7) as their low 2
+// bits and their third bit.
+void PackPanelQ3K(const QuantizedMatrix::Data& d, size_t p,
+                  RepackedNibbles* r) {
+  ForEachBlockRow(
+      d, p, r->blocks, q3_k::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          int8_t c[32];
+          Q3KBlockCodes(sb, j, c);
+          uint8_t u[32];
+          for (size_t l = 0; l < 32; ++l) u[l] = static_cast<uint8_t>(c[l] + 4);
+          uint8_t* blk = out + kRepackQ3KBlock + j * kRepackQ3KBlockBytes;
+          PutCodes2Bit(u, i, blk);
+          for (size_t half = 0; half < 2; ++half) {
+            for (size_t t = 0; t < 4; ++t) {
+              for (size_t s = 0; s < 4; ++s) {
+                blk[kRepackQ3KHigh + 4 * i + t] |= static_cast<uint8_t>(
+                    (u[16 * half + 4 * s + t] >> 2) << (4 * half + s));
+              }
+            }
+            out[kRepackQ3KScales + 32 * j + 16 * half + i] =
+                static_cast<uint8_t>(static_cast<int8_t>(Q3KScale(
+                    sb + q3_k::kScales, 2 * j + static_cast<int>(half))));
+          }
+        }
+        std::memcpy(out + kRepackQ3KD + 2 * i, sb + q3_k::kD, 2);
+      });
+}
+
 }  // namespace
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
-         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ4_K ||
+         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ2_K ||
+         f.kind == FormatKind::kQ3_K || f.kind == FormatKind::kQ4_K ||
          f.kind == FormatKind::kQ6_K || f.kind == FormatKind::kQins4;
 }
 
@@ -144,7 +211,7 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
                            "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
-                           "q4_k, q6_k and qins4 do)");
+                           "q2_k, q3_k, q4_k, q6_k and qins4 do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -153,15 +220,19 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     r->rows = d.rows;
     r->cols = d.cols;
     r->panels = (d.rows + kRepackRows - 1) / kRepackRows;
-    const bool q4k = r->kind == FormatKind::kQ4_K;
-    const bool q6k = r->kind == FormatKind::kQ6_K;
-    r->blocks = q4k || q6k
+    const FormatKind kind = r->kind;
+    const size_t super_bytes = kind == FormatKind::kQ2_K   ? kRepackQ2KBytes
+                               : kind == FormatKind::kQ3_K ? kRepackQ3KBytes
+                               : kind == FormatKind::kQ4_K ? kRepackQ4KBytes
+                               : kind == FormatKind::kQ6_K ? kRepackQ6KBytes
+                                                           : 0;
+    r->blocks = super_bytes != 0
                     ? d.cols / kSuperBlock
                     : ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
     r->block_bytes =
-        q4k   ? kRepackQ4KBytes
-        : q6k ? kRepackQ6KBytes
-              : kRepackCodeBytes + (r->kind == FormatKind::kQ4_1 ? 64 : 32);
+        super_bytes != 0
+            ? super_bytes
+            : kRepackCodeBytes + (kind == FormatKind::kQ4_1 ? 64 : 32);
     r->bytes = hwy::AllocateAligned<uint8_t>(r->size());
     if (!r->bytes) {
       st = Status(
@@ -173,12 +244,21 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     RepackedNibbles* raw = r.get();
     ParallelFor(ctx, r->panels, 4, [&](size_t p0, size_t p1) {
       for (size_t p = p0; p < p1; ++p) {
-        if (q4k) {
-          PackPanelQ4K(d, p, raw);
-        } else if (q6k) {
-          PackPanelQ6K(d, p, raw);
-        } else {
-          PackPanel(d, p, raw);
+        switch (kind) {
+          case FormatKind::kQ2_K:
+            PackPanelQ2K(d, p, raw);
+            break;
+          case FormatKind::kQ3_K:
+            PackPanelQ3K(d, p, raw);
+            break;
+          case FormatKind::kQ4_K:
+            PackPanelQ4K(d, p, raw);
+            break;
+          case FormatKind::kQ6_K:
+            PackPanelQ6K(d, p, raw);
+            break;
+          default:
+            PackPanel(d, p, raw);
         }
       }
     });

@@ -1,4 +1,5 @@
-// An interleaved copy of a 4-bit matrix's codes for the `dot` GEMV (ggml's
+// An interleaved copy of a 4-bit (or 2-, 3- or 6-bit K-quant) matrix's codes
+// for the `dot` GEMV (ggml's
 // "repack"): 16 rows per panel, per block of 32 columns the 16 rows' nibbles
 // arranged so that one 64-byte load holds 8 codes of each row (two groups
 // of 4: the low nibbles one group, the high nibbles the next), then the 16
@@ -48,17 +49,46 @@ inline constexpr size_t kRepackQ6KBlockBytes = kRepackCodeBytes + 128;
 inline constexpr size_t kRepackQ6KBytes =
     kRepackQ6KBlock + 8 * kRepackQ6KBlockBytes;  // 3360
 
+// Q2_K: per (panel, super-block) the 16 rows' d and dmin (f16, [row]),
+// their scale bytes as stored (low nibble scale, high nibble min;
+// [block][half][row]), then per block j at kRepackQ2KBlock + j *
+// kRepackQ2KBlockBytes its codes in 2 64-byte halves: byte 64 half + 4 r +
+// t holds at bits 2 s, 2 s + 1 the code of column 16 half + 4 s + t of row
+// r, so one load and a shift/and per group of 4 columns give vpdpbusd's
+// unsigned operand. 1344 bytes per 4096 weights, Q2_K's own 0.328 per
+// weight.
+inline constexpr size_t kRepackQ2KD = 0;
+inline constexpr size_t kRepackQ2KDmin = 32;
+inline constexpr size_t kRepackQ2KScales = 64;
+inline constexpr size_t kRepackQ2KBlock = kRepackQ2KScales + 256;  // 320
+inline constexpr size_t kRepackQ2KBlockBytes = 128;
+inline constexpr size_t kRepackQ2KBytes =
+    kRepackQ2KBlock + 8 * kRepackQ2KBlockBytes;  // 1344
+// Q3_K: per (panel, super-block) the 16 rows' d (f16, [row]) and scales
+// sc - 32 (int8, [block][half][row]), then per block j at kRepackQ3KBlock +
+// j * kRepackQ3KBlockBytes the low 2 bits of its codes as Q2_K's, then 64
+// bytes of their hmask bits: bit 4 half + s of byte 4 r + t that of column
+// 16 half + 4 s + t of row r (code = low | bit << 2, minus 4). 1824 bytes
+// per 4096 weights, Q3_K's own 0.430 per weight.
+inline constexpr size_t kRepackQ3KD = 0;
+inline constexpr size_t kRepackQ3KScales = 32;
+inline constexpr size_t kRepackQ3KBlock = kRepackQ3KScales + 256;  // 288
+inline constexpr size_t kRepackQ3KHigh = 128;                      // in a block
+inline constexpr size_t kRepackQ3KBlockBytes = 192;
+inline constexpr size_t kRepackQ3KBytes =
+    kRepackQ3KBlock + 8 * kRepackQ3KBlockBytes;  // 1824
+
 struct RepackedNibbles {
-  // q4_0, q4_1, iq4_nl, q4_k, q6_k or qins4
+  // q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k or qins4
   FormatKind kind = FormatKind::kQ4_0;
-  // per (panel, block): 288 (q4_1: 320; q4_k: per super-block, 2368;
-  // q6_k: per super-block, 3360)
+  // per (panel, block): 288 (q4_1: 320; per super-block: q2_k 1344, q3_k
+  // 1824, q4_k 2368, q6_k 3360)
   size_t block_bytes = 0;
   size_t rows = 0, cols = 0;
   size_t panels = 0;  // ceil(rows / 16)
   // ceil(cols / 32) rounded up to a multiple of 8 (the `dot` GEMV's x
-  // padding); the blocks past the matrix's hold code 0 and scale 0. Q4_K,
-  // Q6_K: the super-blocks, cols / 256.
+  // padding); the blocks past the matrix's hold code 0 and scale 0. The
+  // K-quants: the super-blocks, cols / 256.
   size_t blocks = 0;
   // panels * blocks * block_bytes, the buffer 64-byte aligned but not the
   // blocks (288, 320 and 2368 are not multiples of 64: the kernel's loads

@@ -66,14 +66,19 @@ std::vector<uint8_t> RandomBytes(size_t n, uint32_t state) {
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "q6_k", "qins4"}) {
+  for (const char* name :
+       {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k", "q6_k", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
-    const bool q4k = f.kind == FormatKind::kQ4_K;
-    const bool q6k = f.kind == FormatKind::kQ6_K;
+    // Per super-block of 256 columns (0: a 32-block format).
+    const size_t super = f.kind == FormatKind::kQ2_K   ? 1344
+                         : f.kind == FormatKind::kQ3_K ? 1824
+                         : f.kind == FormatKind::kQ4_K ? 2368
+                         : f.kind == FormatKind::kQ6_K ? 3360
+                                                       : 0;
     for (size_t n : {1, 15, 16, 17, 50, 301}) {
       for (size_t k_in : {1, 31, 33, 300, 520, 1024}) {
-        // Q4_K, Q6_K: whole super-blocks, k = 256, 768, 1024.
+        // The K-quants: whole super-blocks, k = 256, 768, 1024.
         const size_t k = testing::FitCols(f, k_in);
         if (k != k_in && k_in != 1 && k_in != 520) continue;
         SCOPED_TRACE(::testing::Message() << name << " n=" << n << " k=" << k);
@@ -87,12 +92,11 @@ TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
         EXPECT_EQ(RepackedBytes(*q), 0u);
         ASSERT_TRUE(Repack(ctx, *q).ok());
         // 16-row panels, blocks of 32 padded to 8, 288 bytes each (q4_1:
-        // 320, with the mins; q4_k: 2368 per super-block, q6_k 3360).
+        // 320, with the mins; the K-quants per super-block).
         const size_t per_panel =
-            q4k   ? k / 256 * 2368
-            : q6k ? k / 256 * 3360
-                  : ((k + 31) / 32 + 7) / 8 * 8 *
-                        (f.kind == FormatKind::kQ4_1 ? 320 : 288);
+            super != 0 ? k / 256 * super
+                       : ((k + 31) / 32 + 7) / 8 * 8 *
+                             (f.kind == FormatKind::kQ4_1 ? 320 : 288);
         EXPECT_EQ(RepackedBytes(*q), (n + 15) / 16 * per_panel);
         for (int threads : {1, 2, 3}) {
           const std::vector<float> after =
@@ -111,7 +115,8 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q4_k", "q6_k", "qins4"}) {
+  for (const char* name :
+       {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k", "q6_k", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -190,6 +195,41 @@ TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
   }
 }
 
+// q2_k and q3_k from raw bytes: random codes, scales, mins and hmask bits
+// and finite f16 d (and dmin) per super-block (normal, subnormal, zero,
+// negative); row 0 all 0xFF (codes 3, scale and min 15; q3_k: scale 31),
+// row 1 all zero (q3_k: codes -4, scales -32). A code group, a hmask bit,
+// a half's scale or a min taken from the wrong place changes y.
+TEST_P(GemvRepackedTest, Q2KQ3KRandomCodesAndScales) {
+  const uint16_t kHalves[] = {0x3C00, 0x2E66, 0xB800, 0x0200, 0x0000, 0xC900};
+  for (const char* name : {"q2_k", "q3_k"}) {
+    const Format f = *ParseFormat(name);
+    const bool q2 = f.kind == FormatKind::kQ2_K;
+    const size_t bytes = q2 ? 84 : 110, d_at = q2 ? 80 : 108;
+    for (size_t rows : {2, 17, 40}) {
+      for (size_t cols : {256, 768}) {
+        SCOPED_TRACE(::testing::Message()
+                     << name << " " << rows << "x" << cols);
+        const size_t sbs = cols / 256;
+        std::vector<uint8_t> payload = RandomBytes(
+            rows * sbs * bytes, 131 + static_cast<uint32_t>(rows * cols));
+        for (size_t r = 0; r < rows; ++r) {
+          for (size_t s = 0; s < sbs; ++s) {
+            uint8_t* sb = payload.data() + (r * sbs + s) * bytes;
+            if (r < 2) std::memset(sb, r == 0 ? 0xFF : 0x00, bytes);
+            std::memcpy(sb + d_at, &kHalves[(r + 2 * s) % 6], 2);
+            if (q2) std::memcpy(sb + 82, &kHalves[(r + 3 * s + 1) % 6], 2);
+          }
+        }
+        StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
+            f, rows, cols, payload.data(), payload.size(), {}, {});
+        ASSERT_TRUE(q.ok()) << q.status().ToString();
+        ExpectRepackedSameBits(target(), *q, 23 + cols, 7);
+      }
+    }
+  }
+}
+
 // The copy belongs to the matrix's shared data: a copy of the
 // QuantizedMatrix sees it, a Clone does not; concurrent Repack calls build
 // it once; Inf in x still runs the f32-activation strategy.
@@ -228,7 +268,8 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q4_k, q6_k and qins4"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k and "
+                               "qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }

@@ -86,7 +86,9 @@ TEST(OpenModelTest, GgufMagicSelectsTheGgufLoader) {
 TEST(OpenModelTest, ConvertedFileRunsInItsStoredFormats) {
   auto src = OpenModelSource(QINS_MODELS_DIR "/stories260K.bin");
   ASSERT_TRUE(src.ok());
-  StatusOr<Context> ctx = Context::Create({.num_threads = 1});
+  ContextOptions one_thread;
+  one_thread.num_threads = 1;
+  StatusOr<Context> ctx = Context::Create(one_thread);
   ASSERT_TRUE(ctx.ok());
   auto w = ConvertModel(*ctx, **src, *ParseFormatPolicy("q8_0", "", ""));
   ASSERT_TRUE(w.ok());
