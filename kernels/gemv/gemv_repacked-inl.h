@@ -1,5 +1,5 @@
 // Per-target `dot` GEMV kernel over qins::Repack's interleaved copy of a
-// q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k or qins4 matrix
+// q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, iq4_xs or qins4 matrix
 // (kernels/gemv/repacked_nibbles.h).
 // Included once per target by dispatch/gemv_dispatch.cc; only AVX3_DL has
 // one (the table's entry is null elsewhere, and Gemv then reads the rows as
@@ -452,6 +452,43 @@ QINS_REPACK_ATTR void GemvRepackedQ3K(const RepackedNibbles& r,
   }
 }
 
+// IQ4_XS (numerics of KDotIQ4XS, bit for bit): per block j S_j from
+// iq4_nl's looked-up values + 128 (the sum starting at -128 times x's code
+// sum), dw_j = d * (ls_j - 32) (exact), then P[j] + (dw_j * dx) *
+// (float)S_j. Per block and panel: iq4_nl's ~35 ops, the scales widened
+// and converted (2) and one more multiply.
+QINS_REPACK_ATTR void GemvRepackedIQ4XS(const RepackedNibbles& r,
+                                        const Q8Blocks& x, size_t p0, size_t p1,
+                                        float* HWY_RESTRICT y) {
+  const size_t ns = r.blocks;
+  const __m512i t0 = _mm512_broadcast_i32x4(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
+  const __m512i zero = _mm512_setzero_si512();
+  for (size_t p = p0; p < p1; ++p) {
+    __m512 part[8];
+    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
+    for (size_t sb = 0; sb < ns; ++sb) {
+      const uint8_t* base = r.block(p, sb);
+      const __m512 d = LoadHalves16(base + kRepackIQ4XSD);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; ++j) {
+        const size_t b = 8 * sb + j;
+        const __m512i s = NibbleBlockDot<NibbleLookup::kShuffle>(
+            base + kRepackIQ4XSBlock + j * kRepackCodeBytes, x.q + b * 32,
+            _mm512_set1_epi32(-128 * x.sum[b]), t0, zero, zero);
+        const __m512 ls = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
+                base + kRepackIQ4XSScales + 16 * j))));
+        const __m512 dw = _mm512_mul_ps(d, ls);  // exact
+        part[j] = _mm512_add_ps(
+            part[j], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(x.d[b])),
+                                   _mm512_cvtepi32_ps(s)));
+      }
+    }
+    StorePanelY(part, r, p, y);
+  }
+}
+
 // y rows of panels [p0, p1).
 void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
                      size_t p1, float* y) {
@@ -461,6 +498,8 @@ void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
     GemvRepackedQ3K(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_K) {
     GemvRepackedQ4K(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kIQ4_XS) {
+    GemvRepackedIQ4XS(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ6_K) {
     GemvRepackedQ6K(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kIQ4_NL) {

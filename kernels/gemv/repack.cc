@@ -191,13 +191,37 @@ void PackPanelQ3K(const QuantizedMatrix::Data& d, size_t p,
       });
 }
 
+// IQ4_XS: super-block s of each row of panel p: d, the 8 block scales
+// ls - 32 (IQ4XSScale), and block j's 32 nibbles (qs[16 j + l]: low for
+// column l, high for l + 16) in the nibble layout.
+void PackPanelIQ4XS(const QuantizedMatrix::Data& d, size_t p,
+                    RepackedNibbles* r) {
+  ForEachBlockRow(
+      d, p, r->blocks, iq4_xs::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* qs = sb + iq4_xs::kQs + 16 * j;
+          uint8_t code[32];
+          for (size_t l = 0; l < 16; ++l) {
+            code[l] = qs[l] & 0xF;
+            code[l + 16] = qs[l] >> 4;
+          }
+          PutCodes(code, i, out + kRepackIQ4XSBlock + j * kRepackCodeBytes);
+          out[kRepackIQ4XSScales + 16 * j + i] =
+              static_cast<uint8_t>(static_cast<int8_t>(IQ4XSScale(sb, j)));
+        }
+        std::memcpy(out + kRepackIQ4XSD + 2 * i, sb + iq4_xs::kD, 2);
+      });
+}
+
 }  // namespace
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
          f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ2_K ||
          f.kind == FormatKind::kQ3_K || f.kind == FormatKind::kQ4_K ||
-         f.kind == FormatKind::kQ6_K || f.kind == FormatKind::kQins4;
+         f.kind == FormatKind::kQ6_K || f.kind == FormatKind::kIQ4_XS ||
+         f.kind == FormatKind::kQins4;
 }
 
 size_t RepackedBytes(const QuantizedMatrix& w) {
@@ -211,7 +235,7 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
                            "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
-                           "q2_k, q3_k, q4_k, q6_k and qins4 do)");
+                           "q2_k, q3_k, q4_k, q6_k, iq4_xs and qins4 do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -221,11 +245,12 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     r->cols = d.cols;
     r->panels = (d.rows + kRepackRows - 1) / kRepackRows;
     const FormatKind kind = r->kind;
-    const size_t super_bytes = kind == FormatKind::kQ2_K   ? kRepackQ2KBytes
-                               : kind == FormatKind::kQ3_K ? kRepackQ3KBytes
-                               : kind == FormatKind::kQ4_K ? kRepackQ4KBytes
-                               : kind == FormatKind::kQ6_K ? kRepackQ6KBytes
-                                                           : 0;
+    const size_t super_bytes = kind == FormatKind::kQ2_K     ? kRepackQ2KBytes
+                               : kind == FormatKind::kQ3_K   ? kRepackQ3KBytes
+                               : kind == FormatKind::kQ4_K   ? kRepackQ4KBytes
+                               : kind == FormatKind::kQ6_K   ? kRepackQ6KBytes
+                               : kind == FormatKind::kIQ4_XS ? kRepackIQ4XSBytes
+                                                             : 0;
     r->blocks = super_bytes != 0
                     ? d.cols / kSuperBlock
                     : ((d.cols + kWeightBlock - 1) / kWeightBlock + 7) / 8 * 8;
@@ -256,6 +281,9 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
             break;
           case FormatKind::kQ6_K:
             PackPanelQ6K(d, p, raw);
+            break;
+          case FormatKind::kIQ4_XS:
+            PackPanelIQ4XS(d, p, raw);
             break;
           default:
             PackPanel(d, p, raw);

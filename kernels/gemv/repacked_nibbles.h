@@ -78,11 +78,21 @@ inline constexpr size_t kRepackQ3KBlockBytes = 192;
 inline constexpr size_t kRepackQ3KBytes =
     kRepackQ3KBlock + 8 * kRepackQ3KBlockBytes;  // 1824
 
+// IQ4_XS: per (panel, super-block) the 16 rows' d (f16, [row]) and block
+// scales ls - 32 (int8, [block][row]), then its 8 blocks of nibbles (the
+// iq4_nl indices) as q4_0's: 2208 bytes per 4096 weights, IQ4_XS's own
+// 0.531 per weight.
+inline constexpr size_t kRepackIQ4XSD = 0;
+inline constexpr size_t kRepackIQ4XSScales = 32;
+inline constexpr size_t kRepackIQ4XSBlock = kRepackIQ4XSScales + 128;  // 160
+inline constexpr size_t kRepackIQ4XSBytes =
+    kRepackIQ4XSBlock + 8 * kRepackCodeBytes;  // 2208
+
 struct RepackedNibbles {
-  // q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k or qins4
+  // q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, iq4_xs or qins4
   FormatKind kind = FormatKind::kQ4_0;
   // per (panel, block): 288 (q4_1: 320; per super-block: q2_k 1344, q3_k
-  // 1824, q4_k 2368, q6_k 3360)
+  // 1824, q4_k 2368, q6_k 3360, iq4_xs 2208)
   size_t block_bytes = 0;
   size_t rows = 0, cols = 0;
   size_t panels = 0;  // ceil(rows / 16)

@@ -66,16 +66,17 @@ std::vector<uint8_t> RandomBytes(size_t n, uint32_t state) {
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name :
-       {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k", "q6_k", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
+                           "q6_k", "iq4_xs", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
     // Per super-block of 256 columns (0: a 32-block format).
-    const size_t super = f.kind == FormatKind::kQ2_K   ? 1344
-                         : f.kind == FormatKind::kQ3_K ? 1824
-                         : f.kind == FormatKind::kQ4_K ? 2368
-                         : f.kind == FormatKind::kQ6_K ? 3360
-                                                       : 0;
+    const size_t super = f.kind == FormatKind::kQ2_K     ? 1344
+                         : f.kind == FormatKind::kQ3_K   ? 1824
+                         : f.kind == FormatKind::kQ4_K   ? 2368
+                         : f.kind == FormatKind::kQ6_K   ? 3360
+                         : f.kind == FormatKind::kIQ4_XS ? 2208
+                                                         : 0;
     for (size_t n : {1, 15, 16, 17, 50, 301}) {
       for (size_t k_in : {1, 31, 33, 300, 520, 1024}) {
         // The K-quants: whole super-blocks, k = 256, 768, 1024.
@@ -115,8 +116,8 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name :
-       {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k", "q6_k", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
+                           "q6_k", "iq4_xs", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -195,17 +196,21 @@ TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
   }
 }
 
-// q2_k and q3_k from raw bytes: random codes, scales, mins and hmask bits
-// and finite f16 d (and dmin) per super-block (normal, subnormal, zero,
-// negative); row 0 all 0xFF (codes 3, scale and min 15; q3_k: scale 31),
-// row 1 all zero (q3_k: codes -4, scales -32). A code group, a hmask bit,
-// a half's scale or a min taken from the wrong place changes y.
-TEST_P(GemvRepackedTest, Q2KQ3KRandomCodesAndScales) {
+// q2_k, q3_k and iq4_xs from raw bytes: random codes, scales, mins and
+// hmask bits and finite f16 d (and dmin) per super-block (normal,
+// subnormal, zero, negative); row 0 all 0xFF (codes 3, scale and min 15;
+// q3_k: scale 31; iq4_xs: value 113, scale 31), row 1 all zero (q3_k:
+// codes -4, scales -32; iq4_xs: value -127, scale -32). A code group, a
+// hmask bit, a half's or block's scale or a min taken from the wrong place
+// changes y.
+TEST_P(GemvRepackedTest, KQuantRandomCodesAndScales) {
   const uint16_t kHalves[] = {0x3C00, 0x2E66, 0xB800, 0x0200, 0x0000, 0xC900};
-  for (const char* name : {"q2_k", "q3_k"}) {
+  for (const char* name : {"q2_k", "q3_k", "iq4_xs"}) {
     const Format f = *ParseFormat(name);
     const bool q2 = f.kind == FormatKind::kQ2_K;
-    const size_t bytes = q2 ? 84 : 110, d_at = q2 ? 80 : 108;
+    const bool xs = f.kind == FormatKind::kIQ4_XS;
+    const size_t bytes = q2 ? 84 : xs ? 136 : 110;
+    const size_t d_at = q2 ? 80 : xs ? 0 : 108;
     for (size_t rows : {2, 17, 40}) {
       for (size_t cols : {256, 768}) {
         SCOPED_TRACE(::testing::Message()
@@ -268,8 +273,8 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k and "
-                               "qins4"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, "
+                               "iq4_xs and qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }
