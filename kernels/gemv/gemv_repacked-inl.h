@@ -1,5 +1,5 @@
 // Per-target `dot` GEMV kernel over qins::Repack's interleaved copy of a
-// q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, iq4_xs or qins4 matrix
+// q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4 matrix
 // (kernels/gemv/repacked_nibbles.h).
 // Included once per target by dispatch/gemv_dispatch.cc; only AVX3_DL has
 // one (the table's entry is null elsewhere, and Gemv then reads the rows as
@@ -97,22 +97,36 @@ QINS_REPACK_ATTR HWY_INLINE __m512i Qins4Lookup(__m512i n, __m512i tsh,
 
 // The int32 sums of one block (32 columns) of a 16-row panel: 4 loads, per
 // load an and, a shift and an and (kShuffle: + 2 vpshufb through t0;
-// kQins4: + 2 Qins4Lookup through t0, t1 and tsh), 2 vpdpbusd with x's
-// broadcast dwords, in two chains (one from `init`, the bias) added at the
-// end.
-template <NibbleLookup kLookup>
-QINS_REPACK_ATTR HWY_INLINE __m512i NibbleBlockDot(const uint8_t* blk,
-                                                   const int8_t* xq,
-                                                   __m512i init, __m512i t0,
-                                                   __m512i t1, __m512i tsh) {
+// kQins4: + 2 Qins4Lookup through t0, t1 and tsh; with `fifth` (Q5_K) 2 x
+// (shift, and, or) for the fifth bits, bits 2 h and 2 h + 1 of its 64
+// bytes moved to bit 4), 2 vpdpbusd with x's broadcast dwords, in two
+// chains (one from `init`, the bias) added at the end.
+template <NibbleLookup kLookup, bool kFifth = false>
+QINS_REPACK_ATTR HWY_INLINE __m512i
+NibbleBlockDot(const uint8_t* blk, const int8_t* xq, __m512i init, __m512i t0,
+               __m512i t1, __m512i tsh, const uint8_t* fifth = nullptr) {
   const __m512i lo4 = _mm512_set1_epi8(0x0F);
+  const __m512i b4 = _mm512_set1_epi8(0x10);
   __m512i a = init;
   __m512i c = _mm512_setzero_si512();
+  __m512i qh = _mm512_setzero_si512();
+  if constexpr (kFifth) qh = _mm512_loadu_si512(fifth);
 #pragma GCC unroll 4
   for (size_t h = 0; h < 4; ++h) {
     const __m512i v = _mm512_loadu_si512(blk + 64 * h);
     __m512i lo = _mm512_and_si512(v, lo4);
     __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4);
+    if constexpr (kFifth) {
+      // Bit 2 h (lo) and 2 h + 1 (hi) to bit 4; 16-bit shifts by at most 4,
+      // the mask drops what crosses a byte.
+      const int sl = 4 - 2 * static_cast<int>(h), sh = sl - 1;
+      const __m512i fl =
+          sl >= 0 ? _mm512_slli_epi16(qh, sl) : _mm512_srli_epi16(qh, -sl);
+      const __m512i fh =
+          sh >= 0 ? _mm512_slli_epi16(qh, sh) : _mm512_srli_epi16(qh, -sh);
+      lo = _mm512_or_si512(lo, _mm512_and_si512(fl, b4));
+      hi = _mm512_or_si512(hi, _mm512_and_si512(fh, b4));
+    }
     if constexpr (kLookup == NibbleLookup::kShuffle) {
       lo = _mm512_shuffle_epi8(t0, lo);
       hi = _mm512_shuffle_epi8(t0, hi);
@@ -199,49 +213,97 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
   }
 }
 
+// The K-quant copies' loop: per panel and super-block, what the
+// super-block's 8 blocks share (F::Super, F::LoadSuper: its rows' f16 d,
+// ...), then F::Block adds block j (x block b) into the partial sum P[j];
+// StorePanelY at the end of each panel.
+template <class F>
+QINS_REPACK_ATTR HWY_NOINLINE void GemvRepackedSuperBlocks(
+    const RepackedNibbles& r, const Q8Blocks& x, size_t p0, size_t p1,
+    float* HWY_RESTRICT y) {
+  for (size_t p = p0; p < p1; ++p) {
+    __m512 part[8];
+    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
+    for (size_t sb = 0; sb < r.blocks; ++sb) {
+      const uint8_t* base = r.block(p, sb);
+      const typename F::Super sup = F::LoadSuper(base);
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; ++j)
+        part[j] = F::Block(sup, base, j, 8 * sb + j, x, part[j]);
+    }
+    StorePanelY(part, r, p, y);
+  }
+}
+
 // Q4_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block S_j = sum q x (the nibble is q, no bias), then
 // P[j] + ((d * sc_j) * S_j - (dmin * m_j) * X) * dx, the products d * sc_j
 // and dmin * m_j exact in f32. Per block and panel: the 4 loads, 12 unpack
 // ops and 8 vpdpbusd of q4_0, the 6-bit scale and min widened and
 // converted (4), 2 converts and 7 f32 ops.
-QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
-                                      const Q8Blocks& x, size_t p0, size_t p1,
-                                      float* HWY_RESTRICT y) {
-  const size_t ns = r.blocks;
-  for (size_t p = p0; p < p1; ++p) {
-    __m512 part[8];
-    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
-    for (size_t sb = 0; sb < ns; ++sb) {
-      const uint8_t* base = r.block(p, sb);
-      const __m512 d = LoadHalves16(base + kRepackQ4KD);
-      const __m512 dmin = LoadHalves16(base + kRepackQ4KDmin);
-#pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) {
-        const size_t b = 8 * sb + j;
-        const uint8_t* blk = base + j * kRepackCodeBytes;
-        const int8_t* xq = x.q + b * 32;
-        const __m512i zero = _mm512_setzero_si512();
-        const __m512i s = NibbleBlockDot<NibbleLookup::kNone>(blk, xq, zero,
-                                                              zero, zero, zero);
-        const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ4KScales + 16 * j))));
-        const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ4KMins + 16 * j))));
-        const __m512 dx = _mm512_set1_ps(x.d[b]);
-        const __m512 dw = _mm512_mul_ps(d, sc);     // exact
-        const __m512 dm = _mm512_mul_ps(dmin, mn);  // exact
-        const __m512 t = _mm512_sub_ps(
-            _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s)),
-            _mm512_mul_ps(dm, _mm512_set1_ps(static_cast<float>(x.sum[b]))));
-        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(t, dx));
-      }
-    }
-    StorePanelY(part, r, p, y);
+struct RepackedQ4K {
+  struct Super {
+    __m512 d, dmin;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackQ4KD),
+            LoadHalves16(base + kRepackQ4KDmin)};
   }
-}
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const uint8_t* blk = base + j * kRepackCodeBytes;
+    const int8_t* xq = x.q + b * 32;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s =
+        NibbleBlockDot<NibbleLookup::kNone>(blk, xq, zero, zero, zero, zero);
+    const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ4KScales + 16 * j))));
+    const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ4KMins + 16 * j))));
+    const __m512 dx = _mm512_set1_ps(x.d[b]);
+    const __m512 dw = _mm512_mul_ps(sup.d, sc);     // exact
+    const __m512 dm = _mm512_mul_ps(sup.dmin, mn);  // exact
+    const __m512 t = _mm512_sub_ps(
+        _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s)),
+        _mm512_mul_ps(dm, _mm512_set1_ps(static_cast<float>(x.sum[b]))));
+    return _mm512_add_ps(part, _mm512_mul_ps(t, dx));
+  }
+};
+
+// Q5_K: Q4_K's numerics and kernel with the 5-bit codes (the fifth bits
+// or'd in at bit 4: a load and 6 ops more per block and panel).
+struct RepackedQ5K {
+  struct Super {
+    __m512 d, dmin;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackQ5KD),
+            LoadHalves16(base + kRepackQ5KDmin)};
+  }
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const uint8_t* blk = base + kRepackQ5KBlock + j * kRepackQ5KBlockBytes;
+    const int8_t* xq = x.q + b * 32;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s = NibbleBlockDot<NibbleLookup::kNone, true>(
+        blk, xq, zero, zero, zero, zero, blk + kRepackQ5KHigh);
+    const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ5KScales + 16 * j))));
+    const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ5KMins + 16 * j))));
+    const __m512 dx = _mm512_set1_ps(x.d[b]);
+    const __m512 dw = _mm512_mul_ps(sup.d, sc);     // exact
+    const __m512 dm = _mm512_mul_ps(sup.dmin, mn);  // exact
+    const __m512 t = _mm512_sub_ps(
+        _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s)),
+        _mm512_mul_ps(dm, _mm512_set1_ps(static_cast<float>(x.sum[b]))));
+    return _mm512_add_ps(part, _mm512_mul_ps(t, dx));
+  }
+};
 
 // Q6_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block the exact int32 D_a, D_b = sum (q - 32) x over
@@ -253,67 +315,59 @@ QINS_REPACK_ATTR void GemvRepackedQ4K(const RepackedNibbles& r,
 // or) for the high bits, 8 vpdpbusd, 2 scale widenings, 2 vpmulld, an add, a
 // convert and 3 f32 ops: ~50 ops per 512 weights, against the row kernel's
 // ~9.75 per 32 weights and row (~156 per 512).
-QINS_REPACK_ATTR void GemvRepackedQ6K(const RepackedNibbles& r,
-                                      const Q8Blocks& x, size_t p0, size_t p1,
-                                      float* HWY_RESTRICT y) {
-  const size_t ns = r.blocks;
-  const __m512i lo4 = _mm512_set1_epi8(0x0F);
-  const __m512i hi2 = _mm512_set1_epi8(0x30);
-  for (size_t p = p0; p < p1; ++p) {
-    __m512 part[8];
-    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
-    for (size_t sb = 0; sb < ns; ++sb) {
-      const uint8_t* base = r.block(p, sb);
-      const __m512 d = LoadHalves16(base + kRepackQ6KD);
-#pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) {
-        const size_t b = 8 * sb + j;
-        const uint8_t* blk = base + kRepackQ6KBlock + j * kRepackQ6KBlockBytes;
-        const uint8_t* high = blk + kRepackQ6KHigh;
+struct RepackedQ6K {
+  struct Super {
+    __m512 d;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackQ6KD)};
+  }
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const __m512i lo4 = _mm512_set1_epi8(0x0F);
+    const __m512i hi2 = _mm512_set1_epi8(0x30);
+    const uint8_t* blk = base + kRepackQ6KBlock + j * kRepackQ6KBlockBytes;
+    const uint8_t* high = blk + kRepackQ6KHigh;
 
-        const int8_t* xq = x.q + b * 32;
-        __m512i acc[2] = {_mm512_set1_epi32(-32 * x.sum_lo[b]),
-                          _mm512_set1_epi32(-32 * (x.sum[b] - x.sum_lo[b]))};
+    const int8_t* xq = x.q + b * 32;
+    __m512i acc[2] = {_mm512_set1_epi32(-32 * x.sum_lo[b]),
+                      _mm512_set1_epi32(-32 * (x.sum[b] - x.sum_lo[b]))};
 #pragma GCC unroll 2
-        for (size_t g = 0; g < 2; ++g) {
-          const __m512i qh = _mm512_loadu_si512(high + 64 * g);
-          // Group h = 2 g: high pairs at bits 0 and 2; h = 2 g + 1: 4, 6.
-          const __m512i hb[4] = {
-              _mm512_and_si512(_mm512_slli_epi16(qh, 4), hi2),
-              _mm512_and_si512(_mm512_slli_epi16(qh, 2), hi2),
-              _mm512_and_si512(qh, hi2),
-              _mm512_and_si512(_mm512_srli_epi16(qh, 2), hi2)};
+    for (size_t g = 0; g < 2; ++g) {
+      const __m512i qh = _mm512_loadu_si512(high + 64 * g);
+      // Group h = 2 g: high pairs at bits 0 and 2; h = 2 g + 1: 4, 6.
+      const __m512i hb[4] = {_mm512_and_si512(_mm512_slli_epi16(qh, 4), hi2),
+                             _mm512_and_si512(_mm512_slli_epi16(qh, 2), hi2),
+                             _mm512_and_si512(qh, hi2),
+                             _mm512_and_si512(_mm512_srli_epi16(qh, 2), hi2)};
 #pragma GCC unroll 2
-          for (size_t e = 0; e < 2; ++e) {
-            const size_t h = 2 * g + e;
-            const __m512i v = _mm512_loadu_si512(blk + 64 * h);
-            const __m512i lo =
-                _mm512_or_si512(_mm512_and_si512(v, lo4), hb[2 * e]);
-            const __m512i hi = _mm512_or_si512(
-                _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4), hb[2 * e + 1]);
-            int32_t x0, x1;
-            memcpy(&x0, xq + 8 * h, 4);
-            memcpy(&x1, xq + 8 * h + 4, 4);
-            acc[g] = _mm512_dpbusd_epi32(acc[g], lo, _mm512_set1_epi32(x0));
-            acc[g] = _mm512_dpbusd_epi32(acc[g], hi, _mm512_set1_epi32(x1));
-          }
-        }
-        const __m512i sa = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ6KScales + 32 * j)));
-        const __m512i sbv = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ6KScales + 32 * j + 16)));
-        const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, acc[0]),
-                                           _mm512_mullo_epi32(sbv, acc[1]));
-        const __m512 dx = _mm512_set1_ps(x.d[b]);
-        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(d, dx),
-                                                       _mm512_cvtepi32_ps(t)));
+      for (size_t e = 0; e < 2; ++e) {
+        const size_t h = 2 * g + e;
+        const __m512i v = _mm512_loadu_si512(blk + 64 * h);
+        const __m512i lo = _mm512_or_si512(_mm512_and_si512(v, lo4), hb[2 * e]);
+        const __m512i hi = _mm512_or_si512(
+            _mm512_and_si512(_mm512_srli_epi16(v, 4), lo4), hb[2 * e + 1]);
+        int32_t x0, x1;
+        memcpy(&x0, xq + 8 * h, 4);
+        memcpy(&x1, xq + 8 * h + 4, 4);
+        acc[g] = _mm512_dpbusd_epi32(acc[g], lo, _mm512_set1_epi32(x0));
+        acc[g] = _mm512_dpbusd_epi32(acc[g], hi, _mm512_set1_epi32(x1));
       }
     }
-    StorePanelY(part, r, p, y);
+    const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ6KScales + 32 * j)));
+    const __m512i sbv =
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+            base + kRepackQ6KScales + 32 * j + 16)));
+    const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, acc[0]),
+                                       _mm512_mullo_epi32(sbv, acc[1]));
+    const __m512 dx = _mm512_set1_ps(x.d[b]);
+    return _mm512_add_ps(
+        part, _mm512_mul_ps(_mm512_mul_ps(sup.d, dx), _mm512_cvtepi32_ps(t)));
   }
-}
+};
 
 // x's dword (4 codes) at xq broadcast to every lane.
 QINS_REPACK_ATTR HWY_INLINE __m512i BroadcastX4(const int8_t* xq) {
@@ -361,51 +415,42 @@ QINS_REPACK_ATTR HWY_INLINE __m512i TwoBitHalfDot(const uint8_t* codes,
 // with widening, 2 ands, 2 shifts), 4 vpmulld, 2 adds, 2 converts and 5 f32
 // ops: ~36 ops per 512 weights, against the row kernel's ~7.5 per 32
 // weights and row (~120 per 512).
-QINS_REPACK_ATTR void GemvRepackedQ2K(const RepackedNibbles& r,
-                                      const Q8Blocks& x, size_t p0, size_t p1,
-                                      float* HWY_RESTRICT y) {
-  const size_t ns = r.blocks;
-  const __m512i lo4 = _mm512_set1_epi32(0x0F);
-  for (size_t p = p0; p < p1; ++p) {
-    __m512 part[8];
-    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
-    for (size_t sb = 0; sb < ns; ++sb) {
-      const uint8_t* base = r.block(p, sb);
-      const __m512 d = LoadHalves16(base + kRepackQ2KD);
-      const __m512 dmin = LoadHalves16(base + kRepackQ2KDmin);
-#pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) {
-        const size_t b = 8 * sb + j;
-        const uint8_t* blk = base + kRepackQ2KBlock + j * kRepackQ2KBlockBytes;
-        const int8_t* xq = x.q + b * 32;
-        const __m512i zero = _mm512_setzero_si512();
-        const __m512i s0 = TwoBitHalfDot<false>(blk, nullptr, 0, xq, zero);
-        const __m512i s1 = TwoBitHalfDot<false>(blk, nullptr, 1, xq, zero);
-        const __m512i b0 = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ2KScales + 32 * j)));
-        const __m512i b1 = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ2KScales + 32 * j + 16)));
-        const __m512i a =
-            _mm512_add_epi32(_mm512_mullo_epi32(_mm512_and_si512(b0, lo4), s0),
-                             _mm512_mullo_epi32(_mm512_and_si512(b1, lo4), s1));
-        const int32_t xh0 = x.sum_lo[b], xh1 = x.sum[b] - x.sum_lo[b];
-        const __m512i m =
-            _mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(b0, 4),
-                                                _mm512_set1_epi32(xh0)),
-                             _mm512_mullo_epi32(_mm512_srli_epi32(b1, 4),
-                                                _mm512_set1_epi32(xh1)));
-        const __m512 t =
-            _mm512_sub_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(a)),
-                          _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(m)));
-        part[j] =
-            _mm512_add_ps(part[j], _mm512_mul_ps(t, _mm512_set1_ps(x.d[b])));
-      }
-    }
-    StorePanelY(part, r, p, y);
+struct RepackedQ2K {
+  struct Super {
+    __m512 d, dmin;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackQ2KD),
+            LoadHalves16(base + kRepackQ2KDmin)};
   }
-}
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const __m512i lo4 = _mm512_set1_epi32(0x0F);
+    const uint8_t* blk = base + kRepackQ2KBlock + j * kRepackQ2KBlockBytes;
+    const int8_t* xq = x.q + b * 32;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s0 = TwoBitHalfDot<false>(blk, nullptr, 0, xq, zero);
+    const __m512i s1 = TwoBitHalfDot<false>(blk, nullptr, 1, xq, zero);
+    const __m512i b0 = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ2KScales + 32 * j)));
+    const __m512i b1 =
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+            base + kRepackQ2KScales + 32 * j + 16)));
+    const __m512i a =
+        _mm512_add_epi32(_mm512_mullo_epi32(_mm512_and_si512(b0, lo4), s0),
+                         _mm512_mullo_epi32(_mm512_and_si512(b1, lo4), s1));
+    const int32_t xh0 = x.sum_lo[b], xh1 = x.sum[b] - x.sum_lo[b];
+    const __m512i m = _mm512_add_epi32(
+        _mm512_mullo_epi32(_mm512_srli_epi32(b0, 4), _mm512_set1_epi32(xh0)),
+        _mm512_mullo_epi32(_mm512_srli_epi32(b1, 4), _mm512_set1_epi32(xh1)));
+    const __m512 t =
+        _mm512_sub_ps(_mm512_mul_ps(sup.d, _mm512_cvtepi32_ps(a)),
+                      _mm512_mul_ps(sup.dmin, _mm512_cvtepi32_ps(m)));
+    return _mm512_add_ps(part, _mm512_mul_ps(t, _mm512_set1_ps(x.d[b])));
+  }
+};
 
 // Q3_K (numerics of KDotQ3K, bit for bit: Q6_K's with codes -4..3): per
 // block j the exact int32 D_lo, D_hi of (u - 4) x over its halves (u = the
@@ -415,93 +460,83 @@ QINS_REPACK_ATTR void GemvRepackedQ2K(const RepackedNibbles& r,
 // (shift, and, or) for the codes, 8 vpdpbusd, 2 scale widenings, 2
 // vpmulld, an add, a convert and 3 f32 ops: ~57 ops per 512 weights,
 // against the row kernel's ~11 per 32 weights and row (~176 per 512).
-QINS_REPACK_ATTR void GemvRepackedQ3K(const RepackedNibbles& r,
-                                      const Q8Blocks& x, size_t p0, size_t p1,
-                                      float* HWY_RESTRICT y) {
-  const size_t ns = r.blocks;
-  for (size_t p = p0; p < p1; ++p) {
-    __m512 part[8];
-    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
-    for (size_t sb = 0; sb < ns; ++sb) {
-      const uint8_t* base = r.block(p, sb);
-      const __m512 d = LoadHalves16(base + kRepackQ3KD);
-#pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) {
-        const size_t b = 8 * sb + j;
-        const uint8_t* blk = base + kRepackQ3KBlock + j * kRepackQ3KBlockBytes;
-        const uint8_t* high = blk + kRepackQ3KHigh;
-        const int8_t* xq = x.q + b * 32;
-        const __m512i s0 = TwoBitHalfDot<true>(
-            blk, high, 0, xq, _mm512_set1_epi32(-4 * x.sum_lo[b]));
-        const __m512i s1 = TwoBitHalfDot<true>(
-            blk, high, 1, xq, _mm512_set1_epi32(-4 * (x.sum[b] - x.sum_lo[b])));
-        const __m512i sa = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ3KScales + 32 * j)));
-        const __m512i sbv = _mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackQ3KScales + 32 * j + 16)));
-        const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, s0),
-                                           _mm512_mullo_epi32(sbv, s1));
-        const __m512 dx = _mm512_set1_ps(x.d[b]);
-        part[j] = _mm512_add_ps(part[j], _mm512_mul_ps(_mm512_mul_ps(d, dx),
-                                                       _mm512_cvtepi32_ps(t)));
-      }
-    }
-    StorePanelY(part, r, p, y);
+struct RepackedQ3K {
+  struct Super {
+    __m512 d;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackQ3KD)};
   }
-}
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const uint8_t* blk = base + kRepackQ3KBlock + j * kRepackQ3KBlockBytes;
+    const uint8_t* high = blk + kRepackQ3KHigh;
+    const int8_t* xq = x.q + b * 32;
+    const __m512i s0 = TwoBitHalfDot<true>(blk, high, 0, xq,
+                                           _mm512_set1_epi32(-4 * x.sum_lo[b]));
+    const __m512i s1 = TwoBitHalfDot<true>(
+        blk, high, 1, xq, _mm512_set1_epi32(-4 * (x.sum[b] - x.sum_lo[b])));
+    const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackQ3KScales + 32 * j)));
+    const __m512i sbv =
+        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
+            base + kRepackQ3KScales + 32 * j + 16)));
+    const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, s0),
+                                       _mm512_mullo_epi32(sbv, s1));
+    const __m512 dx = _mm512_set1_ps(x.d[b]);
+    return _mm512_add_ps(
+        part, _mm512_mul_ps(_mm512_mul_ps(sup.d, dx), _mm512_cvtepi32_ps(t)));
+  }
+};
 
 // IQ4_XS (numerics of KDotIQ4XS, bit for bit): per block j S_j from
 // iq4_nl's looked-up values + 128 (the sum starting at -128 times x's code
 // sum), dw_j = d * (ls_j - 32) (exact), then P[j] + (dw_j * dx) *
 // (float)S_j. Per block and panel: iq4_nl's ~35 ops, the scales widened
 // and converted (2) and one more multiply.
-QINS_REPACK_ATTR void GemvRepackedIQ4XS(const RepackedNibbles& r,
-                                        const Q8Blocks& x, size_t p0, size_t p1,
-                                        float* HWY_RESTRICT y) {
-  const size_t ns = r.blocks;
-  const __m512i t0 = _mm512_broadcast_i32x4(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
-  const __m512i zero = _mm512_setzero_si512();
-  for (size_t p = p0; p < p1; ++p) {
-    __m512 part[8];
-    for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
-    for (size_t sb = 0; sb < ns; ++sb) {
-      const uint8_t* base = r.block(p, sb);
-      const __m512 d = LoadHalves16(base + kRepackIQ4XSD);
-#pragma GCC unroll 8
-      for (size_t j = 0; j < 8; ++j) {
-        const size_t b = 8 * sb + j;
-        const __m512i s = NibbleBlockDot<NibbleLookup::kShuffle>(
-            base + kRepackIQ4XSBlock + j * kRepackCodeBytes, x.q + b * 32,
-            _mm512_set1_epi32(-128 * x.sum[b]), t0, zero, zero);
-        const __m512 ls = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(
-                base + kRepackIQ4XSScales + 16 * j))));
-        const __m512 dw = _mm512_mul_ps(d, ls);  // exact
-        part[j] = _mm512_add_ps(
-            part[j], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(x.d[b])),
-                                   _mm512_cvtepi32_ps(s)));
-      }
-    }
-    StorePanelY(part, r, p, y);
+struct RepackedIQ4XS {
+  struct Super {
+    __m512 d;
+  };
+  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
+    return {LoadHalves16(base + kRepackIQ4XSD)};
   }
-}
+  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
+                                                  const uint8_t* base, size_t j,
+                                                  size_t b, const Q8Blocks& x,
+                                                  __m512 part) {
+    const __m512i t0 = _mm512_broadcast_i32x4(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i s = NibbleBlockDot<NibbleLookup::kShuffle>(
+        base + kRepackIQ4XSBlock + j * kRepackCodeBytes, x.q + b * 32,
+        _mm512_set1_epi32(-128 * x.sum[b]), t0, zero, zero);
+    const __m512 ls = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(base + kRepackIQ4XSScales + 16 * j))));
+    const __m512 dw = _mm512_mul_ps(sup.d, ls);  // exact
+    return _mm512_add_ps(
+        part, _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(x.d[b])),
+                            _mm512_cvtepi32_ps(s)));
+  }
+};
 
 // y rows of panels [p0, p1).
 void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
                      size_t p1, float* y) {
   if (r.kind == FormatKind::kQ2_K) {
-    GemvRepackedQ2K(r, x, p0, p1, y);
+    GemvRepackedSuperBlocks<RepackedQ2K>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ3_K) {
-    GemvRepackedQ3K(r, x, p0, p1, y);
+    GemvRepackedSuperBlocks<RepackedQ3K>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_K) {
-    GemvRepackedQ4K(r, x, p0, p1, y);
+    GemvRepackedSuperBlocks<RepackedQ4K>(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kQ5_K) {
+    GemvRepackedSuperBlocks<RepackedQ5K>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kIQ4_XS) {
-    GemvRepackedIQ4XS(r, x, p0, p1, y);
+    GemvRepackedSuperBlocks<RepackedIQ4XS>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ6_K) {
-    GemvRepackedQ6K(r, x, p0, p1, y);
+    GemvRepackedSuperBlocks<RepackedQ6K>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kIQ4_NL) {
     GemvRepackedPanels<FormatKind::kIQ4_NL>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_1) {

@@ -92,6 +92,41 @@ void PackPanelQ4K(const QuantizedMatrix::Data& d, size_t p,
       });
 }
 
+// Q5_K: super-block s of each row of panel p: d, dmin, the 6-bit scales
+// and mins (Q4KScaleMin), and block j's 32 codes as Q4_K's nibbles
+// followed by their fifth bits (repacked_nibbles.h).
+void PackPanelQ5K(const QuantizedMatrix::Data& d, size_t p,
+                  RepackedNibbles* r) {
+  ForEachBlockRow(
+      d, p, r->blocks, q5_k::kBytes, r,
+      [](uint8_t* out, size_t i, const uint8_t* sb) {
+        for (int j = 0; j < 8; ++j) {
+          const uint8_t* qs = sb + q5_k::kQs + 32 * (j / 2);
+          const int shift = 4 * (j % 2);
+          uint8_t low[32], fifth[32];
+          for (size_t l = 0; l < 32; ++l) {
+            low[l] = (qs[l] >> shift) & 0xF;
+            fifth[l] = (sb[q5_k::kQh + l] >> j) & 1;
+          }
+          uint8_t* blk = out + kRepackQ5KBlock + j * kRepackQ5KBlockBytes;
+          PutCodes(low, i, blk);
+          for (size_t h = 0; h < 4; ++h) {
+            for (size_t t = 0; t < 4; ++t) {
+              blk[kRepackQ5KHigh + 4 * i + t] |=
+                  static_cast<uint8_t>(fifth[8 * h + t] << (2 * h) |
+                                       fifth[8 * h + 4 + t] << (2 * h + 1));
+            }
+          }
+          int sc, m;
+          Q4KScaleMin(sb + q5_k::kScales, j, &sc, &m);
+          out[kRepackQ5KScales + 16 * j + i] = static_cast<uint8_t>(sc);
+          out[kRepackQ5KMins + 16 * j + i] = static_cast<uint8_t>(m);
+        }
+        std::memcpy(out + kRepackQ5KD + 2 * i, sb + q5_k::kD, 2);
+        std::memcpy(out + kRepackQ5KDmin + 2 * i, sb + q5_k::kDmin, 2);
+      });
+}
+
 // Q6_K: super-block s of each row of panel p: d, the two int8 scales of
 // each block's halves, and block j's 32 codes' low 4 bits in the nibble
 // layout of the other formats followed by their high 2 bits
@@ -220,8 +255,8 @@ bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
          f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ2_K ||
          f.kind == FormatKind::kQ3_K || f.kind == FormatKind::kQ4_K ||
-         f.kind == FormatKind::kQ6_K || f.kind == FormatKind::kIQ4_XS ||
-         f.kind == FormatKind::kQins4;
+         f.kind == FormatKind::kQ5_K || f.kind == FormatKind::kQ6_K ||
+         f.kind == FormatKind::kIQ4_XS || f.kind == FormatKind::kQins4;
 }
 
 size_t RepackedBytes(const QuantizedMatrix& w) {
@@ -235,7 +270,7 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
                            "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
-                           "q2_k, q3_k, q4_k, q6_k, iq4_xs and qins4 do)");
+                           "q2_k .. q6_k, iq4_xs and qins4 do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -248,6 +283,7 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     const size_t super_bytes = kind == FormatKind::kQ2_K     ? kRepackQ2KBytes
                                : kind == FormatKind::kQ3_K   ? kRepackQ3KBytes
                                : kind == FormatKind::kQ4_K   ? kRepackQ4KBytes
+                               : kind == FormatKind::kQ5_K   ? kRepackQ5KBytes
                                : kind == FormatKind::kQ6_K   ? kRepackQ6KBytes
                                : kind == FormatKind::kIQ4_XS ? kRepackIQ4XSBytes
                                                              : 0;
@@ -278,6 +314,9 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
             break;
           case FormatKind::kQ4_K:
             PackPanelQ4K(d, p, raw);
+            break;
+          case FormatKind::kQ5_K:
+            PackPanelQ5K(d, p, raw);
             break;
           case FormatKind::kQ6_K:
             PackPanelQ6K(d, p, raw);

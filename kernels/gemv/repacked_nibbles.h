@@ -30,6 +30,22 @@ inline constexpr size_t kRepackQ4KMins = kRepackQ4KScales + 128;  // 2176
 inline constexpr size_t kRepackQ4KD = kRepackQ4KMins + 128;       // 2304
 inline constexpr size_t kRepackQ4KDmin = kRepackQ4KD + 32;        // 2336
 inline constexpr size_t kRepackQ4KBytes = kRepackQ4KDmin + 32;    // 2368
+// Q5_K: per (panel, super-block) the 16 rows' d and dmin (f16, [row]),
+// 6-bit scales and mins (u8, [block][row]), then per block j at
+// kRepackQ5KBlock + j * kRepackQ5KBlockBytes its nibbles as Q4_K's and 64
+// bytes of their fifth bits: bit 2 h of byte 4 r + t that of column 8 h +
+// t of row r, bit 2 h + 1 that of column 8 h + 4 + t (the codes the low and
+// high nibbles of load h hold). 2880 bytes per 4096 weights, Q5_K's own
+// 0.6875 per weight.
+inline constexpr size_t kRepackQ5KD = 0;
+inline constexpr size_t kRepackQ5KDmin = 32;
+inline constexpr size_t kRepackQ5KScales = 64;
+inline constexpr size_t kRepackQ5KMins = kRepackQ5KScales + 128;  // 192
+inline constexpr size_t kRepackQ5KBlock = kRepackQ5KMins + 128;   // 320
+inline constexpr size_t kRepackQ5KHigh = kRepackCodeBytes;        // in a block
+inline constexpr size_t kRepackQ5KBlockBytes = kRepackCodeBytes + 64;
+inline constexpr size_t kRepackQ5KBytes =
+    kRepackQ5KBlock + 8 * kRepackQ5KBlockBytes;  // 2880
 // Q6_K: per (panel, super-block) the 16 rows' d (f16, [row]) and int8
 // scales ([block][half][row], half 0 the block's first 16 columns), then
 // per block j at kRepackQ6KBlock + j * kRepackQ6KBlockBytes its codes' low
@@ -89,10 +105,10 @@ inline constexpr size_t kRepackIQ4XSBytes =
     kRepackIQ4XSBlock + 8 * kRepackCodeBytes;  // 2208
 
 struct RepackedNibbles {
-  // q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, iq4_xs or qins4
+  // q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4
   FormatKind kind = FormatKind::kQ4_0;
   // per (panel, block): 288 (q4_1: 320; per super-block: q2_k 1344, q3_k
-  // 1824, q4_k 2368, q6_k 3360, iq4_xs 2208)
+  // 1824, q4_k 2368, q5_k 2880, q6_k 3360, iq4_xs 2208)
   size_t block_bytes = 0;
   size_t rows = 0, cols = 0;
   size_t panels = 0;  // ceil(rows / 16)

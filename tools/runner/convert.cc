@@ -22,7 +22,7 @@ Status RepackAndSay(const Context& ctx, const ModelWeights& w,
                policy.c_str(), static_cast<double>(*added) / (1 << 20),
                *added == 0
                    ? " (no GEMV-read matrix in q4_0, q4_1, iq4_nl, q2_k, "
-                     "q3_k, q4_k, q6_k, iq4_xs or qins4)"
+                     "q3_k, q4_k, q5_k, q6_k, iq4_xs or qins4)"
                    : "");
   return Status::Ok();
 }

@@ -67,13 +67,14 @@ std::vector<uint8_t> RandomBytes(size_t n, uint32_t state) {
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
   for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
-                           "q6_k", "iq4_xs", "qins4"}) {
+                           "q5_k", "q6_k", "iq4_xs", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
     // Per super-block of 256 columns (0: a 32-block format).
     const size_t super = f.kind == FormatKind::kQ2_K     ? 1344
                          : f.kind == FormatKind::kQ3_K   ? 1824
                          : f.kind == FormatKind::kQ4_K   ? 2368
+                         : f.kind == FormatKind::kQ5_K   ? 2880
                          : f.kind == FormatKind::kQ6_K   ? 3360
                          : f.kind == FormatKind::kIQ4_XS ? 2208
                                                          : 0;
@@ -117,7 +118,7 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
   for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
-                           "q6_k", "iq4_xs", "qins4"}) {
+                           "q5_k", "q6_k", "iq4_xs", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -196,21 +197,30 @@ TEST_P(GemvRepackedTest, Q6KRandomCodesAndScales) {
   }
 }
 
-// q2_k, q3_k and iq4_xs from raw bytes: random codes, scales, mins and
-// hmask bits and finite f16 d (and dmin) per super-block (normal,
-// subnormal, zero, negative); row 0 all 0xFF (codes 3, scale and min 15;
-// q3_k: scale 31; iq4_xs: value 113, scale 31), row 1 all zero (q3_k:
-// codes -4, scales -32; iq4_xs: value -127, scale -32). A code group, a
+// q2_k, q3_k, q5_k and iq4_xs from raw bytes: random codes, scales, mins,
+// hmask and fifth bits, and finite f16 d (and dmin) per super-block
+// (normal, subnormal, zero, negative); row 0 all 0xFF (codes 3, scale and
+// min 15; q3_k: scale 31; q5_k: code 31, scale and min 63; iq4_xs: value
+// 113, scale 31), row 1 all zero (q3_k: codes -4, scales -32; iq4_xs:
+// value -127, scale -32). A code group, a
 // hmask bit, a half's or block's scale or a min taken from the wrong place
 // changes y.
 TEST_P(GemvRepackedTest, KQuantRandomCodesAndScales) {
   const uint16_t kHalves[] = {0x3C00, 0x2E66, 0xB800, 0x0200, 0x0000, 0xC900};
-  for (const char* name : {"q2_k", "q3_k", "iq4_xs"}) {
+  for (const char* name : {"q2_k", "q3_k", "q5_k", "iq4_xs"}) {
     const Format f = *ParseFormat(name);
-    const bool q2 = f.kind == FormatKind::kQ2_K;
-    const bool xs = f.kind == FormatKind::kIQ4_XS;
-    const size_t bytes = q2 ? 84 : xs ? 136 : 110;
-    const size_t d_at = q2 ? 80 : xs ? 0 : 108;
+    const FormatKind k = f.kind;
+    const size_t bytes = k == FormatKind::kQ2_K   ? 84
+                         : k == FormatKind::kQ3_K ? 110
+                         : k == FormatKind::kQ5_K ? 176
+                                                  : 136;
+    const size_t d_at = k == FormatKind::kQ2_K   ? 80
+                        : k == FormatKind::kQ3_K ? 108
+                                                 : 0;
+    // The f16 dmin: q2_k's after d, q5_k's at byte 2; 0: none.
+    const size_t dmin_at = k == FormatKind::kQ2_K   ? 82
+                           : k == FormatKind::kQ5_K ? 2
+                                                    : 0;
     for (size_t rows : {2, 17, 40}) {
       for (size_t cols : {256, 768}) {
         SCOPED_TRACE(::testing::Message()
@@ -223,7 +233,8 @@ TEST_P(GemvRepackedTest, KQuantRandomCodesAndScales) {
             uint8_t* sb = payload.data() + (r * sbs + s) * bytes;
             if (r < 2) std::memset(sb, r == 0 ? 0xFF : 0x00, bytes);
             std::memcpy(sb + d_at, &kHalves[(r + 2 * s) % 6], 2);
-            if (q2) std::memcpy(sb + 82, &kHalves[(r + 3 * s + 1) % 6], 2);
+            if (dmin_at != 0)
+              std::memcpy(sb + dmin_at, &kHalves[(r + 3 * s + 1) % 6], 2);
           }
         }
         StatusOr<QuantizedMatrix> q = QuantizedMatrix::FromParts(
@@ -265,7 +276,7 @@ TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
 TEST_P(GemvRepackedTest, FormatsWithoutIt) {
   const Context ctx = testing::MakeContext(target(), 1);
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
-  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "q5_k", "qins8"}) {
+  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "qins8"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasRepack(f));
@@ -273,8 +284,8 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k, q3_k, q4_k, q6_k, "
-                               "iq4_xs and qins4"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs "
+                               "and qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }
