@@ -60,8 +60,12 @@ TEST(Qins8CodeTest, NearestIsWithinHalfAStepForInRangeValues) {
       ASSERT_LE(std::fabs(a - v), 0.5f * std::max(v - lo, hi - v) * (1 + 1e-6f))
           << "E=" << e << " a=" << a;
       // And no neighbour is strictly nearer.
-      if (m > 0) ASSERT_LE(std::fabs(a - v), std::fabs(a - lo));
-      if (m < 127) ASSERT_LE(std::fabs(a - v), std::fabs(a - hi));
+      if (m > 0) {
+        ASSERT_LE(std::fabs(a - v), std::fabs(a - lo));
+      }
+      if (m < 127) {
+        ASSERT_LE(std::fabs(a - v), std::fabs(a - hi));
+      }
     }
     EXPECT_EQ(qins8::NearestIndex(1e9f, e), 127);  // above the range: clamps
   }

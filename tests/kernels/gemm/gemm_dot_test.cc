@@ -221,8 +221,9 @@ TEST(GemmDotI8mmTest, TilePresentAndPickedWhereTheCpuHasI8mm) {
   EXPECT_EQ(UseArmI8mm(), cpu && !off);
   // Set by the qemu run meant for the i8mm tile: fail, not pass, if the
   // emulated CPU stops offering i8mm.
-  if (std::getenv("QINS_TEST_EXPECT_I8MM") != nullptr)
+  if (std::getenv("QINS_TEST_EXPECT_I8MM") != nullptr) {
     EXPECT_TRUE(UseArmI8mm()) << "this run is meant to test the i8mm tile";
+  }
 #elif !defined(__aarch64__)
   EXPECT_FALSE(UseArmI8mm());
 #endif
