@@ -241,60 +241,38 @@ QINS_REPACK_ATTR HWY_NOINLINE void GemvRepackedSuperBlocks(
 // and dmin * m_j exact in f32. Per block and panel: the 4 loads, 12 unpack
 // ops and 8 vpdpbusd of q4_0, the 6-bit scale and min widened and
 // converted (4), 2 converts and 7 f32 ops.
-struct RepackedQ4K {
-  struct Super {
-    __m512 d, dmin;
-  };
-  QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
-    return {LoadHalves16(base + kRepackQ4KD),
-            LoadHalves16(base + kRepackQ4KDmin)};
-  }
-  QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
-                                                  const uint8_t* base, size_t j,
-                                                  size_t b, const Q8Blocks& x,
-                                                  __m512 part) {
-    const uint8_t* blk = base + j * kRepackCodeBytes;
-    const int8_t* xq = x.q + b * 32;
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i s =
-        NibbleBlockDot<NibbleLookup::kNone>(blk, xq, zero, zero, zero, zero);
-    const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ4KScales + 16 * j))));
-    const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ4KMins + 16 * j))));
-    const __m512 dx = _mm512_set1_ps(x.d[b]);
-    const __m512 dw = _mm512_mul_ps(sup.d, sc);     // exact
-    const __m512 dm = _mm512_mul_ps(sup.dmin, mn);  // exact
-    const __m512 t = _mm512_sub_ps(
-        _mm512_mul_ps(dw, _mm512_cvtepi32_ps(s)),
-        _mm512_mul_ps(dm, _mm512_set1_ps(static_cast<float>(x.sum[b]))));
-    return _mm512_add_ps(part, _mm512_mul_ps(t, dx));
-  }
-};
+// Q5_K (kFifth): the same numerics and kernel with the 5-bit codes (the
+// fifth bits or'd in at bit 4: a load and 6 ops more per block and panel).
+template <bool kFifth>
+struct RepackedQ45K {
+  static constexpr size_t kD = kFifth ? kRepackQ5KD : kRepackQ4KD;
+  static constexpr size_t kDmin = kFifth ? kRepackQ5KDmin : kRepackQ4KDmin;
+  static constexpr size_t kScales =
+      kFifth ? kRepackQ5KScales : kRepackQ4KScales;
+  static constexpr size_t kMins = kFifth ? kRepackQ5KMins : kRepackQ4KMins;
+  static constexpr size_t kBlock0 = kFifth ? kRepackQ5KBlock : 0;
+  static constexpr size_t kBlockBytes =
+      kFifth ? kRepackQ5KBlockBytes : kRepackCodeBytes;
 
-// Q5_K: Q4_K's numerics and kernel with the 5-bit codes (the fifth bits
-// or'd in at bit 4: a load and 6 ops more per block and panel).
-struct RepackedQ5K {
   struct Super {
     __m512 d, dmin;
   };
   QINS_REPACK_ATTR static HWY_INLINE Super LoadSuper(const uint8_t* base) {
-    return {LoadHalves16(base + kRepackQ5KD),
-            LoadHalves16(base + kRepackQ5KDmin)};
+    return {LoadHalves16(base + kD), LoadHalves16(base + kDmin)};
   }
   QINS_REPACK_ATTR static HWY_INLINE __m512 Block(const Super& sup,
                                                   const uint8_t* base, size_t j,
                                                   size_t b, const Q8Blocks& x,
                                                   __m512 part) {
-    const uint8_t* blk = base + kRepackQ5KBlock + j * kRepackQ5KBlockBytes;
-    const int8_t* xq = x.q + b * 32;
+    const uint8_t* blk = base + kBlock0 + j * kBlockBytes;
     const __m512i zero = _mm512_setzero_si512();
-    const __m512i s = NibbleBlockDot<NibbleLookup::kNone, true>(
-        blk, xq, zero, zero, zero, zero, blk + kRepackQ5KHigh);
+    const __m512i s = NibbleBlockDot<NibbleLookup::kNone, kFifth>(
+        blk, x.q + b * 32, zero, zero, zero, zero,
+        kFifth ? blk + kRepackQ5KHigh : nullptr);
     const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ5KScales + 16 * j))));
+        reinterpret_cast<const __m128i*>(base + kScales + 16 * j))));
     const __m512 mn = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ5KMins + 16 * j))));
+        reinterpret_cast<const __m128i*>(base + kMins + 16 * j))));
     const __m512 dx = _mm512_set1_ps(x.d[b]);
     const __m512 dw = _mm512_mul_ps(sup.d, sc);     // exact
     const __m512 dm = _mm512_mul_ps(sup.dmin, mn);  // exact
@@ -304,6 +282,8 @@ struct RepackedQ5K {
     return _mm512_add_ps(part, _mm512_mul_ps(t, dx));
   }
 };
+using RepackedQ4K = RepackedQ45K<false>;
+using RepackedQ5K = RepackedQ45K<true>;
 
 // Q6_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block the exact int32 D_a, D_b = sum (q - 32) x over
