@@ -79,8 +79,8 @@ common options:
                       each policy of --formats without its own @NAME, and
                       only where the policy has it (the row is then named
                       FORMAT@NAME); an error if no listed format has it
-  --repack            give every GEMV-read matrix in q4_0, q4_1, iq4_nl,
-                      q2_k, q3_k, q4_k, q5_k, q6_k, iq4_xs or qins4 an
+  --repack            give every GEMV-read matrix in q4_0, q4_1, q5_0,
+                      q5_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4 an
                       interleaved copy (qins::Repack, docs/gemv.md): `dot`
                       reads it on AVX-512 VNNI, same results, faster;
                       those matrices' memory once more (said on stderr)

@@ -123,8 +123,8 @@ struct GemvOptions {
 // for it (AVX3_DL; the others ignore it): the same bits, fewer instructions
 // per weight (docs/gemv.md). It costs RepackedBytes(w) of memory, about
 // the size of w's codes; nothing else changes. Formats: q4_0, q4_1,
-// iq4_nl, the K-quants (q2_k .. q6_k), iq4_xs and qins4 (HasRepack);
-// another format is an error.
+// q5_0, q5_1, iq4_nl, the K-quants (q2_k .. q6_k), iq4_xs and qins4
+// (HasRepack); another format is an error.
 // Thread-safe and idempotent: a second call returns Ok at once.
 QINS_API Status Repack(const Context& ctx, const QuantizedMatrix& w);
 QINS_API bool HasRepack(const Format& f);

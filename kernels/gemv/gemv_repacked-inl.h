@@ -1,5 +1,5 @@
 // Per-target `dot` GEMV kernel over qins::Repack's interleaved copy of a
-// q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4 matrix
+// q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4 matrix
 // (kernels/gemv/repacked_nibbles.h).
 // Included once per target by dispatch/gemv_dispatch.cc; only AVX3_DL has
 // one (the table's entry is null elsewhere, and Gemv then reads the rows as
@@ -143,7 +143,7 @@ NibbleBlockDot(const uint8_t* blk, const int8_t* xq, __m512i init, __m512i t0,
   return _mm512_add_epi32(a, c);
 }
 
-// kKind: q4_0, iq4_nl, q4_1 or qins4.
+// kKind: q4_0, iq4_nl, q4_1, q5_0, q5_1 or qins4.
 template <FormatKind kKind>
 QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
                                          const Q8Blocks& x, size_t p0,
@@ -151,7 +151,12 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
   const size_t nb = r.blocks;
   constexpr bool kIQ4 = kKind == FormatKind::kIQ4_NL;
   constexpr bool kQins4 = kKind == FormatKind::kQins4;
-  constexpr bool kMin = kKind == FormatKind::kQ4_1;
+  constexpr bool kMin =
+      kKind == FormatKind::kQ4_1 || kKind == FormatKind::kQ5_1;
+  constexpr bool kFifth =
+      kKind == FormatKind::kQ5_0 || kKind == FormatKind::kQ5_1;
+  // q5_0 / q5_1: the fifth bits after the scales (and mins).
+  constexpr size_t kFifthAt = kRepackCodeBytes + (kMin ? 64 : 32);
   constexpr NibbleLookup kLookup = kIQ4     ? NibbleLookup::kShuffle
                                    : kQins4 ? NibbleLookup::kQins4
                                             : NibbleLookup::kNone;
@@ -161,9 +166,13 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
                    reinterpret_cast<const __m128i*>(kIQ4NLBiased.v)));
   const __m512i t1 = kQins4 ? _mm512_loadu_si512(kQins4BiasedPositive.v + 64)
                             : _mm512_setzero_si512();
-  // The codes' bias: q4_0's nibble is w + 8, iq4_nl's and qins4's
-  // looked-up w + 128, q4_1's nibble is w.
-  const int32_t bias = kIQ4 || kQins4 ? -128 : kMin ? 0 : -8;
+  // The codes' bias: q4_0's nibble is w + 8, q5_0's 5-bit code w + 16,
+  // iq4_nl's and qins4's looked-up w + 128; q4_1's nibble and q5_1's code
+  // are w.
+  const int32_t bias = kIQ4 || kQins4               ? -128
+                       : kMin                       ? 0
+                       : kKind == FormatKind::kQ5_0 ? -16
+                                                    : -8;
   for (size_t p = p0; p < p1; ++p) {
     __m512 part[8];
     for (int j = 0; j < 8; ++j) part[j] = _mm512_setzero_ps();
@@ -195,8 +204,9 @@ QINS_REPACK_ATTR void GemvRepackedPanels(const RepackedNibbles& r,
         } else {
           dw = _mm512_cvtph_ps(h16);
         }
-        const __m512i s = NibbleBlockDot<kLookup>(
-            blk, xq, _mm512_set1_epi32(bias * x.sum[b]), t0, t1, tsh);
+        const __m512i s = NibbleBlockDot<kLookup, kFifth>(
+            blk, xq, _mm512_set1_epi32(bias * x.sum[b]), t0, t1, tsh,
+            kFifth ? blk + kFifthAt : nullptr);
         const __m512 dx = _mm512_set1_ps(x.d[b]);
         const __m512 cd = _mm512_mul_ps(dw, dx);
         part[j] =
@@ -521,6 +531,10 @@ void GemvRepackedDot(const RepackedNibbles& r, const Q8Blocks& x, size_t p0,
     GemvRepackedPanels<FormatKind::kIQ4_NL>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQ4_1) {
     GemvRepackedPanels<FormatKind::kQ4_1>(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kQ5_0) {
+    GemvRepackedPanels<FormatKind::kQ5_0>(r, x, p0, p1, y);
+  } else if (r.kind == FormatKind::kQ5_1) {
+    GemvRepackedPanels<FormatKind::kQ5_1>(r, x, p0, p1, y);
   } else if (r.kind == FormatKind::kQins4) {
     GemvRepackedPanels<FormatKind::kQins4>(r, x, p0, p1, y);
   } else {

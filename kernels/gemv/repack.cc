@@ -26,6 +26,18 @@ void PutCodes(const uint8_t* code, size_t i, uint8_t* out) {
   }
 }
 
+// The fifth bits (0 or 1) of 32 codes of panel row i into their 64 bytes
+// (q5_0, q5_1, Q5_K; repacked_nibbles.h): bit 2 h of byte 4 i + t that of
+// column 8 h + t, bit 2 h + 1 that of column 8 h + 4 + t.
+void PutFifthBits(const uint8_t* fifth, size_t i, uint8_t* out) {
+  for (size_t h = 0; h < 4; ++h) {
+    for (size_t t = 0; t < 4; ++t) {
+      out[4 * i + t] |= static_cast<uint8_t>(
+          fifth[8 * h + t] << (2 * h) | fifth[8 * h + 4 + t] << (2 * h + 1));
+    }
+  }
+}
+
 // fn(out, i, src) for each of the first `count` blocks (K-quants: super-
 // blocks) b of panel p and each of its rows i in the matrix: out the
 // copy's block, src the row's (src_bytes each).
@@ -45,24 +57,37 @@ void ForEachBlockRow(const QuantizedMatrix::Data& d, size_t p, size_t count,
 // Panel p of W into the copy: for each block, each row's 16 nibble bytes
 // (ggml's order: column j < 16 the low nibble of byte j, j >= 16 the high
 // nibble of byte j - 16) regrouped by columns 8 h + t and 8 h + 4 + t, and
-// its f16 scale (qins4: its 16-bit header, 12-bit scale and table).
-// Scalar: ~64 byte ops per block and row, once per matrix.
+// its f16 scale (qins4: its 16-bit header, 12-bit scale and table; q4_1,
+// q5_1: then its min; q5_0, q5_1: then the fifth bits, ggml's qh bit l for
+// column l). Scalar: ~64 byte ops per block and row, once per matrix.
 void PackPanel(const QuantizedMatrix::Data& d, size_t p, RepackedNibbles* r) {
-  const bool q4_1 = r->kind == FormatKind::kQ4_1;
-  ForEachBlockRow(d, p, (d.cols + kWeightBlock - 1) / kWeightBlock,
-                  q4_1 ? kQ4_1BlockBytes : kNibbleBlockBytes, r,
-                  [q4_1](uint8_t* out, size_t i, const uint8_t* blk) {
-                    const uint8_t* qs = blk + (q4_1 ? 4 : 2);
+  const FormatKind kind = r->kind;
+  const bool with_min = kind == FormatKind::kQ4_1 || kind == FormatKind::kQ5_1;
+  // ggml's block bytes: f16 d, (f16 m), (4 bytes qh), 16 bytes qs.
+  const size_t qh = kind == FormatKind::kQ5_0   ? 2
+                    : kind == FormatKind::kQ5_1 ? 4
+                                                : 0;
+  const size_t qs = 2 + (with_min ? 2 : 0) + (qh != 0 ? 4 : 0);
+  const size_t fifth_at = kRepackCodeBytes + (with_min ? 64 : 32);
+  ForEachBlockRow(d, p, (d.cols + kWeightBlock - 1) / kWeightBlock, qs + 16, r,
+                  [&](uint8_t* out, size_t i, const uint8_t* blk) {
                     uint8_t code[32];
                     for (size_t j = 0; j < 16; ++j) {
-                      code[j] = qs[j] & 0xF;
-                      code[j + 16] = qs[j] >> 4;
+                      code[j] = blk[qs + j] & 0xF;
+                      code[j + 16] = blk[qs + j] >> 4;
                     }
                     PutCodes(code, i, out);
                     std::memcpy(out + kRepackCodeBytes + 2 * i, blk, 2);
-                    if (q4_1)
+                    if (with_min)
                       std::memcpy(out + kRepackCodeBytes + 32 + 2 * i, blk + 2,
                                   2);
+                    if (qh != 0) {
+                      uint32_t h;
+                      std::memcpy(&h, blk + qh, 4);
+                      uint8_t fifth[32];
+                      for (size_t l = 0; l < 32; ++l) fifth[l] = (h >> l) & 1;
+                      PutFifthBits(fifth, i, out + fifth_at);
+                    }
                   });
 }
 
@@ -110,13 +135,7 @@ void PackPanelQ5K(const QuantizedMatrix::Data& d, size_t p,
           }
           uint8_t* blk = out + kRepackQ5KBlock + j * kRepackQ5KBlockBytes;
           PutCodes(low, i, blk);
-          for (size_t h = 0; h < 4; ++h) {
-            for (size_t t = 0; t < 4; ++t) {
-              blk[kRepackQ5KHigh + 4 * i + t] |=
-                  static_cast<uint8_t>(fifth[8 * h + t] << (2 * h) |
-                                       fifth[8 * h + 4 + t] << (2 * h + 1));
-            }
-          }
+          PutFifthBits(fifth, i, blk + kRepackQ5KHigh);
           int sc, m;
           Q4KScaleMin(sb + q5_k::kScales, j, &sc, &m);
           out[kRepackQ5KScales + 16 * j + i] = static_cast<uint8_t>(sc);
@@ -253,7 +272,8 @@ void PackPanelIQ4XS(const QuantizedMatrix::Data& d, size_t p,
 
 bool HasRepack(const Format& f) {
   return f.kind == FormatKind::kQ4_0 || f.kind == FormatKind::kIQ4_NL ||
-         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ2_K ||
+         f.kind == FormatKind::kQ4_1 || f.kind == FormatKind::kQ5_0 ||
+         f.kind == FormatKind::kQ5_1 || f.kind == FormatKind::kQ2_K ||
          f.kind == FormatKind::kQ3_K || f.kind == FormatKind::kQ4_K ||
          f.kind == FormatKind::kQ5_K || f.kind == FormatKind::kQ6_K ||
          f.kind == FormatKind::kIQ4_XS || f.kind == FormatKind::kQins4;
@@ -269,8 +289,9 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
   if (w.empty()) return InvalidArgument("Repack: empty matrix");
   if (!HasRepack(w.format()))
     return InvalidArgument("Repack: format '" + FormatName(w.format()) +
-                           "' has no interleaved copy (q4_0, q4_1, iq4_nl, "
-                           "q2_k .. q6_k, iq4_xs and qins4 do)");
+                           "' has no interleaved copy (q4_0, q4_1, q5_0, "
+                           "q5_1, iq4_nl, q2_k .. q6_k, iq4_xs and qins4 "
+                           "do)");
   const QuantizedMatrix::Data& d = w.data();
   Status st = Status::Ok();
   std::call_once(d.repack_once, [&] {
@@ -293,7 +314,13 @@ Status Repack(const Context& ctx, const QuantizedMatrix& w) {
     r->block_bytes =
         super_bytes != 0
             ? super_bytes
-            : kRepackCodeBytes + (kind == FormatKind::kQ4_1 ? 64 : 32);
+            : kRepackCodeBytes +
+                  (kind == FormatKind::kQ4_1 || kind == FormatKind::kQ5_1
+                       ? 64
+                       : 32) +
+                  (kind == FormatKind::kQ5_0 || kind == FormatKind::kQ5_1
+                       ? kRepackFifthBytes
+                       : 0);
     r->bytes = hwy::AllocateAligned<uint8_t>(r->size());
     if (!r->bytes) {
       st = Status(

@@ -65,6 +65,11 @@ inline constexpr size_t kRepackQ6KBlockBytes = kRepackCodeBytes + 128;
 inline constexpr size_t kRepackQ6KBytes =
     kRepackQ6KBlock + 8 * kRepackQ6KBlockBytes;  // 3360
 
+// q5_0 / q5_1: per (panel, block) q4_0's / q4_1's 288 / 320 bytes, then
+// 64 bytes of the codes' fifth bits laid out as Q5_K's (below): 352 / 384
+// bytes per 512 weights, the formats' own 0.6875 / 0.75 per weight.
+inline constexpr size_t kRepackFifthBytes = 64;
+
 // Q2_K: per (panel, super-block) the 16 rows' d and dmin (f16, [row]),
 // their scale bytes as stored (low nibble scale, high nibble min;
 // [block][half][row]), then per block j at kRepackQ2KBlock + j *
@@ -105,9 +110,10 @@ inline constexpr size_t kRepackIQ4XSBytes =
     kRepackIQ4XSBlock + 8 * kRepackCodeBytes;  // 2208
 
 struct RepackedNibbles {
-  // q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4
+  // q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k .. q6_k, iq4_xs or qins4
   FormatKind kind = FormatKind::kQ4_0;
-  // per (panel, block): 288 (q4_1: 320; per super-block: q2_k 1344, q3_k
+  // per (panel, block): 288 (q4_1: 320; q5_0 352; q5_1 384; per
+  // super-block: q2_k 1344, q3_k
   // 1824, q4_k 2368, q5_k 2880, q6_k 3360, iq4_xs 2208)
   size_t block_bytes = 0;
   size_t rows = 0, cols = 0;

@@ -20,10 +20,9 @@ Status RepackAndSay(const Context& ctx, const ModelWeights& w,
   if (!added.ok()) return added.status();
   std::fprintf(stderr, "repack (%s): %.1f MiB of interleaved copies%s\n",
                policy.c_str(), static_cast<double>(*added) / (1 << 20),
-               *added == 0
-                   ? " (no GEMV-read matrix in q4_0, q4_1, iq4_nl, q2_k, "
-                     "q3_k, q4_k, q5_k, q6_k, iq4_xs or qins4)"
-                   : "");
+               *added == 0 ? " (no GEMV-read matrix in q4_0, q4_1, q5_0, q5_1, "
+                             "iq4_nl, q2_k .. q6_k, iq4_xs or qins4)"
+                           : "");
   return Status::Ok();
 }
 

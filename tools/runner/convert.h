@@ -15,9 +15,9 @@ struct ConvertOptions {
   // Progress lines on stderr once conversion has taken more than 1 s.
   bool progress = true;
   // qins::Repack every weight matrix read by GEMV whose format has the
-  // interleaved copy (q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs, qins4):
-  // `dot` reads it on AVX3_DL, the same bits, faster, at the cost of those
-  // matrices' size once more (qins-run --repack).
+  // interleaved copy (q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k .. q6_k, iq4_xs,
+  // qins4): `dot` reads it on AVX3_DL, the same bits, faster, at the cost of
+  // those matrices' size once more (qins-run --repack).
   bool repack = false;
 };
 

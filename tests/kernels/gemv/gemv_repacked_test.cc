@@ -66,8 +66,8 @@ std::vector<uint8_t> RandomBytes(size_t n, uint32_t state) {
 }
 
 TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
-                           "q5_k", "q6_k", "iq4_xs", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q5_0", "q5_1", "q2_k",
+                           "q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs", "qins4"}) {
     const Format f = *ParseFormat(name);
     ASSERT_TRUE(HasRepack(f));
     // Per super-block of 256 columns (0: a 32-block format).
@@ -98,7 +98,10 @@ TEST_P(GemvRepackedTest, SameBitsAsTheRowKernel) {
         const size_t per_panel =
             super != 0 ? k / 256 * super
                        : ((k + 31) / 32 + 7) / 8 * 8 *
-                             (f.kind == FormatKind::kQ4_1 ? 320 : 288);
+                             (f.kind == FormatKind::kQ4_1   ? 320
+                              : f.kind == FormatKind::kQ5_0 ? 352
+                              : f.kind == FormatKind::kQ5_1 ? 384
+                                                            : 288);
         EXPECT_EQ(RepackedBytes(*q), (n + 15) / 16 * per_panel);
         for (int threads : {1, 2, 3}) {
           const std::vector<float> after =
@@ -117,8 +120,8 @@ TEST_P(GemvRepackedTest, ExtremeCodes) {
   std::vector<float> w(n * k), x(k);
   for (size_t i = 0; i < n * k; ++i) w[i] = (i / 3) % 2 ? -1.0f : 1.0f;
   for (size_t c = 0; c < k; ++c) x[c] = c % 5 ? 2.0f : -2.0f;
-  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q2_k", "q3_k", "q4_k",
-                           "q5_k", "q6_k", "iq4_xs", "qins4"}) {
+  for (const char* name : {"q4_0", "iq4_nl", "q4_1", "q5_0", "q5_1", "q2_k",
+                           "q3_k", "q4_k", "q5_k", "q6_k", "iq4_xs", "qins4"}) {
     SCOPED_TRACE(name);
     StatusOr<QuantizedMatrix> q = Quantize(*ParseFormat(name), w.data(), n, k);
     ASSERT_TRUE(q.ok());
@@ -276,7 +279,7 @@ TEST_P(GemvRepackedTest, SharedOnceAndNonFiniteX) {
 TEST_P(GemvRepackedTest, FormatsWithoutIt) {
   const Context ctx = testing::MakeContext(target(), 1);
   const std::vector<float> w = testing::RandomFloats(4 * 256, 13, 0.02f);
-  for (const char* name : {"f32", "q8_0", "q5_0", "q5_1", "qins8"}) {
+  for (const char* name : {"f32", "q8_0", "i8row", "qins8"}) {
     SCOPED_TRACE(name);
     const Format f = *ParseFormat(name);
     EXPECT_FALSE(HasRepack(f));
@@ -284,8 +287,8 @@ TEST_P(GemvRepackedTest, FormatsWithoutIt) {
     ASSERT_TRUE(q.ok());
     const Status s = Repack(ctx, *q);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(s.message().find("q4_0, q4_1, iq4_nl, q2_k .. q6_k, iq4_xs "
-                               "and qins4"),
+    EXPECT_NE(s.message().find("q4_0, q4_1, q5_0, q5_1, iq4_nl, q2_k .. "
+                               "q6_k, iq4_xs and qins4"),
               std::string::npos);
     EXPECT_EQ(RepackedBytes(*q), 0u);
   }
