@@ -295,6 +295,24 @@ struct RepackedQ45K {
 using RepackedQ4K = RepackedQ45K<false>;
 using RepackedQ5K = RepackedQ45K<true>;
 
+// The f32 step of the formats with a signed int8 scale per 16-column half
+// (Q6_K, Q3_K; the row kernels' KHalvesStep): sc the block's 16 rows' scales
+// of its first half, then of its second ([half][row]), s_lo / s_hi the
+// halves' int32 sums; T = sc_lo s_lo + sc_hi s_hi (exact), part + (d * dx)
+// * (float)T. 2 widening loads, 2 vpmulld, an add, a convert, 3 f32 ops.
+QINS_REPACK_ATTR HWY_INLINE __m512 HalvesStep(const uint8_t* sc, __m512i s_lo,
+                                              __m512i s_hi, __m512 d, float dx,
+                                              __m512 part) {
+  const __m512i lo = _mm512_cvtepi8_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
+  const __m512i hi = _mm512_cvtepi8_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(sc + 16)));
+  const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(lo, s_lo),
+                                     _mm512_mullo_epi32(hi, s_hi));
+  return _mm512_add_ps(part, _mm512_mul_ps(_mm512_mul_ps(d, _mm512_set1_ps(dx)),
+                                           _mm512_cvtepi32_ps(t)));
+}
+
 // Q6_K (numerics of kernels/gemv/gemv_kquant_dot-inl.h, bit for bit): per
 // block j of a super-block the exact int32 D_a, D_b = sum (q - 32) x over
 // its two 16-column halves, T = sc_a D_a + sc_b D_b (exact, below 2^24),
@@ -346,16 +364,8 @@ struct RepackedQ6K {
         acc[g] = _mm512_dpbusd_epi32(acc[g], hi, _mm512_set1_epi32(x1));
       }
     }
-    const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ6KScales + 32 * j)));
-    const __m512i sbv =
-        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
-            base + kRepackQ6KScales + 32 * j + 16)));
-    const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, acc[0]),
-                                       _mm512_mullo_epi32(sbv, acc[1]));
-    const __m512 dx = _mm512_set1_ps(x.d[b]);
-    return _mm512_add_ps(
-        part, _mm512_mul_ps(_mm512_mul_ps(sup.d, dx), _mm512_cvtepi32_ps(t)));
+    return HalvesStep(base + kRepackQ6KScales + 32 * j, acc[0], acc[1], sup.d,
+                      x.d[b], part);
   }
 };
 
@@ -468,16 +478,8 @@ struct RepackedQ3K {
                                            _mm512_set1_epi32(-4 * x.sum_lo[b]));
     const __m512i s1 = TwoBitHalfDot<true>(
         blk, high, 1, xq, _mm512_set1_epi32(-4 * (x.sum[b] - x.sum_lo[b])));
-    const __m512i sa = _mm512_cvtepi8_epi32(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(base + kRepackQ3KScales + 32 * j)));
-    const __m512i sbv =
-        _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(
-            base + kRepackQ3KScales + 32 * j + 16)));
-    const __m512i t = _mm512_add_epi32(_mm512_mullo_epi32(sa, s0),
-                                       _mm512_mullo_epi32(sbv, s1));
-    const __m512 dx = _mm512_set1_ps(x.d[b]);
-    return _mm512_add_ps(
-        part, _mm512_mul_ps(_mm512_mul_ps(sup.d, dx), _mm512_cvtepi32_ps(t)));
+    return HalvesStep(base + kRepackQ3KScales + 32 * j, s0, s1, sup.d, x.d[b],
+                      part);
   }
 };
 
