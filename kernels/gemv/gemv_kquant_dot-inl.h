@@ -232,7 +232,7 @@ struct KDotQ45 {
   // The portable step: one super-block `sb` of one row into p[0, 8).
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t* xsum,
-                                      float* p) {
+                                      const int32_t* /*xsum_lo*/, float* p) {
     const float d = KQuantHalf(sb, q4_k::kD);
     const float dmin = KQuantHalf(sb, q4_k::kDmin);
     for (int j = 0; j < 8; ++j) {
@@ -342,7 +342,7 @@ struct KDotQ6K {
 
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t*,
-                                      float* p) {
+                                      const int32_t*, float* p) {
     const float d = KQuantHalf(sb, q6_k::kD);
     const int8_t* sc = reinterpret_cast<const int8_t*>(sb + q6_k::kScales);
     for (int j = 0; j < 8; ++j) {
@@ -427,7 +427,7 @@ struct KDotIQ4XS {
 
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t*,
-                                      float* p) {
+                                      const int32_t*, float* p) {
     const float d = KQuantHalf(sb, iq4_xs::kD);
     for (int j = 0; j < 8; ++j) {
       alignas(16) int8_t w[kDotBlock];
@@ -583,7 +583,7 @@ struct KDotQ3K {
 
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t*,
-                                      float* p) {
+                                      const int32_t*, float* p) {
     const float d = KQuantHalf(sb, q3_k::kD);
     for (int b = 0; b < 8; ++b) {
       alignas(16) int8_t w[kDotBlock];
@@ -681,7 +681,7 @@ struct KDotQ2K {
 
   static HWY_INLINE void StepPortable(const uint8_t* sb, const int8_t* xq,
                                       const float* dx, const int32_t* xsum,
-                                      float* p) {
+                                      const int32_t* xsum_lo, float* p) {
     const float d = KQuantHalf(sb, q2_k::kD);
     const float dmin = KQuantHalf(sb, q2_k::kDmin);
     const uint8_t* sc = sb + q2_k::kScales;
@@ -691,9 +691,7 @@ struct KDotQ2K {
       const int8_t* xb = xq + b * kDotBlock;
       const int32_t d0 = DotI8Portable<16>(w, xb);
       const int32_t d1 = DotI8Portable<16>(w + 16, xb + 16);
-      int32_t h0 = 0;
-      for (size_t l = 0; l < 16; ++l) h0 += xb[l];
-      const int32_t h1 = xsum[b] - h0;
+      const int32_t h0 = xsum_lo[b], h1 = xsum[b] - h0;
       const int32_t a = (sc[2 * b] & 0xF) * d0 + (sc[2 * b + 1] & 0xF) * d1;
       const int32_t m = (sc[2 * b] >> 4) * h0 + (sc[2 * b + 1] >> 4) * h1;
       const float t = d * static_cast<float>(a) - dmin * static_cast<float>(m);
@@ -820,7 +818,7 @@ QINS_KDOT_ATTR HWY_INLINE void KDotRows(const uint8_t* HWY_RESTRICT w,
     }
     for (size_t i = 0; i < kRows; ++i) {
       F::StepPortable(w + i * stride + s * F::kBytes, x.q + g * kDotBlock,
-                      x.d + g, x.sum + g, acc[i]);
+                      x.d + g, x.sum + g, x.sum_lo + g, acc[i]);
     }
   }
   for (size_t i = 0; i < kRows; ++i) out[i] = DotTreeSum(acc[i]);
